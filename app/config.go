@@ -1,0 +1,603 @@
+package app
+
+import (
+	"errors"
+	"fmt"
+	"net"
+	"net/mail"
+	"net/url"
+	"os"
+	"path/filepath"
+	"regexp"
+	"sort"
+	"strings"
+	"time"
+
+	"github.com/BurntSushi/toml"
+	"github.com/robfig/cron/v3"
+	"github.com/ulule/limiter/v3"
+)
+
+// Config is the whole configuration of one venue, as read from TOML. Raw strings
+// (durations, rates, hours) are kept as written; Validate parses them into the
+// typed fields below the blank line of each section.
+type Config struct {
+	Server   ServerConfig   `toml:"server"`
+	Database DatabaseConfig `toml:"database"`
+	Venue    VenueConfig    `toml:"venue"`
+	Closures []Closure      `toml:"closures"`
+	Rooms    []Room         `toml:"rooms"`
+	Tiers    []Tier         `toml:"tiers"`
+	Parking  ParkingConfig  `toml:"parking"`
+	Mail     MailConfig     `toml:"mail"`
+	Security SecurityConfig `toml:"security"`
+	Limits   LimitsConfig   `toml:"limits"`
+	Backup   BackupConfig   `toml:"backup"`
+	Log      LogConfig      `toml:"log"`
+
+	// Source names where the configuration came from, for messages.
+	Source string `toml:"-"`
+	// Location is the venue's timezone, loaded by Validate.
+	Location *time.Location `toml:"-"`
+}
+
+type ServerConfig struct {
+	Listen         string   `toml:"listen"`
+	BaseURL        string   `toml:"base_url"`
+	TrustedProxies []string `toml:"trusted_proxies"`
+	ProxyHeader    string   `toml:"proxy_header"`
+}
+
+type DatabaseConfig struct {
+	Path string `toml:"path"`
+}
+
+type VenueConfig struct {
+	Name               string `toml:"name"`
+	Timezone           string `toml:"timezone"`
+	Currency           string `toml:"currency"`
+	Address            string `toml:"address"`
+	SlotStepMinutes    int    `toml:"slot_step_minutes"`
+	CleaningGapMinutes int    `toml:"cleaning_gap_minutes"`
+	MinNoticeMinutes   int    `toml:"min_notice_minutes"`
+	MaxAdvanceDays     int    `toml:"max_advance_days"`
+	CancelCutoffHours  int    `toml:"cancel_cutoff_hours"`
+	Hours              Hours  `toml:"hours"`
+
+	// Week holds the parsed opening ranges, indexed by time.Weekday.
+	Week [7][]DayRange `toml:"-"`
+}
+
+// Hours holds the opening hours of each weekday as written in the config.
+type Hours struct {
+	Mon string `toml:"mon"`
+	Tue string `toml:"tue"`
+	Wed string `toml:"wed"`
+	Thu string `toml:"thu"`
+	Fri string `toml:"fri"`
+	Sat string `toml:"sat"`
+	Sun string `toml:"sun"`
+}
+
+// Closure is a run of whole local dates, inclusive, on which the venue is closed.
+type Closure struct {
+	Start  string `toml:"start"`
+	End    string `toml:"end"`
+	Reason string `toml:"reason"`
+
+	From, To Date `toml:"-"`
+}
+
+type Room struct {
+	ID   string `toml:"id"`
+	Name string `toml:"name"`
+}
+
+type Tier struct {
+	ID          string    `toml:"id"`
+	Name        string    `toml:"name"`
+	Description string    `toml:"description"`
+	Rooms       []string  `toml:"rooms"`
+	Packages    []Package `toml:"packages"`
+}
+
+type Package struct {
+	ID              string `toml:"id"`
+	Name            string `toml:"name"`
+	DurationMinutes int    `toml:"duration_minutes"`
+	PriceCents      int64  `toml:"price_cents"`
+	MaxGuests       int    `toml:"max_guests"`
+}
+
+type ParkingConfig struct {
+	Enabled       bool   `toml:"enabled"`
+	ApproverEmail string `toml:"approver_email"`
+	LinkTTLRaw    string `toml:"link_ttl"`
+
+	LinkTTL time.Duration `toml:"-"`
+}
+
+type MailConfig struct {
+	From              string     `toml:"from"`
+	OwnerEmail        string     `toml:"owner_email"`
+	ReminderBeforeRaw string     `toml:"reminder_before"`
+	MaxAttempts       int        `toml:"max_attempts"`
+	RetryBaseRaw      string     `toml:"retry_base"`
+	Dir               string     `toml:"dir"`
+	Primary           SMTPConfig `toml:"primary"`
+	Fallback          SMTPConfig `toml:"fallback"`
+
+	ReminderBefore time.Duration `toml:"-"`
+	RetryBase      time.Duration `toml:"-"`
+}
+
+type SMTPConfig struct {
+	Host     string `toml:"host"`
+	Port     int    `toml:"port"`
+	Username string `toml:"username"`
+	Password string `toml:"password"`
+	TLS      string `toml:"tls"`
+}
+
+type SecurityConfig struct {
+	Secret string `toml:"secret"`
+}
+
+type LimitsConfig struct {
+	BookingPerIP      string `toml:"booking_per_ip"`
+	BookingPerEmail   string `toml:"booking_per_email"`
+	ReadPerIP         string `toml:"read_per_ip"`
+	LoginPerIP        string `toml:"login_per_ip"`
+	EmailPerRecipient string `toml:"email_per_recipient"`
+}
+
+type BackupConfig struct {
+	Dir      string `toml:"dir"`
+	Schedule string `toml:"schedule"`
+	Keep     int    `toml:"keep"`
+}
+
+type LogConfig struct {
+	Level  string `toml:"level"`
+	Format string `toml:"format"`
+}
+
+// DayRange is one opening range of a day in minutes after local midnight; End may be 1440.
+type DayRange struct {
+	Start, End int
+}
+
+// DefaultConfig returns the settings used for every key a config file leaves out.
+func DefaultConfig() Config {
+	allDay := "09:00-21:00"
+	return Config{
+		Server:   ServerConfig{Listen: "127.0.0.1:8080", BaseURL: "http://localhost:8080", TrustedProxies: []string{}, ProxyHeader: "X-Forwarded-For"},
+		Database: DatabaseConfig{Path: "data/venuebook.db"},
+		Venue: VenueConfig{
+			Name: "Demo Venue", Timezone: "Europe/London", Currency: "GBP",
+			SlotStepMinutes: 30, CleaningGapMinutes: 30, MinNoticeMinutes: 120, MaxAdvanceDays: 90, CancelCutoffHours: 24,
+			Hours: Hours{allDay, allDay, allDay, allDay, allDay, allDay, allDay},
+		},
+		Parking: ParkingConfig{Enabled: false, LinkTTLRaw: "72h"},
+		Mail: MailConfig{
+			From: "Demo Venue <bookings@example.com>", ReminderBeforeRaw: "24h", MaxAttempts: 8, RetryBaseRaw: "1m", Dir: "data/mail",
+			Primary:  SMTPConfig{Port: 587, TLS: "starttls"},
+			Fallback: SMTPConfig{Port: 587, TLS: "starttls"},
+		},
+		Limits: LimitsConfig{BookingPerIP: "20-H", BookingPerEmail: "5-H", ReadPerIP: "600-M", LoginPerIP: "10-M", EmailPerRecipient: "20-H"},
+		Backup: BackupConfig{Dir: "data/backups", Schedule: "0 3 * * *", Keep: 14},
+		Log:    LogConfig{Level: "info", Format: "json"},
+	}
+}
+
+// ConfigError lists every problem found in a configuration, each naming its key.
+type ConfigError struct {
+	Source   string
+	Problems []string
+}
+
+func (e *ConfigError) Error() string {
+	return fmt.Sprintf("%s: %d problem(s):\n  %s", e.Source, len(e.Problems), strings.Join(e.Problems, "\n  "))
+}
+
+// ParseConfig reads TOML text over the defaults, applies environment overrides
+// (getenv may be nil), resolves relative paths against baseDir and validates the
+// result. A *ConfigError lists every problem found.
+func ParseConfig(text []byte, source, baseDir string, getenv func(string) string) (*Config, error) {
+	cfg := DefaultConfig()
+	cfg.Source = source
+	// Days the file leaves out of a [venue.hours] table it writes are closed.
+	meta, err := toml.Decode(string(text), &cfg)
+	if err != nil {
+		return nil, &ConfigError{Source: source, Problems: []string{tomlProblem(err)}}
+	}
+	var problems []string
+	for _, key := range meta.Undecoded() {
+		problems = append(problems, fmt.Sprintf("%s: unknown key", key.String()))
+	}
+	if meta.IsDefined("venue", "hours") {
+		days := []*string{&cfg.Venue.Hours.Mon, &cfg.Venue.Hours.Tue, &cfg.Venue.Hours.Wed, &cfg.Venue.Hours.Thu, &cfg.Venue.Hours.Fri, &cfg.Venue.Hours.Sat, &cfg.Venue.Hours.Sun}
+		for i, name := range []string{"mon", "tue", "wed", "thu", "fri", "sat", "sun"} {
+			if !meta.IsDefined("venue", "hours", name) {
+				*days[i] = ""
+			}
+		}
+	}
+	if getenv != nil {
+		for env, dst := range map[string]*string{
+			"VENUEBOOK_SECRET":                 &cfg.Security.Secret,
+			"VENUEBOOK_SMTP_PASSWORD":          &cfg.Mail.Primary.Password,
+			"VENUEBOOK_FALLBACK_SMTP_PASSWORD": &cfg.Mail.Fallback.Password,
+		} {
+			if v := getenv(env); v != "" {
+				*dst = v
+			}
+		}
+	}
+	if baseDir != "" {
+		for _, p := range []*string{&cfg.Database.Path, &cfg.Mail.Dir, &cfg.Backup.Dir} {
+			if *p != "" && !filepath.IsAbs(*p) {
+				*p = filepath.Join(baseDir, *p)
+			}
+		}
+	}
+	problems = append(problems, cfg.validate()...)
+	if len(problems) > 0 {
+		return nil, &ConfigError{Source: source, Problems: problems}
+	}
+	return &cfg, nil
+}
+
+func tomlProblem(err error) string {
+	var perr toml.ParseError
+	if errors.As(err, &perr) {
+		return fmt.Sprintf("line %d: %s", perr.Position.Line, perr.Message)
+	}
+	return err.Error()
+}
+
+var idPattern = regexp.MustCompile(`^[a-z0-9][a-z0-9_-]{0,39}$`)
+
+// Limits on catalog values, shared with schema.sql's CHECK constraints.
+const (
+	MinDurationMinutes = 5
+	MaxDurationMinutes = 24 * 60
+	MaxPriceCents      = 100_000_000
+	MaxGuestsLimit     = 1000
+)
+
+// validate parses the raw strings into their typed fields and returns every problem.
+func (c *Config) validate() []string {
+	var p []string
+	add := func(key, format string, args ...any) {
+		p = append(p, key+": "+fmt.Sprintf(format, args...))
+	}
+
+	// [server]
+	if _, _, err := net.SplitHostPort(c.Server.Listen); err != nil {
+		add("server.listen", "%q is not host:port (for example \"127.0.0.1:8080\")", c.Server.Listen)
+	}
+	if u, err := url.Parse(c.Server.BaseURL); err != nil || (u.Scheme != "http" && u.Scheme != "https") || u.Host == "" || u.RawQuery != "" || u.Fragment != "" {
+		add("server.base_url", "%q must be an absolute http or https URL such as \"https://book.example.com\"", c.Server.BaseURL)
+	} else {
+		c.Server.BaseURL = strings.TrimRight(c.Server.BaseURL, "/")
+	}
+	for i, tp := range c.Server.TrustedProxies {
+		if _, _, err := net.ParseCIDR(tp); err != nil && net.ParseIP(tp) == nil {
+			add(fmt.Sprintf("server.trusted_proxies[%d]", i), "%q is neither an IP address nor a CIDR range", tp)
+		}
+	}
+	if strings.TrimSpace(c.Server.ProxyHeader) == "" {
+		add("server.proxy_header", "must not be empty")
+	}
+
+	// [database]
+	if c.Database.Path == "" {
+		add("database.path", "must not be empty")
+	}
+
+	// [venue]
+	v := &c.Venue
+	if n := len([]rune(strings.TrimSpace(v.Name))); n < 1 || n > 100 {
+		add("venue.name", "must be 1 to 100 characters")
+	}
+	if v.Timezone == "" {
+		add("venue.timezone", "must name an IANA timezone such as \"Europe/London\"")
+	} else if loc, err := time.LoadLocation(v.Timezone); err != nil || strings.EqualFold(v.Timezone, "local") {
+		add("venue.timezone", "unknown timezone %q (use an IANA name such as \"Europe/London\")", v.Timezone)
+	} else {
+		c.Location = loc
+	}
+	if !regexp.MustCompile(`^[A-Z]{3}$`).MatchString(v.Currency) {
+		add("venue.currency", "%q is not an ISO 4217 code such as \"GBP\"", v.Currency)
+	}
+	if len([]rune(v.Address)) > 300 {
+		add("venue.address", "must be at most 300 characters")
+	}
+	intRange := func(key string, val, lo, hi int) {
+		if val < lo || val > hi {
+			add(key, "%d is out of range (%d to %d)", val, lo, hi)
+		}
+	}
+	intRange("venue.slot_step_minutes", v.SlotStepMinutes, 5, 1440)
+	intRange("venue.cleaning_gap_minutes", v.CleaningGapMinutes, 0, 1440)
+	intRange("venue.min_notice_minutes", v.MinNoticeMinutes, 0, 60*24*365)
+	intRange("venue.max_advance_days", v.MaxAdvanceDays, 1, 3660)
+	intRange("venue.cancel_cutoff_hours", v.CancelCutoffHours, 0, 24*365)
+	for _, day := range []struct {
+		key  string
+		text string
+		wd   time.Weekday
+	}{{"mon", v.Hours.Mon, time.Monday}, {"tue", v.Hours.Tue, time.Tuesday}, {"wed", v.Hours.Wed, time.Wednesday},
+		{"thu", v.Hours.Thu, time.Thursday}, {"fri", v.Hours.Fri, time.Friday}, {"sat", v.Hours.Sat, time.Saturday}, {"sun", v.Hours.Sun, time.Sunday}} {
+		ranges, err := ParseHours(day.text)
+		if err != nil {
+			add("venue.hours."+day.key, "%v", err)
+			continue
+		}
+		v.Week[day.wd] = ranges
+	}
+
+	// [[closures]]
+	for i := range c.Closures {
+		cl := &c.Closures[i]
+		key := fmt.Sprintf("closures[%d]", i)
+		from, err1 := ParseDate(cl.Start)
+		if err1 != nil {
+			add(key+".start", "%q is not a date YYYY-MM-DD", cl.Start)
+		}
+		to, err2 := ParseDate(cl.End)
+		if cl.End == "" {
+			to, err2 = from, err1
+		} else if err2 != nil {
+			add(key+".end", "%q is not a date YYYY-MM-DD", cl.End)
+		}
+		if err1 == nil && err2 == nil {
+			if to.Before(from) {
+				add(key+".end", "%s is before start %s", cl.End, cl.Start)
+			}
+			cl.From, cl.To = from, to
+		}
+		if len([]rune(cl.Reason)) > 200 {
+			add(key+".reason", "must be at most 200 characters")
+		}
+	}
+
+	// [[rooms]]
+	roomIDs := map[string]bool{}
+	if len(c.Rooms) == 0 {
+		add("rooms", "at least one [[rooms]] entry is needed")
+	}
+	for i, r := range c.Rooms {
+		key := fmt.Sprintf("rooms[%d]", i)
+		if !idPattern.MatchString(r.ID) {
+			add(key+".id", "%q must be 1 to 40 lower-case letters, digits, '-' or '_'", r.ID)
+		} else if roomIDs[r.ID] {
+			add(key+".id", "duplicate room id %q", r.ID)
+		}
+		roomIDs[r.ID] = true
+		if n := len([]rune(strings.TrimSpace(r.Name))); n < 1 || n > 100 {
+			add(key+".name", "must be 1 to 100 characters")
+		}
+	}
+
+	// [[tiers]] and their packages
+	tierIDs := map[string]bool{}
+	packageIDs := map[string]bool{}
+	if len(c.Tiers) == 0 {
+		add("tiers", "at least one [[tiers]] entry is needed")
+	}
+	for i, t := range c.Tiers {
+		key := fmt.Sprintf("tiers[%d]", i)
+		if !idPattern.MatchString(t.ID) {
+			add(key+".id", "%q must be 1 to 40 lower-case letters, digits, '-' or '_'", t.ID)
+		} else if tierIDs[t.ID] {
+			add(key+".id", "duplicate tier id %q", t.ID)
+		}
+		tierIDs[t.ID] = true
+		if n := len([]rune(strings.TrimSpace(t.Name))); n < 1 || n > 100 {
+			add(key+".name", "must be 1 to 100 characters")
+		}
+		if len([]rune(t.Description)) > 1000 {
+			add(key+".description", "must be at most 1000 characters")
+		}
+		seenRoom := map[string]bool{}
+		for j, r := range t.Rooms {
+			if !roomIDs[r] {
+				add(fmt.Sprintf("%s.rooms[%d]", key, j), "unknown room %q", r)
+			} else if seenRoom[r] {
+				add(fmt.Sprintf("%s.rooms[%d]", key, j), "room %q listed twice", r)
+			}
+			seenRoom[r] = true
+		}
+		if len(t.Packages) == 0 {
+			add(key+".packages", "tier %q has no packages", t.ID)
+		}
+		for j, pk := range t.Packages {
+			pkey := fmt.Sprintf("%s.packages[%d]", key, j)
+			if !idPattern.MatchString(pk.ID) {
+				add(pkey+".id", "%q must be 1 to 40 lower-case letters, digits, '-' or '_'", pk.ID)
+			} else if packageIDs[pk.ID] {
+				add(pkey+".id", "duplicate package id %q (package ids are unique across tiers)", pk.ID)
+			}
+			packageIDs[pk.ID] = true
+			if n := len([]rune(strings.TrimSpace(pk.Name))); n < 1 || n > 100 {
+				add(pkey+".name", "must be 1 to 100 characters")
+			}
+			intRange(pkey+".duration_minutes", pk.DurationMinutes, MinDurationMinutes, MaxDurationMinutes)
+			if pk.PriceCents < 0 || pk.PriceCents > MaxPriceCents {
+				add(pkey+".price_cents", "%d is out of range (0 to %d)", pk.PriceCents, MaxPriceCents)
+			}
+			intRange(pkey+".max_guests", pk.MaxGuests, 1, MaxGuestsLimit)
+		}
+	}
+
+	// [parking]
+	if d, err := parseDuration(c.Parking.LinkTTLRaw, false); err != nil {
+		add("parking.link_ttl", "%v", err)
+	} else {
+		c.Parking.LinkTTL = d
+	}
+	if c.Parking.Enabled || c.Parking.ApproverEmail != "" {
+		if _, err := ParseEmail(c.Parking.ApproverEmail); err != nil {
+			add("parking.approver_email", "%q is not a valid email address (needed when parking is enabled)", c.Parking.ApproverEmail)
+		}
+	}
+
+	// [mail]
+	if _, err := mail.ParseAddress(c.Mail.From); err != nil {
+		add("mail.from", "%q is not an address such as \"Venue <bookings@example.com>\"", c.Mail.From)
+	}
+	if c.Mail.OwnerEmail != "" {
+		if _, err := ParseEmail(c.Mail.OwnerEmail); err != nil {
+			add("mail.owner_email", "%q is not a valid email address", c.Mail.OwnerEmail)
+		}
+	}
+	if d, err := parseDuration(c.Mail.ReminderBeforeRaw, true); err != nil {
+		add("mail.reminder_before", "%v", err)
+	} else {
+		c.Mail.ReminderBefore = d
+	}
+	intRange("mail.max_attempts", c.Mail.MaxAttempts, 1, 50)
+	if d, err := parseDuration(c.Mail.RetryBaseRaw, false); err != nil {
+		add("mail.retry_base", "%v", err)
+	} else {
+		c.Mail.RetryBase = d
+	}
+	if c.Mail.Dir == "" {
+		add("mail.dir", "must not be empty")
+	}
+	for _, relay := range []struct {
+		key string
+		cfg SMTPConfig
+	}{{"mail.primary", c.Mail.Primary}, {"mail.fallback", c.Mail.Fallback}} {
+		if relay.cfg.Host == "" {
+			continue
+		}
+		intRange(relay.key+".port", relay.cfg.Port, 1, 65535)
+		switch relay.cfg.TLS {
+		case "starttls", "tls", "none":
+		default:
+			add(relay.key+".tls", "%q must be \"starttls\", \"tls\" or \"none\"", relay.cfg.TLS)
+		}
+	}
+
+	// [security]
+	if c.Security.Secret != "" && len(c.Security.Secret) < 32 {
+		add("security.secret", "must be at least 32 characters (or empty to generate one)")
+	}
+
+	// [limits]
+	for _, l := range []struct{ key, val string }{
+		{"limits.booking_per_ip", c.Limits.BookingPerIP}, {"limits.booking_per_email", c.Limits.BookingPerEmail},
+		{"limits.read_per_ip", c.Limits.ReadPerIP}, {"limits.login_per_ip", c.Limits.LoginPerIP},
+		{"limits.email_per_recipient", c.Limits.EmailPerRecipient},
+	} {
+		if _, err := ParseRate(l.val); err != nil {
+			add(l.key, "%v", err)
+		}
+	}
+
+	// [backup]
+	if c.Backup.Dir == "" {
+		add("backup.dir", "must not be empty")
+	}
+	if c.Backup.Schedule != "" {
+		if _, err := cron.ParseStandard(c.Backup.Schedule); err != nil {
+			add("backup.schedule", "%q is not a cron schedule such as \"0 3 * * *\": %v", c.Backup.Schedule, err)
+		}
+	}
+	intRange("backup.keep", c.Backup.Keep, 1, 1000)
+
+	// [log]
+	switch c.Log.Level {
+	case "debug", "info", "warn", "error":
+	default:
+		add("log.level", "%q must be \"debug\", \"info\", \"warn\" or \"error\"", c.Log.Level)
+	}
+	switch c.Log.Format {
+	case "json", "text":
+	default:
+		add("log.format", "%q must be \"json\" or \"text\"", c.Log.Format)
+	}
+	sort.Strings(p)
+	return p
+}
+
+// parseDuration parses a Go duration string that must be positive; "" is allowed
+// (meaning off) only when optional.
+func parseDuration(s string, optional bool) (time.Duration, error) {
+	if s == "" && optional {
+		return 0, nil
+	}
+	d, err := time.ParseDuration(s)
+	if err != nil || d <= 0 {
+		return 0, fmt.Errorf("%q is not a positive duration such as \"90s\", \"15m\" or \"72h\"", s)
+	}
+	return d, nil
+}
+
+// Rate is a parsed limit: Limit events per Period. A zero Rate means the limit is off.
+type Rate = limiter.Rate
+
+// ParseRate parses "N-S", "N-M", "N-H" or "N-D"; "" gives the zero Rate (off).
+func ParseRate(s string) (Rate, error) {
+	if s == "" {
+		return Rate{}, nil
+	}
+	if !regexp.MustCompile(`^[1-9][0-9]{0,8}-[SMHD]$`).MatchString(s) {
+		return Rate{}, fmt.Errorf("%q is not a rate such as \"20-H\" (N events per S, M, H or D), or \"\" for off", s)
+	}
+	return limiter.NewRateFromFormatted(s)
+}
+
+// LoadConfig finds and reads the configuration: the explicit path, else
+// $VENUEBOOK_CONFIG, else ./config.toml, else the embedded demo config. Relative
+// paths in a file are resolved against its directory; in the embedded demo
+// against the working directory.
+func LoadConfig(path string, demo []byte, getenv func(string) string) (*Config, error) {
+	if path == "" && getenv != nil {
+		path = getenv("VENUEBOOK_CONFIG")
+	}
+	if path == "" {
+		if _, err := os.Stat("config.toml"); err == nil {
+			path = "config.toml"
+		}
+	}
+	if path == "" {
+		return ParseConfig(demo, "embedded demo config", "", getenv)
+	}
+	text, err := os.ReadFile(path)
+	if err != nil {
+		return nil, fmt.Errorf("read config: %w", err)
+	}
+	abs, err := filepath.Abs(path)
+	if err != nil {
+		return nil, fmt.Errorf("config path: %w", err)
+	}
+	return ParseConfig(text, path, filepath.Dir(abs), getenv)
+}
+
+// TierRooms returns the rooms a tier may use, in config order.
+func (c *Config) TierRooms(t *Tier) []string {
+	if len(t.Rooms) > 0 {
+		return t.Rooms
+	}
+	ids := make([]string, len(c.Rooms))
+	for i, r := range c.Rooms {
+		ids[i] = r.ID
+	}
+	return ids
+}
+
+// FindPackage returns the package with this id and the tier that owns it.
+func (c *Config) FindPackage(id string) (*Tier, *Package, bool) {
+	for i := range c.Tiers {
+		for j := range c.Tiers[i].Packages {
+			if c.Tiers[i].Packages[j].ID == id {
+				return &c.Tiers[i], &c.Tiers[i].Packages[j], true
+			}
+		}
+	}
+	return nil, nil, false
+}

@@ -1,0 +1,132 @@
+package app
+
+import (
+	"fmt"
+	"net/mail"
+	"net/url"
+	"strings"
+	"time"
+	"unicode/utf8"
+
+	"venuebook/store"
+)
+
+const icsTime = "20060102T150405Z"
+
+// CalendarMethod is the iCalendar METHOD of a calendar object: PUBLISH for a
+// booking, CANCEL for a cancellation notice.
+type CalendarMethod string
+
+const (
+	MethodPublish CalendarMethod = "PUBLISH"
+	MethodCancel  CalendarMethod = "CANCEL"
+)
+
+// ICS renders booking b as an RFC 5545 calendar: one VEVENT with a UID that is
+// stable per booking, UTC instants, and the booking's SEQUENCE, so calendar
+// apps update or remove the same event when it changes.
+func (s *Service) ICS(b Booking, method CalendarMethod, stamp time.Time) []byte {
+	var w icsWriter
+	w.line("BEGIN:VCALENDAR")
+	w.line("VERSION:2.0")
+	w.line("PRODID:-//venuebook//venuebook//EN")
+	w.line("CALSCALE:GREGORIAN")
+	w.line("METHOD:" + string(method))
+	w.line("BEGIN:VEVENT")
+	w.line("UID:" + s.calendarUID(b.ID))
+	w.line("DTSTAMP:" + stamp.UTC().Format(icsTime))
+	w.line("DTSTART:" + b.Start.UTC().Format(icsTime))
+	w.line("DTEND:" + b.End.UTC().Format(icsTime))
+	w.line(fmt.Sprintf("SEQUENCE:%d", b.Sequence))
+	w.line("SUMMARY:" + icsEscape(s.eventTitle(b.Booking)))
+	w.line("DESCRIPTION:" + icsEscape(s.eventDetails(b)))
+	if addr := s.Config.Venue.Address; addr != "" {
+		w.line("LOCATION:" + icsEscape(addr))
+	}
+	if from, err := parseAddress(s.Config.Mail.From); err == nil {
+		w.line("ORGANIZER;CN=" + icsParam(s.Config.Venue.Name) + ":mailto:" + from)
+	}
+	w.line("URL:" + b.ManageURL)
+	if method == MethodCancel || b.Status == "cancelled" {
+		w.line("STATUS:CANCELLED")
+	} else {
+		w.line("STATUS:CONFIRMED")
+	}
+	w.line("TRANSP:OPAQUE")
+	w.line("END:VEVENT")
+	w.line("END:VCALENDAR")
+	return []byte(w.String())
+}
+
+func (s *Service) calendarUID(id string) string {
+	host := "venuebook"
+	if u, err := url.Parse(s.Config.Server.BaseURL); err == nil && u.Hostname() != "" {
+		host = u.Hostname()
+	}
+	return "booking-" + id + "@" + host
+}
+
+func (s *Service) eventTitle(b store.Booking) string {
+	return fmt.Sprintf("%s: %s, %s", s.Config.Venue.Name, s.TierName(b.TierID), s.PackageName(b.PackageID))
+}
+
+func (s *Service) eventDetails(b Booking) string {
+	return fmt.Sprintf("Booking %s for %d guest(s).\nView or cancel: %s", b.Reference, b.Guests, b.ManageURL)
+}
+
+func (s *Service) googleCalendarURL(b store.Booking) string {
+	q := url.Values{}
+	q.Set("action", "TEMPLATE")
+	q.Set("text", s.eventTitle(b))
+	q.Set("dates", b.Start.UTC().Format(icsTime)+"/"+b.End.UTC().Format(icsTime))
+	q.Set("details", "Booking "+b.Reference)
+	if s.Config.Venue.Address != "" {
+		q.Set("location", s.Config.Venue.Address)
+	}
+	return "https://calendar.google.com/calendar/render?" + q.Encode()
+}
+
+func parseAddress(s string) (string, error) {
+	addr, err := mail.ParseAddress(s)
+	if err != nil {
+		return "", err
+	}
+	return addr.Address, nil
+}
+
+// icsEscape escapes a TEXT value (RFC 5545 §3.3.11).
+func icsEscape(s string) string {
+	r := strings.NewReplacer(`\`, `\\`, ";", `\;`, ",", `\,`, "\r\n", `\n`, "\n", `\n`, "\r", `\n`)
+	return r.Replace(s)
+}
+
+// icsParam quotes a parameter value, dropping characters a parameter cannot hold.
+func icsParam(s string) string {
+	s = strings.Map(func(r rune) rune {
+		if r == '"' || r < ' ' || r == 0x7f {
+			return -1
+		}
+		return r
+	}, s)
+	return `"` + s + `"`
+}
+
+// icsWriter writes content lines with CRLF, folded at 75 octets without
+// splitting a UTF-8 sequence (RFC 5545 §3.1).
+type icsWriter struct{ strings.Builder }
+
+func (w *icsWriter) line(s string) {
+	limit := 75
+	for len(s) > limit {
+		cut := limit
+		for cut > 0 && !utf8.RuneStart(s[cut]) {
+			cut--
+		}
+		w.WriteString(s[:cut])
+		w.WriteString("\r\n ")
+		s = s[cut:]
+		limit = 74 // the leading space of a continuation counts
+	}
+	w.WriteString(s)
+	w.WriteString("\r\n")
+}

@@ -1,0 +1,299 @@
+package app
+
+import (
+	"context"
+	"crypto/hmac"
+	"crypto/rand"
+	"crypto/sha256"
+	"encoding/base64"
+	"encoding/hex"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"log/slog"
+	"net/url"
+	"time"
+
+	"venuebook/store"
+)
+
+// IdempotencyTTL is how long an Idempotency-Key is remembered.
+const IdempotencyTTL = 24 * time.Hour
+
+// MaxAvailabilityDays is the longest range one availability query may cover.
+const MaxAvailabilityDays = 62
+
+// Service is the venue's domain: it applies the booking rules and calls the
+// store. Handlers of every kind (JSON, pages) call it; none decides on its own.
+type Service struct {
+	Config *Config
+	Rules  Rules
+	Store  *store.Store
+	Log    *slog.Logger
+	// Now is the clock; tests pin it.
+	Now func() time.Time
+
+	manageKey []byte
+}
+
+// Open opens the store at the configured path, syncs the catalog into it,
+// settles the instance secret and returns the Service.
+func Open(ctx context.Context, cfg *Config, schemaSQL string, log *slog.Logger, now func() time.Time) (*Service, error) {
+	schema, err := store.CurrentSchema(schemaSQL)
+	if err != nil {
+		return nil, err
+	}
+	st, err := store.Open(ctx, cfg.Database.Path, schema)
+	if err != nil {
+		return nil, err
+	}
+	svc := &Service{Config: cfg, Rules: RulesFromConfig(cfg), Store: st, Log: log, Now: now}
+	if err := st.SyncCatalog(ctx, catalogOf(cfg)); err != nil {
+		st.Close()
+		return nil, err
+	}
+	secret := cfg.Security.Secret
+	if secret == "" {
+		var b [32]byte
+		_, _ = rand.Read(b[:])
+		if secret, err = st.EnsureSetting(ctx, "instance_secret", hex.EncodeToString(b[:])); err != nil {
+			st.Close()
+			return nil, err
+		}
+	}
+	svc.manageKey = DeriveKey(secret, "manage-link")
+	return svc, nil
+}
+
+// Close closes the store.
+func (s *Service) Close() error { return s.Store.Close() }
+
+// DeriveKey derives a key for one purpose from the instance secret, so that a
+// token made for one purpose is worthless for another.
+func DeriveKey(secret, purpose string) []byte {
+	m := hmac.New(sha256.New, []byte(secret))
+	m.Write([]byte("venuebook/v1/" + purpose))
+	return m.Sum(nil)
+}
+
+func catalogOf(c *Config) store.Catalog {
+	cat := store.Catalog{CleaningGapSec: int64(c.Venue.CleaningGapMinutes) * 60}
+	for _, r := range c.Rooms {
+		cat.Rooms = append(cat.Rooms, store.CatalogRoom{ID: r.ID, Name: r.Name})
+	}
+	for _, t := range c.Tiers {
+		ct := store.CatalogTier{ID: t.ID, Name: t.Name, Description: t.Description}
+		for _, p := range t.Packages {
+			ct.Packages = append(ct.Packages, store.CatalogPackage{ID: p.ID, Name: p.Name,
+				DurationSec: int64(p.DurationMinutes) * 60, PriceCents: p.PriceCents, MaxGuests: p.MaxGuests})
+		}
+		cat.Tiers = append(cat.Tiers, ct)
+	}
+	return cat
+}
+
+// Booking is a stored booking with the links its customer uses.
+type Booking struct {
+	store.Booking
+	ManageToken string
+	ManageURL   string
+	ICSURL      string
+	GoogleURL   string
+}
+
+// Availability lists the bookable starts of package pkgID on the local dates
+// from..to inclusive. It returns invalid_request for an unknown package or a
+// bad range.
+func (s *Service) Availability(ctx context.Context, pkgID string, from, to Date) ([]DaySlots, error) {
+	tier, pkg, ok := s.Config.FindPackage(pkgID)
+	if !ok {
+		return nil, Errorf(CodeInvalidRequest, "package %q is not a package of this venue; see GET /api/catalog", pkgID)
+	}
+	if to.Before(from) {
+		return nil, Errorf(CodeInvalidRequest, "to (%s) is before from (%s)", to, from)
+	}
+	if from.DaysUntil(to) >= MaxAvailabilityDays {
+		return nil, Errorf(CodeInvalidRequest, "at most %d days can be asked for at once", MaxAvailabilityDays)
+	}
+	rooms := s.Config.TierRooms(tier)
+	windowStart := from.At(0, s.Rules.Location)
+	windowEnd := to.AddDays(1).At(0, s.Rules.Location)
+	bookings, blackouts, err := s.Store.Occupancy(ctx, rooms, windowStart, windowEnd)
+	if err != nil {
+		return nil, fmt.Errorf("availability: %w", err)
+	}
+	dur := time.Duration(pkg.DurationMinutes) * time.Minute
+	return s.Rules.Availability(from, to, dur, rooms, toIntervals(bookings), toIntervals(blackouts), s.Now()), nil
+}
+
+func toIntervals(in []store.Interval) []Interval {
+	out := make([]Interval, len(in))
+	for i, iv := range in {
+		out[i] = Interval(iv)
+	}
+	return out
+}
+
+// CreateBooking validates req, checks the start against the rules and books it
+// in one transaction. With an idempotency key, a retry of the same request
+// returns the booking the first one made (created is then false). Errors:
+// validation_failed, price_changed, slot_unavailable, idempotency_conflict.
+func (s *Service) CreateBooking(ctx context.Context, req BookingRequest, idempotencyKey string) (b Booking, created bool, err error) {
+	v, err := ValidateBooking(s.Config, req)
+	if err != nil {
+		return Booking{}, false, err
+	}
+	now := s.Now()
+	dur := v.End.Sub(v.Start)
+	if !s.Rules.OnGrid(v.Start, dur) {
+		return Booking{}, false, s.slotError(v.Start, "is not one of the offered start times; see GET /api/availability")
+	}
+	if v.Start.Before(now.Add(s.Rules.MinNotice)) {
+		return Booking{}, false, s.slotError(v.Start, fmt.Sprintf("is too soon: bookings need %s notice", humanDuration(s.Rules.MinNotice)))
+	}
+	if !s.Rules.WithinWindow(v.Start, now) {
+		return Booking{}, false, s.slotError(v.Start, fmt.Sprintf("is too far ahead: bookings open %d days in advance", s.Rules.MaxAdvance))
+	}
+	fingerprint := ""
+	if idempotencyKey != "" {
+		canonical, _ := json.Marshal(req)
+		sum := sha256.Sum256(canonical)
+		fingerprint = hex.EncodeToString(sum[:])
+	}
+	sb, replayed, err := s.Store.CreateBooking(ctx, store.NewBooking{
+		TierID: v.Tier.ID, PackageID: v.Package.ID, Rooms: s.Config.TierRooms(v.Tier),
+		Start: v.Start, End: v.End, Guests: v.Guests, PriceCents: v.PriceCents, Currency: s.Config.Venue.Currency,
+		CustomerName: v.Name, CustomerEmail: v.Email, CustomerPhone: v.Phone, Notes: v.Notes,
+		VehicleRegistration: v.VehicleRegistration,
+		IdempotencyKey:      idempotencyKey, Fingerprint: fingerprint, IdempotencyTTL: IdempotencyTTL,
+		Now: now,
+	})
+	switch {
+	case errors.Is(err, store.ErrSlotTaken):
+		return Booking{}, false, s.slotError(v.Start, "was just taken; choose another time")
+	case errors.Is(err, store.ErrIdempotencyConflict):
+		return Booking{}, false, Errorf(CodeIdempotencyConflict, "this Idempotency-Key was already used with a different request; use a new key for a new booking")
+	case err != nil:
+		return Booking{}, false, mapStoreError(err)
+	}
+	return s.withLinks(sb), !replayed, nil
+}
+
+func (s *Service) slotError(start time.Time, why string) error {
+	return Errorf(CodeSlotUnavailable, "%s %s", FormatInstant(start, s.Rules.Location), why)
+}
+
+// mapStoreError turns store errors every caller may meet into domain errors.
+func mapStoreError(err error) error {
+	switch {
+	case errors.Is(err, store.ErrNotFound):
+		return Errorf(CodeNotFound, "no such booking")
+	case errors.Is(err, store.ErrBusy):
+		return &Error{Code: CodeUnavailable, Message: "the server is busy; try again in a moment", RetryAfter: 2 * time.Second}
+	}
+	return err
+}
+
+// FindBooking returns the booking id if token is its manage token; otherwise,
+// like for an unknown id, not_found.
+func (s *Service) FindBooking(ctx context.Context, id, token string) (Booking, error) {
+	if !s.validManageToken(id, token) {
+		return Booking{}, Errorf(CodeNotFound, "no booking matches this link")
+	}
+	b, err := s.Store.FindBookingByID(ctx, id)
+	if err != nil {
+		return Booking{}, mapStoreError(err)
+	}
+	return s.withLinks(b), nil
+}
+
+// CancelBooking cancels the customer's own booking, up to the venue's cutoff
+// before its start, which frees the slot. Errors: not_found,
+// cancellation_closed (too late, or not confirmed any more).
+func (s *Service) CancelBooking(ctx context.Context, id, token string) (Booking, error) {
+	b, err := s.FindBooking(ctx, id, token)
+	if err != nil {
+		return Booking{}, err
+	}
+	cutoff := time.Duration(s.Config.Venue.CancelCutoffHours) * time.Hour
+	if b.Status != "confirmed" {
+		return Booking{}, Errorf(CodeCancellationClosed, "this booking is %s and can no longer be cancelled", b.Status)
+	}
+	now := s.Now()
+	if now.Add(cutoff).After(b.Start) {
+		return Booking{}, Errorf(CodeCancellationClosed, "bookings can be cancelled until %s before the start; please contact the venue", humanDuration(cutoff))
+	}
+	sb, err := s.Store.CancelBooking(ctx, id, now.Add(cutoff), now)
+	if errors.Is(err, store.ErrStateChanged) {
+		return Booking{}, Errorf(CodeCancellationClosed, "this booking can no longer be cancelled")
+	}
+	if err != nil {
+		return Booking{}, mapStoreError(err)
+	}
+	return s.withLinks(sb), nil
+}
+
+// ManageToken returns the secret token of booking id's manage link. It is an
+// HMAC of the id, so it needs no storage and can be rebuilt for any email.
+func (s *Service) ManageToken(id string) string {
+	m := hmac.New(sha256.New, s.manageKey)
+	m.Write([]byte(id))
+	return base64.RawURLEncoding.EncodeToString(m.Sum(nil))
+}
+
+func (s *Service) validManageToken(id, token string) bool {
+	if len(token) != 43 || len(id) > 64 {
+		return false
+	}
+	return hmac.Equal([]byte(token), []byte(s.ManageToken(id)))
+}
+
+func (s *Service) withLinks(b store.Booking) Booking {
+	token := s.ManageToken(b.ID)
+	base := s.Config.Server.BaseURL
+	q := "?t=" + url.QueryEscape(token)
+	return Booking{
+		Booking:     b,
+		ManageToken: token,
+		ManageURL:   base + "/b/" + url.PathEscape(b.ID) + q,
+		ICSURL:      base + "/api/bookings/" + url.PathEscape(b.ID) + "/calendar.ics" + q,
+		GoogleURL:   s.googleCalendarURL(b),
+	}
+}
+
+func humanDuration(d time.Duration) string {
+	switch {
+	case d%(24*time.Hour) == 0 && d >= 24*time.Hour:
+		n := int(d / (24 * time.Hour))
+		if n == 1 {
+			return "1 day"
+		}
+		return fmt.Sprintf("%d days", n)
+	case d%time.Hour == 0 && d >= time.Hour:
+		n := int(d / time.Hour)
+		if n == 1 {
+			return "1 hour"
+		}
+		return fmt.Sprintf("%d hours", n)
+	default:
+		return fmt.Sprintf("%d minutes", int(d/time.Minute))
+	}
+}
+
+// TierName and PackageName give display names for ids, falling back to the id
+// for items no longer in the catalog.
+func (s *Service) PackageName(id string) string {
+	if _, p, ok := s.Config.FindPackage(id); ok {
+		return p.Name
+	}
+	return id
+}
+
+func (s *Service) TierName(id string) string {
+	for _, t := range s.Config.Tiers {
+		if t.ID == id {
+			return t.Name
+		}
+	}
+	return id
+}

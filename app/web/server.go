@@ -1,0 +1,260 @@
+// Package web is venuebook's HTTP face: the JSON API and the pages. Handlers
+// parse, call the app.Service and render; they hold no booking rule and no SQL.
+package web
+
+import (
+	"context"
+	"crypto/rand"
+	"encoding/hex"
+	"errors"
+	"fmt"
+	"io/fs"
+	"log/slog"
+	"net"
+	"net/http"
+	"strconv"
+	"strings"
+	"time"
+
+	"github.com/gofiber/fiber/v2"
+	"github.com/gofiber/fiber/v2/middleware/recover"
+
+	"venuebook/app"
+)
+
+// BodyLimit is the largest request body accepted (API.md: 64 KiB).
+const BodyLimit = 64 * 1024
+
+// Server is the HTTP server of one venue.
+type Server struct {
+	svc   *app.Service
+	log   *slog.Logger
+	fiber *fiber.App
+	pages *pages
+}
+
+// New builds the server and registers every route. assets holds templates/ and static/.
+func New(svc *app.Service, assets fs.FS, log *slog.Logger) (*Server, error) {
+	pg, err := loadPages(assets)
+	if err != nil {
+		return nil, err
+	}
+	s := &Server{svc: svc, log: log, pages: pg}
+	cfg := svc.Config.Server
+	s.fiber = fiber.New(fiber.Config{
+		AppName:               "venuebook",
+		DisableStartupMessage: true,
+		// Immutable copies every string Fiber hands out, so none is reused
+		// under us after a handler returns.
+		Immutable:               true,
+		BodyLimit:               BodyLimit,
+		ReadTimeout:             15 * time.Second,
+		WriteTimeout:            15 * time.Second,
+		IdleTimeout:             60 * time.Second,
+		ErrorHandler:            s.handleError,
+		EnableTrustedProxyCheck: true,
+		TrustedProxies:          cfg.TrustedProxies,
+		ProxyHeader:             cfg.ProxyHeader,
+		EnableIPValidation:      true,
+		CaseSensitive:           true,
+		StrictRouting:           false,
+		ReadBufferSize:          16 * 1024,
+	})
+	s.routes()
+	return s, nil
+}
+
+// routes registers every route, grouped by who may call it.
+func (s *Server) routes() {
+	f := s.fiber
+	f.Use(s.requestID, s.accessLog, recover.New(), s.securityHeaders)
+
+	// Operations.
+	f.Get("/healthz", s.healthz)
+
+	// Public reads: what availability needs and nothing more.
+	f.Get("/api/catalog", s.apiCatalog)
+	f.Get("/api/availability", s.apiAvailability)
+
+	// Customers: create a booking; reach their own through the manage token.
+	f.Post("/api/bookings", s.apiCreateBooking)
+	f.Get("/api/bookings/:id", s.apiGetBooking)
+	f.Post("/api/bookings/:id/cancel", s.apiCancelBooking)
+	f.Get("/api/bookings/:id/calendar.ics", s.apiCalendar)
+
+	// Owner console: nobody can sign in until the console exists.
+	f.All("/api/admin", s.unauthorized)
+	f.All("/api/admin/*", s.unauthorized)
+
+	// Pages.
+	f.Get("/", s.pageHome)
+	f.Get("/b/:id", s.pageBooking)
+	f.Get("/static/:name", s.static)
+
+	f.Use(func(c *fiber.Ctx) error {
+		return app.Errorf(app.CodeNotFound, "no such page or endpoint: %s %s", c.Method(), c.Path())
+	})
+}
+
+// Serve answers requests on ln until Shutdown.
+func (s *Server) Serve(ln net.Listener) error { return s.fiber.Listener(ln) }
+
+// Shutdown stops accepting connections and waits, up to the context's deadline,
+// for requests in progress to finish.
+func (s *Server) Shutdown(ctx context.Context) error { return s.fiber.ShutdownWithContext(ctx) }
+
+// Test serves one request in process; for tests.
+func (s *Server) Test(req *http.Request) (*http.Response, error) { return s.fiber.Test(req, -1) }
+
+func (s *Server) requestID(c *fiber.Ctx) error {
+	var b [8]byte
+	_, _ = rand.Read(b[:])
+	id := hex.EncodeToString(b[:])
+	c.Locals("request_id", id)
+	c.Set("X-Request-Id", id)
+	return c.Next()
+}
+
+// reqLog returns the logger of this request, carrying its request id.
+func (s *Server) reqLog(c *fiber.Ctx) *slog.Logger {
+	id, _ := c.Locals("request_id").(string)
+	return s.log.With("request_id", id)
+}
+
+// accessLog writes one line per request. It never logs the query string:
+// manage and permit tokens travel there.
+func (s *Server) accessLog(c *fiber.Ctx) error {
+	start := time.Now()
+	if err := c.Next(); err != nil {
+		if herr := c.App().ErrorHandler(c, err); herr != nil {
+			_ = c.SendStatus(fiber.StatusInternalServerError)
+		}
+	}
+	s.reqLog(c).Info("request",
+		"method", c.Method(), "path", c.Path(), "status", c.Response().StatusCode(),
+		"duration_ms", float64(time.Since(start).Microseconds())/1000, "ip", c.IP(), "bytes", len(c.Response().Body()))
+	return nil
+}
+
+func (s *Server) securityHeaders(c *fiber.Ctx) error {
+	c.Set("Content-Security-Policy", "default-src 'self'; script-src 'self'; style-src 'self'; img-src 'self' data:; "+
+		"base-uri 'none'; form-action 'self'; frame-ancestors 'none'; object-src 'none'")
+	c.Set("X-Content-Type-Options", "nosniff")
+	c.Set("Referrer-Policy", "no-referrer")
+	c.Set("X-Frame-Options", "DENY")
+	if strings.HasPrefix(s.svc.Config.Server.BaseURL, "https://") {
+		c.Set("Strict-Transport-Security", "max-age=63072000; includeSubDomains")
+	}
+	return c.Next()
+}
+
+// statusOf maps an API error code to its HTTP status (API.md's table).
+func statusOf(code string) int {
+	switch code {
+	case app.CodeInvalidRequest, app.CodeValidationFailed:
+		return fiber.StatusBadRequest
+	case app.CodeUnauthorized:
+		return fiber.StatusUnauthorized
+	case app.CodeForbidden:
+		return fiber.StatusForbidden
+	case app.CodeNotFound:
+		return fiber.StatusNotFound
+	case app.CodeSlotUnavailable, app.CodePriceChanged, app.CodeIdempotencyConflict, app.CodeCancellationClosed, app.CodeLinkUsed:
+		return fiber.StatusConflict
+	case app.CodeLinkExpired:
+		return fiber.StatusGone
+	case app.CodePayloadTooLarge:
+		return fiber.StatusRequestEntityTooLarge
+	case app.CodeRateLimited:
+		return fiber.StatusTooManyRequests
+	case app.CodeUnavailable:
+		return fiber.StatusServiceUnavailable
+	}
+	return fiber.StatusInternalServerError
+}
+
+type errorBody struct {
+	Error errorDetail `json:"error"`
+}
+
+type errorDetail struct {
+	Code    string            `json:"code"`
+	Message string            `json:"message"`
+	Fields  map[string]string `json:"fields,omitempty"`
+}
+
+// handleError is the one place where errors become responses: domain errors
+// keep their code and message; Fiber's own errors are mapped to codes; anything
+// else is a 500 whose detail goes only to the log.
+func (s *Server) handleError(c *fiber.Ctx, err error) error {
+	var e *app.Error
+	var fe *fiber.Error
+	switch {
+	case errors.As(err, &e):
+	case errors.As(err, &fe):
+		e = fiberError(fe)
+	default:
+		s.reqLog(c).Error("internal error", "method", c.Method(), "path", c.Path(), "err", err)
+		e = &app.Error{Code: app.CodeInternal, Message: "something went wrong on our side; please try again, and tell the venue if it keeps happening"}
+	}
+	status := statusOf(e.Code)
+	if e.RetryAfter > 0 {
+		c.Set("Retry-After", strconv.Itoa(int((e.RetryAfter+time.Second-1)/time.Second)))
+	}
+	c.Set("Cache-Control", "no-store")
+	if s.wantsPage(c) {
+		return s.renderError(c, status, e)
+	}
+	return c.Status(status).JSON(errorBody{Error: errorDetail{Code: e.Code, Message: e.Message, Fields: e.Fields}})
+}
+
+func fiberError(fe *fiber.Error) *app.Error {
+	switch fe.Code {
+	case fiber.StatusRequestEntityTooLarge:
+		return app.Errorf(app.CodePayloadTooLarge, "the request body is larger than %d KiB", BodyLimit/1024)
+	case fiber.StatusNotFound:
+		return app.Errorf(app.CodeNotFound, "no such page or endpoint")
+	case fiber.StatusMethodNotAllowed:
+		return app.Errorf(app.CodeInvalidRequest, "this method is not allowed here")
+	case fiber.StatusBadRequest, fiber.StatusRequestHeaderFieldsTooLarge, fiber.StatusRequestTimeout:
+		return app.Errorf(app.CodeInvalidRequest, "the request could not be read: %s", fe.Message)
+	case fiber.StatusUnauthorized:
+		return app.Errorf(app.CodeUnauthorized, "sign in first")
+	case fiber.StatusForbidden:
+		return app.Errorf(app.CodeForbidden, "not allowed")
+	case fiber.StatusTooManyRequests:
+		return &app.Error{Code: app.CodeRateLimited, Message: "too many requests; wait a moment", RetryAfter: time.Minute}
+	case fiber.StatusServiceUnavailable:
+		return &app.Error{Code: app.CodeUnavailable, Message: "the server is busy; try again in a moment", RetryAfter: 2 * time.Second}
+	}
+	if fe.Code >= 400 && fe.Code < 500 {
+		return app.Errorf(app.CodeInvalidRequest, "%s", fe.Message)
+	}
+	return app.Errorf(app.CodeInternal, "something went wrong on our side; please try again")
+}
+
+// wantsPage reports whether an error should be an HTML page rather than JSON:
+// everything outside /api/ and the operations endpoints is a page.
+func (s *Server) wantsPage(c *fiber.Ctx) bool {
+	p := c.Path()
+	return !strings.HasPrefix(p, "/api/") && p != "/api" && p != "/healthz" && p != "/metrics"
+}
+
+func (s *Server) unauthorized(c *fiber.Ctx) error {
+	return app.Errorf(app.CodeUnauthorized, "sign in to the owner console first")
+}
+
+func (s *Server) healthz(c *fiber.Ctx) error {
+	c.Set("Cache-Control", "no-store")
+	if err := s.svc.Store.Ping(c.Context()); err != nil {
+		s.reqLog(c).Error("health check failed", "err", err)
+		return c.Status(fiber.StatusServiceUnavailable).JSON(fiber.Map{"status": "unavailable"})
+	}
+	return c.JSON(fiber.Map{"status": "ok"})
+}
+
+func invalidf(format string, args ...any) error {
+	return app.Errorf(app.CodeInvalidRequest, format, args...)
+}
+
+var _ = fmt.Sprintf

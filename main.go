@@ -1,0 +1,217 @@
+// Command venuebook sells a small venue's time slots online: one binary, one
+// SQLite file. See README.md.
+package main
+
+import (
+	"context"
+	"embed"
+	"errors"
+	"flag"
+	"fmt"
+	"io"
+	"io/fs"
+	"log/slog"
+	"net"
+	"os"
+	"os/signal"
+	"runtime/debug"
+	"syscall"
+	"time"
+	_ "time/tzdata" // the binary works on hosts without a zone database
+
+	"venuebook/app"
+	"venuebook/app/web"
+)
+
+//go:embed schema.sql
+var schemaSQL string
+
+//go:embed config.example.toml
+var demoConfig []byte
+
+//go:embed assets
+var assetsDir embed.FS
+
+// version is set at build time with -ldflags "-X main.version=…".
+var version = ""
+
+func main() {
+	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
+	code := run(ctx, os.Args[1:], os.Stdin, os.Stdout, os.Stderr, os.Getenv)
+	stop()
+	os.Exit(code)
+}
+
+const usage = `venuebook sells a small venue's time slots online.
+
+Usage:
+  venuebook [serve] [-config FILE]        run the server (the default)
+  venuebook check-config [-config FILE]   validate a config file, print problems, exit 1 if any
+  venuebook version                       print the version
+
+Config is found in this order: -config, $VENUEBOOK_CONFIG, ./config.toml, the
+embedded demo config. Run 'venuebook COMMAND -help' for a command's flags.
+`
+
+// run is the whole program; tests call it with their own arguments and streams.
+func run(ctx context.Context, args []string, stdin io.Reader, stdout, stderr io.Writer, getenv func(string) string) int {
+	cmd := "serve"
+	if len(args) > 0 && len(args[0]) > 0 && args[0][0] != '-' {
+		cmd, args = args[0], args[1:]
+	}
+	switch cmd {
+	case "serve":
+		return cmdServe(ctx, args, stderr, getenv)
+	case "check-config":
+		return cmdCheckConfig(args, stdout, stderr, getenv)
+	case "version":
+		fmt.Fprintln(stdout, "venuebook", buildVersion())
+		return 0
+	case "help", "-h", "-help", "--help":
+		fmt.Fprint(stdout, usage)
+		return 0
+	case "backup", "restore", "verify", "admin":
+		fmt.Fprintf(stderr, "venuebook: %q is not in this build yet; see the README's roadmap\n", cmd)
+		return 2
+	default:
+		fmt.Fprintf(stderr, "venuebook: unknown command %q\n\n%s", cmd, usage)
+		return 2
+	}
+}
+
+func buildVersion() string {
+	if version != "" {
+		return version
+	}
+	if info, ok := debug.ReadBuildInfo(); ok {
+		for _, s := range info.Settings {
+			if s.Key == "vcs.revision" && len(s.Value) >= 12 {
+				return "dev-" + s.Value[:12]
+			}
+		}
+		if info.Main.Version != "" && info.Main.Version != "(devel)" {
+			return info.Main.Version
+		}
+	}
+	return "dev"
+}
+
+// configFlags parses a command's flags, of which every command has -config.
+func configFlags(name string, args []string, stderr io.Writer) (*flag.FlagSet, *string, error) {
+	fs := flag.NewFlagSet("venuebook "+name, flag.ContinueOnError)
+	fs.SetOutput(stderr)
+	path := fs.String("config", "", "config file (default: $VENUEBOOK_CONFIG, ./config.toml, or the embedded demo)")
+	if err := fs.Parse(args); err != nil {
+		return nil, nil, err
+	}
+	return fs, path, nil
+}
+
+func cmdCheckConfig(args []string, stdout, stderr io.Writer, getenv func(string) string) int {
+	fs, path, err := configFlags("check-config", args, stderr)
+	if err != nil {
+		return exitForFlagError(err)
+	}
+	if fs.NArg() > 0 {
+		fmt.Fprintf(stderr, "venuebook check-config: unexpected argument %q (use -config FILE)\n", fs.Arg(0))
+		return 2
+	}
+	cfg, err := app.LoadConfig(*path, demoConfig, getenv)
+	if err != nil {
+		var ce *app.ConfigError
+		if errors.As(err, &ce) {
+			fmt.Fprintf(stdout, "%s: %d problem(s):\n", ce.Source, len(ce.Problems))
+			for _, p := range ce.Problems {
+				fmt.Fprintf(stdout, "  %s\n", p)
+			}
+			return 1
+		}
+		fmt.Fprintf(stderr, "venuebook check-config: %v\n", err)
+		return 1
+	}
+	fmt.Fprintf(stdout, "%s: OK (%s, %d room(s), %d tier(s), timezone %s)\n", cfg.Source, cfg.Venue.Name, len(cfg.Rooms), len(cfg.Tiers), cfg.Venue.Timezone)
+	return 0
+}
+
+func exitForFlagError(err error) int {
+	if errors.Is(err, flag.ErrHelp) {
+		return 0
+	}
+	return 2
+}
+
+func newLogger(c app.LogConfig, w io.Writer) *slog.Logger {
+	var level slog.Level
+	_ = level.UnmarshalText([]byte(c.Level))
+	opts := &slog.HandlerOptions{Level: level}
+	if c.Format == "text" {
+		return slog.New(slog.NewTextHandler(w, opts))
+	}
+	return slog.New(slog.NewJSONHandler(w, opts))
+}
+
+func cmdServe(ctx context.Context, args []string, stderr io.Writer, getenv func(string) string) int {
+	flags, path, err := configFlags("serve", args, stderr)
+	if err != nil {
+		return exitForFlagError(err)
+	}
+	if flags.NArg() > 0 {
+		fmt.Fprintf(stderr, "venuebook serve: unexpected argument %q (use -config FILE)\n", flags.Arg(0))
+		return 2
+	}
+	cfg, err := app.LoadConfig(*path, demoConfig, getenv)
+	if err != nil {
+		fmt.Fprintf(stderr, "venuebook: %v\nRun 'venuebook check-config' to see every problem.\n", err)
+		return 1
+	}
+	log := newLogger(cfg.Log, stderr)
+	if err := serve(ctx, cfg, log); err != nil {
+		log.Error("venuebook stopped", "err", err)
+		return 1
+	}
+	return 0
+}
+
+// serve runs the server until ctx is cancelled, then shuts down in order: HTTP
+// first (finishing requests in progress), then the database.
+func serve(ctx context.Context, cfg *app.Config, log *slog.Logger) error {
+	svc, err := app.Open(ctx, cfg, schemaSQL, log, time.Now)
+	if err != nil {
+		return fmt.Errorf("open %s: %w", cfg.Database.Path, err)
+	}
+	defer func() {
+		if err := svc.Close(); err != nil {
+			log.Error("close database", "err", err)
+		}
+	}()
+	assets, err := fs.Sub(assetsDir, "assets")
+	if err != nil {
+		return err
+	}
+	srv, err := web.New(svc, assets, log)
+	if err != nil {
+		return err
+	}
+	ln, err := net.Listen("tcp", cfg.Server.Listen)
+	if err != nil {
+		return fmt.Errorf("listen on %s (server.listen): %w", cfg.Server.Listen, err)
+	}
+	log.Info("venuebook serving", "venue", cfg.Venue.Name, "addr", ln.Addr().String(), "base_url", cfg.Server.BaseURL,
+		"config", cfg.Source, "database", cfg.Database.Path, "version", buildVersion())
+	served := make(chan error, 1)
+	go func() { served <- srv.Serve(ln) }()
+	select {
+	case err := <-served:
+		return fmt.Errorf("serve: %w", err)
+	case <-ctx.Done():
+	}
+	log.Info("shutting down")
+	shutdownCtx, cancel := context.WithTimeout(context.Background(), 15*time.Second)
+	defer cancel()
+	if err := srv.Shutdown(shutdownCtx); err != nil {
+		log.Error("http shutdown", "err", err)
+	}
+	<-served
+	log.Info("stopped cleanly")
+	return nil
+}

@@ -1,0 +1,165 @@
+-- venuebook schema: the whole current schema of a new database.
+-- Instants are INTEGER Unix seconds, UTC. Older databases are brought here by the
+-- upgrade steps in store/upgrades.go; PRAGMA user_version records the version.
+-- The database refuses what the code must never do: every rule below is a second
+-- line behind the Go code, proven by store tests that insert bad rows with raw SQL.
+
+PRAGMA user_version = 1;
+
+-- One row of named settings: the generated instance secret and similar values.
+CREATE TABLE settings (
+    key   TEXT PRIMARY KEY CHECK (length(key) BETWEEN 1 AND 100),
+    value TEXT NOT NULL
+) STRICT;
+
+-- The booking rules the overlap trigger needs, synced from config at start-up.
+-- max_duration_s bounds the overlap look-up: no booking lasts longer.
+CREATE TABLE venue_rules (
+    id             INTEGER PRIMARY KEY CHECK (id = 1),
+    cleaning_gap_s INTEGER NOT NULL CHECK (cleaning_gap_s BETWEEN 0 AND 86400),
+    max_duration_s INTEGER NOT NULL CHECK (max_duration_s BETWEEN 300 AND 86400)
+) STRICT;
+INSERT INTO venue_rules (id, cleaning_gap_s, max_duration_s) VALUES (1, 0, 86400);
+
+-- The catalog, synced from config. Removed items are deactivated, never deleted.
+CREATE TABLE rooms (
+    id       TEXT PRIMARY KEY CHECK (length(id) BETWEEN 1 AND 40),
+    name     TEXT NOT NULL CHECK (length(name) BETWEEN 1 AND 100),
+    position INTEGER NOT NULL DEFAULT 0,
+    active   INTEGER NOT NULL DEFAULT 1 CHECK (active IN (0, 1))
+) STRICT;
+
+CREATE TABLE tiers (
+    id          TEXT PRIMARY KEY CHECK (length(id) BETWEEN 1 AND 40),
+    name        TEXT NOT NULL CHECK (length(name) BETWEEN 1 AND 100),
+    description TEXT NOT NULL DEFAULT '' CHECK (length(description) <= 1000),
+    position    INTEGER NOT NULL DEFAULT 0,
+    active      INTEGER NOT NULL DEFAULT 1 CHECK (active IN (0, 1))
+) STRICT;
+
+CREATE TABLE packages (
+    id          TEXT PRIMARY KEY CHECK (length(id) BETWEEN 1 AND 40),
+    tier_id     TEXT NOT NULL REFERENCES tiers (id),
+    name        TEXT NOT NULL CHECK (length(name) BETWEEN 1 AND 100),
+    duration_s  INTEGER NOT NULL CHECK (duration_s BETWEEN 300 AND 86400),
+    price_cents INTEGER NOT NULL CHECK (price_cents BETWEEN 0 AND 100000000),
+    max_guests  INTEGER NOT NULL CHECK (max_guests BETWEEN 1 AND 1000),
+    position    INTEGER NOT NULL DEFAULT 0,
+    active      INTEGER NOT NULL DEFAULT 1 CHECK (active IN (0, 1)),
+    UNIQUE (tier_id, id)
+) STRICT;
+
+CREATE TABLE bookings (
+    id             TEXT PRIMARY KEY CHECK (length(id) = 26),
+    reference      TEXT NOT NULL UNIQUE CHECK (reference GLOB 'VB-[A-Z0-9][A-Z0-9][A-Z0-9][A-Z0-9][A-Z0-9][A-Z0-9]'),
+    tier_id        TEXT NOT NULL,
+    package_id     TEXT NOT NULL,
+    room_id        TEXT NOT NULL REFERENCES rooms (id),
+    start_at       INTEGER NOT NULL,
+    end_at         INTEGER NOT NULL,
+    guests         INTEGER NOT NULL CHECK (guests BETWEEN 1 AND 1000),
+    price_cents    INTEGER NOT NULL CHECK (price_cents BETWEEN 0 AND 100000000),
+    currency       TEXT NOT NULL CHECK (length(currency) = 3 AND currency GLOB '[A-Z][A-Z][A-Z]'),
+    customer_name  TEXT NOT NULL CHECK (length(trim(customer_name)) BETWEEN 1 AND 100),
+    customer_email TEXT NOT NULL CHECK (length(customer_email) BETWEEN 3 AND 254 AND customer_email LIKE '%_@_%'),
+    customer_phone TEXT NOT NULL DEFAULT '' CHECK (length(customer_phone) <= 40),
+    notes          TEXT NOT NULL DEFAULT '' CHECK (length(notes) <= 1000),
+    status         TEXT NOT NULL DEFAULT 'confirmed'
+                   CHECK (status IN ('confirmed', 'cancelled', 'completed', 'no_show')),
+    sequence       INTEGER NOT NULL DEFAULT 0 CHECK (sequence >= 0),
+    created_at     INTEGER NOT NULL,
+    updated_at     INTEGER NOT NULL,
+    cancelled_at   INTEGER CHECK (cancelled_at IS NULL OR status = 'cancelled'),
+    CHECK (end_at > start_at),
+    CHECK (end_at - start_at BETWEEN 300 AND 86400),
+    CHECK (start_at > 946684800), -- after 2000-01-01: a seconds value, not millis or zero
+    CHECK (start_at < 32503680000),
+    FOREIGN KEY (tier_id, package_id) REFERENCES packages (tier_id, id)
+) STRICT;
+
+-- Availability and the overlap check: a room's bookings by start.
+CREATE INDEX bookings_room_start ON bookings (room_id, start_at);
+-- Analytics: bookings per tier over time.
+CREATE INDEX bookings_tier_start ON bookings (tier_id, start_at);
+-- A customer's bookings by email, whatever its case.
+CREATE INDEX bookings_customer_email ON bookings (customer_email COLLATE NOCASE);
+
+-- No active booking may overlap another in the same room, cleaning gap included:
+-- a and b conflict when a.start < b.end + gap AND b.start < a.end + gap.
+-- The look-up is bounded below (start > new.start - gap - longest duration) so it
+-- reads a handful of index entries whatever the size of the table.
+CREATE TRIGGER bookings_no_overlap_insert BEFORE INSERT ON bookings
+WHEN NEW.status <> 'cancelled'
+BEGIN
+    SELECT RAISE(ABORT, 'booking longer than the longest package')
+    WHERE NEW.end_at - NEW.start_at > (SELECT max_duration_s FROM venue_rules WHERE id = 1);
+    SELECT RAISE(ABORT, 'booking overlaps another booking in the same room')
+    WHERE EXISTS (
+        SELECT 1 FROM bookings AS b, venue_rules AS r
+        WHERE r.id = 1
+          AND b.room_id = NEW.room_id
+          AND b.start_at > NEW.start_at - r.cleaning_gap_s - r.max_duration_s
+          AND b.start_at < NEW.end_at + r.cleaning_gap_s
+          AND NEW.start_at < b.end_at + r.cleaning_gap_s
+          AND b.status <> 'cancelled');
+END;
+
+CREATE TRIGGER bookings_no_overlap_update BEFORE UPDATE OF room_id, start_at, end_at, status ON bookings
+WHEN NEW.status <> 'cancelled'
+     AND (OLD.status = 'cancelled' OR NEW.room_id <> OLD.room_id
+          OR NEW.start_at <> OLD.start_at OR NEW.end_at <> OLD.end_at)
+BEGIN
+    SELECT RAISE(ABORT, 'booking longer than the longest package')
+    WHERE NEW.end_at - NEW.start_at > (SELECT max_duration_s FROM venue_rules WHERE id = 1);
+    SELECT RAISE(ABORT, 'booking overlaps another booking in the same room')
+    WHERE EXISTS (
+        SELECT 1 FROM bookings AS b, venue_rules AS r
+        WHERE r.id = 1
+          AND b.id <> NEW.id
+          AND b.room_id = NEW.room_id
+          AND b.start_at > NEW.start_at - r.cleaning_gap_s - r.max_duration_s
+          AND b.start_at < NEW.end_at + r.cleaning_gap_s
+          AND NEW.start_at < b.end_at + r.cleaning_gap_s
+          AND b.status <> 'cancelled');
+END;
+
+-- A cancelled booking stays cancelled; history is not rewritten.
+CREATE TRIGGER bookings_cancel_final BEFORE UPDATE OF status ON bookings
+WHEN OLD.status = 'cancelled' AND NEW.status <> 'cancelled'
+BEGIN
+    SELECT RAISE(ABORT, 'a cancelled booking cannot be reactivated');
+END;
+
+-- Parking permit requests, one per booking at most.
+CREATE TABLE parking_permits (
+    id                   TEXT PRIMARY KEY CHECK (length(id) = 26),
+    booking_id           TEXT NOT NULL UNIQUE REFERENCES bookings (id),
+    vehicle_registration TEXT NOT NULL CHECK (length(vehicle_registration) BETWEEN 2 AND 10
+                                              AND vehicle_registration NOT GLOB '*[^A-Z0-9]*'),
+    status               TEXT NOT NULL DEFAULT 'requested'
+                         CHECK (status IN ('requested', 'approved', 'denied', 'expired', 'cancelled')),
+    created_at           INTEGER NOT NULL,
+    updated_at           INTEGER NOT NULL
+) STRICT;
+CREATE INDEX parking_permits_status ON parking_permits (status);
+
+-- Closed periods set by the owner: a room, or every room when room_id is NULL.
+CREATE TABLE blackouts (
+    id         INTEGER PRIMARY KEY,
+    room_id    TEXT REFERENCES rooms (id),
+    start_at   INTEGER NOT NULL,
+    end_at     INTEGER NOT NULL,
+    reason     TEXT NOT NULL DEFAULT '' CHECK (length(reason) <= 200),
+    created_at INTEGER NOT NULL,
+    CHECK (end_at > start_at)
+) STRICT;
+CREATE INDEX blackouts_end ON blackouts (end_at);
+
+-- Idempotency-Key of a POST that created a booking: a retry with the same key and
+-- the same request returns that booking instead of booking twice.
+CREATE TABLE idempotency_keys (
+    key          TEXT PRIMARY KEY CHECK (length(key) BETWEEN 8 AND 128),
+    fingerprint  TEXT NOT NULL CHECK (length(fingerprint) = 64),
+    booking_id   TEXT NOT NULL REFERENCES bookings (id),
+    created_at   INTEGER NOT NULL
+) STRICT;

@@ -1,0 +1,343 @@
+package store
+
+import (
+	"context"
+	"database/sql"
+	"errors"
+	"fmt"
+	"strings"
+	"time"
+)
+
+// Booking is one row of bookings with its parking permit, if any.
+type Booking struct {
+	ID            string
+	Reference     string
+	TierID        string
+	PackageID     string
+	RoomID        string
+	Start, End    time.Time
+	Guests        int
+	PriceCents    int64
+	Currency      string
+	CustomerName  string
+	CustomerEmail string
+	CustomerPhone string
+	Notes         string
+	Status        string
+	Sequence      int
+	CreatedAt     time.Time
+	UpdatedAt     time.Time
+	Permit        *Permit
+}
+
+// Permit is a booking's parking permit request.
+type Permit struct {
+	ID                  string
+	VehicleRegistration string
+	Status              string
+}
+
+// NewBooking is what CreateBooking needs; the store assigns ID, reference and room.
+type NewBooking struct {
+	TierID, PackageID string
+	// Rooms are the rooms the booking may take, in order of preference.
+	Rooms                                      []string
+	Start, End                                 time.Time
+	Guests                                     int
+	PriceCents                                 int64
+	Currency                                   string
+	CustomerName, CustomerEmail, CustomerPhone string
+	Notes                                      string
+	// VehicleRegistration, when not empty, adds a parking permit request.
+	VehicleRegistration string
+	// IdempotencyKey, when not empty, makes a retry with the same Fingerprint
+	// return the booking it created; another fingerprint gives ErrIdempotencyConflict.
+	IdempotencyKey string
+	Fingerprint    string
+	// IdempotencyTTL is how long a key is remembered.
+	IdempotencyTTL time.Duration
+	Now            time.Time
+}
+
+// CreateBooking re-checks the slot and inserts the booking (and its permit
+// request) in one BEGIN IMMEDIATE transaction, taking the first candidate room
+// that no active booking (cleaning gap included) or blackout occupies. It
+// returns the booking and whether it is a replay of an earlier request with the
+// same idempotency key. Errors: ErrSlotTaken, ErrIdempotencyConflict, ErrBusy.
+func (s *Store) CreateBooking(ctx context.Context, nb NewBooking) (Booking, bool, error) {
+	var (
+		b        Booking
+		replayed bool
+	)
+	err := s.write(ctx, func(tx *sql.Tx) error {
+		if nb.IdempotencyKey != "" {
+			id, err := lookupIdempotencyKey(ctx, tx, nb)
+			if err != nil {
+				return err
+			}
+			if id != "" {
+				replayed = true
+				b, err = findBooking(ctx, tx, "b.id = ?", id)
+				return err
+			}
+		}
+		room, err := freeRoom(ctx, tx, nb.Rooms, nb.Start, nb.End)
+		if err != nil {
+			return err
+		}
+		b, err = insertBooking(ctx, tx, nb, room)
+		if err != nil {
+			return err
+		}
+		if nb.IdempotencyKey != "" {
+			_, err := tx.ExecContext(ctx, `INSERT INTO idempotency_keys (key, fingerprint, booking_id, created_at) VALUES (?, ?, ?, ?)`,
+				nb.IdempotencyKey, nb.Fingerprint, b.ID, nb.Now.Unix())
+			if err != nil {
+				return fmt.Errorf("record idempotency key: %w", err)
+			}
+		}
+		return nil
+	})
+	if err != nil {
+		return Booking{}, false, err
+	}
+	return b, replayed, nil
+}
+
+// lookupIdempotencyKey returns the booking a live key created, "" if the key is
+// new or expired (an expired key is forgotten here).
+func lookupIdempotencyKey(ctx context.Context, tx *sql.Tx, nb NewBooking) (string, error) {
+	var fingerprint, bookingID string
+	var createdAt int64
+	err := tx.QueryRowContext(ctx, "SELECT fingerprint, booking_id, created_at FROM idempotency_keys WHERE key = ?", nb.IdempotencyKey).
+		Scan(&fingerprint, &bookingID, &createdAt)
+	if errors.Is(err, sql.ErrNoRows) {
+		return "", nil
+	}
+	if err != nil {
+		return "", fmt.Errorf("look up idempotency key: %w", err)
+	}
+	if nb.IdempotencyTTL > 0 && nb.Now.Sub(time.Unix(createdAt, 0)) > nb.IdempotencyTTL {
+		if _, err := tx.ExecContext(ctx, "DELETE FROM idempotency_keys WHERE key = ?", nb.IdempotencyKey); err != nil {
+			return "", fmt.Errorf("forget idempotency key: %w", err)
+		}
+		return "", nil
+	}
+	if fingerprint != nb.Fingerprint {
+		return "", ErrIdempotencyConflict
+	}
+	return bookingID, nil
+}
+
+// freeRoom returns the first of rooms that no active booking (with the cleaning
+// gap on both sides) and no blackout occupies during [start, end).
+func freeRoom(ctx context.Context, tx *sql.Tx, rooms []string, start, end time.Time) (string, error) {
+	for _, room := range rooms {
+		var busy int
+		err := tx.QueryRowContext(ctx, `SELECT EXISTS (
+				SELECT 1 FROM bookings AS b, venue_rules AS r
+				WHERE r.id = 1 AND b.room_id = ?1
+				  AND b.start_at > ?2 - r.cleaning_gap_s - r.max_duration_s
+				  AND b.start_at < ?3 + r.cleaning_gap_s
+				  AND ?2 < b.end_at + r.cleaning_gap_s
+				  AND b.status <> 'cancelled')
+			OR EXISTS (
+				SELECT 1 FROM blackouts WHERE (room_id = ?1 OR room_id IS NULL) AND start_at < ?3 AND end_at > ?2)`,
+			room, start.Unix(), end.Unix()).Scan(&busy)
+		if err != nil {
+			return "", fmt.Errorf("check room %s: %w", room, err)
+		}
+		if busy == 0 {
+			return room, nil
+		}
+	}
+	return "", ErrSlotTaken
+}
+
+func insertBooking(ctx context.Context, tx *sql.Tx, nb NewBooking, room string) (Booking, error) {
+	now := nb.Now.Unix()
+	id := newID()
+	var reference string
+	for attempt := 0; ; attempt++ {
+		reference = newReference()
+		var taken int
+		if err := tx.QueryRowContext(ctx, "SELECT count(*) FROM bookings WHERE reference = ?", reference).Scan(&taken); err != nil {
+			return Booking{}, fmt.Errorf("check reference: %w", err)
+		}
+		if taken == 0 {
+			break
+		}
+		if attempt > 20 {
+			return Booking{}, errors.New("no free booking reference after 20 attempts")
+		}
+	}
+	_, err := tx.ExecContext(ctx, `INSERT INTO bookings (id, reference, tier_id, package_id, room_id, start_at, end_at, guests,
+			price_cents, currency, customer_name, customer_email, customer_phone, notes, status, sequence, created_at, updated_at)
+		VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, 'confirmed', 0, ?, ?)`,
+		id, reference, nb.TierID, nb.PackageID, room, nb.Start.Unix(), nb.End.Unix(), nb.Guests,
+		nb.PriceCents, nb.Currency, nb.CustomerName, nb.CustomerEmail, nb.CustomerPhone, nb.Notes, now, now)
+	if err != nil {
+		if isConstraint(err) && strings.Contains(err.Error(), "overlaps") {
+			return Booking{}, ErrSlotTaken
+		}
+		return Booking{}, fmt.Errorf("insert booking: %w", err)
+	}
+	if nb.VehicleRegistration != "" {
+		_, err := tx.ExecContext(ctx, `INSERT INTO parking_permits (id, booking_id, vehicle_registration, status, created_at, updated_at)
+			VALUES (?, ?, ?, 'requested', ?, ?)`, newID(), id, nb.VehicleRegistration, now, now)
+		if err != nil {
+			return Booking{}, fmt.Errorf("insert parking permit: %w", err)
+		}
+	}
+	return findBooking(ctx, tx, "b.id = ?", id)
+}
+
+const bookingColumns = `b.id, b.reference, b.tier_id, b.package_id, b.room_id, b.start_at, b.end_at, b.guests, b.price_cents,
+	b.currency, b.customer_name, b.customer_email, b.customer_phone, b.notes, b.status, b.sequence, b.created_at, b.updated_at,
+	p.id, p.vehicle_registration, p.status`
+
+func findBooking(ctx context.Context, tx *sql.Tx, where string, args ...any) (Booking, error) {
+	row := tx.QueryRowContext(ctx, "SELECT "+bookingColumns+
+		" FROM bookings AS b LEFT JOIN parking_permits AS p ON p.booking_id = b.id WHERE "+where, args...)
+	b, err := scanBooking(row)
+	if errors.Is(err, sql.ErrNoRows) {
+		return Booking{}, ErrNotFound
+	}
+	return b, err
+}
+
+func scanBooking(row interface{ Scan(...any) error }) (Booking, error) {
+	var (
+		b                          Booking
+		start, end, created, upd   int64
+		permitID, permitReg, pstat sql.NullString
+	)
+	err := row.Scan(&b.ID, &b.Reference, &b.TierID, &b.PackageID, &b.RoomID, &start, &end, &b.Guests, &b.PriceCents,
+		&b.Currency, &b.CustomerName, &b.CustomerEmail, &b.CustomerPhone, &b.Notes, &b.Status, &b.Sequence, &created, &upd,
+		&permitID, &permitReg, &pstat)
+	if err != nil {
+		return Booking{}, err
+	}
+	b.Start, b.End = time.Unix(start, 0).UTC(), time.Unix(end, 0).UTC()
+	b.CreatedAt, b.UpdatedAt = time.Unix(created, 0).UTC(), time.Unix(upd, 0).UTC()
+	if permitID.Valid {
+		b.Permit = &Permit{ID: permitID.String, VehicleRegistration: permitReg.String, Status: pstat.String}
+	}
+	return b, nil
+}
+
+// FindBookingByID returns the booking with this id, or ErrNotFound.
+func (s *Store) FindBookingByID(ctx context.Context, id string) (Booking, error) {
+	var b Booking
+	err := s.read(ctx, func(tx *sql.Tx) error {
+		var err error
+		b, err = findBooking(ctx, tx, "b.id = ?", id)
+		return err
+	})
+	return b, err
+}
+
+// CancelBooking cancels a confirmed booking that starts no earlier than
+// notBefore, bumps its calendar sequence and cancels its permit request. It
+// returns ErrNotFound, or ErrStateChanged when the booking is no longer
+// confirmed or starts before notBefore.
+func (s *Store) CancelBooking(ctx context.Context, id string, notBefore, now time.Time) (Booking, error) {
+	var b Booking
+	err := s.write(ctx, func(tx *sql.Tx) error {
+		res, err := tx.ExecContext(ctx, `UPDATE bookings SET status = 'cancelled', cancelled_at = ?1, updated_at = ?1, sequence = sequence + 1
+			WHERE id = ?2 AND status = 'confirmed' AND start_at >= ?3`, now.Unix(), id, notBefore.Unix())
+		if err != nil {
+			return fmt.Errorf("cancel booking: %w", err)
+		}
+		if n, _ := res.RowsAffected(); n != 1 {
+			if _, err := findBooking(ctx, tx, "b.id = ?", id); err != nil {
+				return err
+			}
+			return ErrStateChanged
+		}
+		_, err = tx.ExecContext(ctx, `UPDATE parking_permits SET status = 'cancelled', updated_at = ?1
+			WHERE booking_id = ?2 AND status IN ('requested', 'approved')`, now.Unix(), id)
+		if err != nil {
+			return fmt.Errorf("cancel parking permit: %w", err)
+		}
+		b, err = findBooking(ctx, tx, "b.id = ?", id)
+		return err
+	})
+	return b, err
+}
+
+// Interval is a span of time during which a room (or, with Room "", every room) is taken.
+type Interval struct {
+	Room       string
+	Start, End time.Time
+}
+
+// Occupancy returns the active bookings of rooms that may matter for starts in
+// [from, to) (those starting from two days before from to two days after to, enough for the longest booking and gap), and the blackouts
+// that overlap [from, to), read in one snapshot and sorted by start.
+func (s *Store) Occupancy(ctx context.Context, rooms []string, from, to time.Time) (bookings, blackouts []Interval, err error) {
+	if len(rooms) == 0 {
+		return nil, nil, nil
+	}
+	placeholders := strings.Repeat("?,", len(rooms))
+	placeholders = placeholders[:len(placeholders)-1]
+	args := make([]any, 0, len(rooms)+2)
+	for _, r := range rooms {
+		args = append(args, r)
+	}
+	err = s.read(ctx, func(tx *sql.Tx) error {
+		rows, err := tx.QueryContext(ctx, `SELECT room_id, start_at, end_at FROM bookings
+			WHERE room_id IN (`+placeholders+`) AND start_at >= ? AND start_at < ? AND status <> 'cancelled'
+			ORDER BY start_at`, append(args, from.Unix()-2*86400, to.Unix()+2*86400)...)
+		if err != nil {
+			return fmt.Errorf("read bookings: %w", err)
+		}
+		if bookings, err = scanIntervals(rows); err != nil {
+			return err
+		}
+		rows, err = tx.QueryContext(ctx, `SELECT coalesce(room_id, ''), start_at, end_at FROM blackouts
+			WHERE (room_id IS NULL OR room_id IN (`+placeholders+`)) AND end_at > ? AND start_at < ?
+			ORDER BY start_at`, append(args, from.Unix(), to.Unix())...)
+		if err != nil {
+			return fmt.Errorf("read blackouts: %w", err)
+		}
+		blackouts, err = scanIntervals(rows)
+		return err
+	})
+	return bookings, blackouts, err
+}
+
+func scanIntervals(rows *sql.Rows) ([]Interval, error) {
+	defer rows.Close()
+	var out []Interval
+	for rows.Next() {
+		var iv Interval
+		var start, end int64
+		if err := rows.Scan(&iv.Room, &start, &end); err != nil {
+			return nil, err
+		}
+		iv.Start, iv.End = time.Unix(start, 0).UTC(), time.Unix(end, 0).UTC()
+		out = append(out, iv)
+	}
+	return out, rows.Err()
+}
+
+// AddBlackout closes a room (or every room when room is "") for [start, end).
+func (s *Store) AddBlackout(ctx context.Context, room string, start, end time.Time, reason string, now time.Time) (int64, error) {
+	var id int64
+	err := s.write(ctx, func(tx *sql.Tx) error {
+		var roomArg any
+		if room != "" {
+			roomArg = room
+		}
+		res, err := tx.ExecContext(ctx, "INSERT INTO blackouts (room_id, start_at, end_at, reason, created_at) VALUES (?, ?, ?, ?, ?)",
+			roomArg, start.Unix(), end.Unix(), reason, now.Unix())
+		if err != nil {
+			return fmt.Errorf("add blackout: %w", err)
+		}
+		id, err = res.LastInsertId()
+		return err
+	})
+	return id, err
+}

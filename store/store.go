@@ -1,0 +1,341 @@
+// Package store is everything that speaks SQL: opening the database, applying the
+// schema, the catalog, bookings and their transactions. It knows nothing of HTTP.
+package store
+
+import (
+	"context"
+	"crypto/rand"
+	"database/sql"
+	"errors"
+	"fmt"
+	"net/url"
+	"os"
+	"path/filepath"
+	"strings"
+	"time"
+
+	"modernc.org/sqlite"
+	sqlite3 "modernc.org/sqlite/lib"
+)
+
+// Errors the store returns; callers test them with errors.Is.
+var (
+	// ErrNotFound means no row matched.
+	ErrNotFound = errors.New("not found")
+	// ErrSlotTaken means no candidate room was free for the booking.
+	ErrSlotTaken = errors.New("slot taken")
+	// ErrIdempotencyConflict means an idempotency key was reused with another request.
+	ErrIdempotencyConflict = errors.New("idempotency key reused with a different request")
+	// ErrStateChanged means a conditional update found the row no longer in the expected state.
+	ErrStateChanged = errors.New("state changed")
+	// ErrBusy means the writer could not be had in time; the caller may retry.
+	ErrBusy = errors.New("database busy")
+)
+
+// Store holds one writer connection, used for every write with BEGIN IMMEDIATE,
+// and a pool of read-only connections.
+type Store struct {
+	path   string
+	writer *sql.DB
+	reader *sql.DB
+
+	// WriteWait bounds the wait for the writer; WriteTimeout bounds one write transaction.
+	WriteWait    time.Duration
+	WriteTimeout time.Duration
+	ReadTimeout  time.Duration
+}
+
+// Schema is the current schema and the steps that bring older databases to it.
+type Schema struct {
+	// SQL creates a new database at Version; it sets PRAGMA user_version itself.
+	SQL      string
+	Version  int
+	Upgrades []Upgrade
+}
+
+// Upgrade brings a database from version To-1 to To.
+type Upgrade struct {
+	To  int
+	SQL string
+}
+
+// CurrentSchema returns the schema of this build: schemaSQL (the embedded
+// schema.sql) at the version it declares, with the upgrade steps of upgrades.go.
+func CurrentSchema(schemaSQL string) (Schema, error) {
+	v, err := declaredVersion(schemaSQL)
+	if err != nil {
+		return Schema{}, err
+	}
+	return Schema{SQL: schemaSQL, Version: v, Upgrades: upgrades}, nil
+}
+
+func declaredVersion(schemaSQL string) (int, error) {
+	for _, line := range strings.Split(schemaSQL, "\n") {
+		line = strings.TrimSpace(line)
+		var v int
+		if n, _ := fmt.Sscanf(line, "PRAGMA user_version = %d;", &v); n == 1 {
+			return v, nil
+		}
+	}
+	return 0, errors.New("schema.sql declares no PRAGMA user_version")
+}
+
+func dsn(path string, extra ...string) string {
+	q := url.Values{}
+	pragmas := []string{"busy_timeout(5000)", "foreign_keys(1)", "synchronous(FULL)"}
+	pragmas = append(pragmas, extra...)
+	q["_pragma"] = pragmas
+	return "file:" + (&url.URL{Path: path}).EscapedPath() + "?" + q.Encode()
+}
+
+// Open opens (creating if needed) the database at path, applies the schema and
+// its upgrades, and returns a Store ready for use.
+func Open(ctx context.Context, path string, schema Schema) (*Store, error) {
+	if err := os.MkdirAll(filepath.Dir(path), 0o700); err != nil {
+		return nil, fmt.Errorf("create database directory: %w", err)
+	}
+	writer, err := sql.Open("sqlite", dsn(path, "journal_mode(WAL)")+"&_txlock=immediate")
+	if err != nil {
+		return nil, fmt.Errorf("open database: %w", err)
+	}
+	writer.SetMaxOpenConns(1)
+	writer.SetMaxIdleConns(1)
+	writer.SetConnMaxLifetime(0)
+	writer.SetConnMaxIdleTime(0)
+	s := &Store{path: path, writer: writer, WriteWait: 5 * time.Second, WriteTimeout: 10 * time.Second, ReadTimeout: 10 * time.Second}
+	if err := s.migrate(ctx, schema); err != nil {
+		writer.Close()
+		return nil, err
+	}
+	reader, err := sql.Open("sqlite", dsn(path, "query_only(1)"))
+	if err != nil {
+		writer.Close()
+		return nil, fmt.Errorf("open database: %w", err)
+	}
+	reader.SetMaxOpenConns(4)
+	reader.SetMaxIdleConns(4)
+	s.reader = reader
+	return s, nil
+}
+
+// Path returns the database file's path.
+func (s *Store) Path() string { return s.path }
+
+// Close closes both pools; the last close checkpoints the WAL.
+func (s *Store) Close() error {
+	var errs []error
+	if s.reader != nil {
+		errs = append(errs, s.reader.Close())
+	}
+	errs = append(errs, s.writer.Close())
+	return errors.Join(errs...)
+}
+
+// Ping checks that the database answers a query.
+func (s *Store) Ping(ctx context.Context) error {
+	ctx, cancel := context.WithTimeout(ctx, 2*time.Second)
+	defer cancel()
+	var one int
+	return s.reader.QueryRowContext(ctx, "SELECT 1").Scan(&one)
+}
+
+// migrate creates a new database from the schema, or applies the upgrade steps
+// an older one needs, each step in its own transaction.
+func (s *Store) migrate(ctx context.Context, schema Schema) error {
+	var version int
+	if err := s.writer.QueryRowContext(ctx, "PRAGMA user_version").Scan(&version); err != nil {
+		return fmt.Errorf("read schema version: %w", err)
+	}
+	switch {
+	case version == schema.Version:
+		return nil
+	case version > schema.Version:
+		return fmt.Errorf("database %s has schema version %d, newer than this venuebook's %d: run a newer venuebook", s.path, version, schema.Version)
+	case version == 0:
+		var tables int
+		if err := s.writer.QueryRowContext(ctx, "SELECT count(*) FROM sqlite_schema WHERE type = 'table'").Scan(&tables); err != nil {
+			return fmt.Errorf("inspect database: %w", err)
+		}
+		if tables > 0 {
+			return fmt.Errorf("database %s has tables but no schema version: it is not a venuebook database", s.path)
+		}
+		return s.write(ctx, func(tx *sql.Tx) error {
+			if _, err := tx.ExecContext(ctx, schema.SQL); err != nil {
+				return fmt.Errorf("apply schema: %w", err)
+			}
+			return nil
+		})
+	}
+	for _, up := range schema.Upgrades {
+		if up.To <= version {
+			continue
+		}
+		if up.To != version+1 {
+			return fmt.Errorf("no upgrade step from schema version %d to %d", version, version+1)
+		}
+		err := s.write(ctx, func(tx *sql.Tx) error {
+			if _, err := tx.ExecContext(ctx, up.SQL); err != nil {
+				return fmt.Errorf("upgrade schema to version %d: %w", up.To, err)
+			}
+			_, err := tx.ExecContext(ctx, fmt.Sprintf("PRAGMA user_version = %d", up.To))
+			return err
+		})
+		if err != nil {
+			return err
+		}
+		version = up.To
+	}
+	if version != schema.Version {
+		return fmt.Errorf("no upgrade step from schema version %d to %d", version, schema.Version)
+	}
+	return nil
+}
+
+// write runs fn in one BEGIN IMMEDIATE transaction on the single writer
+// connection and commits it. Every write of the store goes through here, so
+// that commits can later be grouped without touching callers. The transaction
+// gets its own bounded context: a caller that goes away does not interrupt it.
+func (s *Store) write(ctx context.Context, fn func(tx *sql.Tx) error) error {
+	waitCtx, cancelWait := context.WithTimeout(ctx, s.WriteWait)
+	defer cancelWait()
+	conn, err := s.writer.Conn(waitCtx)
+	if err != nil {
+		if errors.Is(err, context.DeadlineExceeded) || errors.Is(err, context.Canceled) {
+			return fmt.Errorf("%w: waiting for the writer: %v", ErrBusy, err)
+		}
+		return fmt.Errorf("writer connection: %w", err)
+	}
+	defer conn.Close()
+	txCtx, cancelTx := context.WithTimeout(context.WithoutCancel(ctx), s.WriteTimeout)
+	defer cancelTx()
+	tx, err := conn.BeginTx(txCtx, nil)
+	if err != nil {
+		if isBusy(err) {
+			return fmt.Errorf("%w: %v", ErrBusy, err)
+		}
+		return fmt.Errorf("begin: %w", err)
+	}
+	if err := fn(tx); err != nil {
+		_ = tx.Rollback()
+		return err
+	}
+	if err := tx.Commit(); err != nil {
+		if isBusy(err) {
+			return fmt.Errorf("%w: %v", ErrBusy, err)
+		}
+		return fmt.Errorf("commit: %w", err)
+	}
+	return nil
+}
+
+// read runs fn in a read-only transaction on the reader pool, so that its
+// queries see one snapshot.
+func (s *Store) read(ctx context.Context, fn func(tx *sql.Tx) error) error {
+	ctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), s.ReadTimeout)
+	defer cancel()
+	tx, err := s.reader.BeginTx(ctx, &sql.TxOptions{ReadOnly: true})
+	if err != nil {
+		return fmt.Errorf("begin read: %w", err)
+	}
+	defer tx.Rollback()
+	return fn(tx)
+}
+
+func isBusy(err error) bool {
+	var se *sqlite.Error
+	if errors.As(err, &se) {
+		code := se.Code() & 0xff
+		return code == sqlite3.SQLITE_BUSY || code == sqlite3.SQLITE_LOCKED
+	}
+	return false
+}
+
+func isConstraint(err error) bool {
+	var se *sqlite.Error
+	if errors.As(err, &se) {
+		return se.Code()&0xff == sqlite3.SQLITE_CONSTRAINT
+	}
+	return false
+}
+
+// newID returns a random 128-bit identifier as 26 lower-case base32 characters.
+func newID() string {
+	var b [16]byte
+	_, _ = rand.Read(b[:])
+	return encodeBase32(b[:], 26)
+}
+
+const base32Alphabet = "0123456789abcdefghjkmnpqrstvwxyz"
+
+func encodeBase32(b []byte, n int) string {
+	out := make([]byte, 0, n)
+	var acc uint64
+	bits := 0
+	for _, c := range b {
+		acc = acc<<8 | uint64(c)
+		bits += 8
+		for bits >= 5 && len(out) < n {
+			bits -= 5
+			out = append(out, base32Alphabet[(acc>>uint(bits))&31])
+		}
+	}
+	for len(out) < n {
+		out = append(out, base32Alphabet[(acc<<uint(5-bits))&31])
+		bits = 0
+	}
+	return string(out)
+}
+
+// referenceAlphabet leaves out letters and digits that read alike (0/O, 1/I/L, 2/Z, 5/S, 8/B).
+const referenceAlphabet = "34679ACDEFGHJKMNPQRTUVWXY"
+
+// newReference returns a short human booking reference such as "VB-7K3Q9M".
+func newReference() string {
+	var b [6]byte
+	out := []byte("VB-")
+	for {
+		_, _ = rand.Read(b[:])
+		ok := true
+		for _, c := range b {
+			if int(c) >= 250 { // reject to keep the choice uniform over 25 symbols
+				ok = false
+				break
+			}
+		}
+		if ok {
+			break
+		}
+	}
+	for _, c := range b {
+		out = append(out, referenceAlphabet[int(c)%len(referenceAlphabet)])
+	}
+	return string(out)
+}
+
+// GetSetting returns a named setting, or ErrNotFound.
+func (s *Store) GetSetting(ctx context.Context, key string) (string, error) {
+	var value string
+	err := s.read(ctx, func(tx *sql.Tx) error {
+		return tx.QueryRowContext(ctx, "SELECT value FROM settings WHERE key = ?", key).Scan(&value)
+	})
+	if errors.Is(err, sql.ErrNoRows) {
+		return "", ErrNotFound
+	}
+	return value, err
+}
+
+// EnsureSetting stores value under key unless the key already has one, and
+// returns the stored value. It is how the instance secret is generated once.
+func (s *Store) EnsureSetting(ctx context.Context, key, value string) (string, error) {
+	var stored string
+	err := s.write(ctx, func(tx *sql.Tx) error {
+		if _, err := tx.ExecContext(ctx, "INSERT INTO settings (key, value) VALUES (?, ?) ON CONFLICT (key) DO NOTHING", key, value); err != nil {
+			return err
+		}
+		return tx.QueryRowContext(ctx, "SELECT value FROM settings WHERE key = ?", key).Scan(&stored)
+	})
+	if err != nil {
+		return "", fmt.Errorf("setting %s: %w", key, err)
+	}
+	return stored, nil
+}

@@ -1,0 +1,7 @@
+package store
+
+// upgrades bring a database written by an older venuebook to the schema of
+// schema.sql, one version at a time. A new schema version adds its step here and
+// changes schema.sql to the result, so that a new database and an upgraded one
+// are the same; TestUpgradePath proves the mechanism.
+var upgrades = []Upgrade{}
