@@ -1,0 +1,257 @@
+package main
+
+import (
+	"bufio"
+	"bytes"
+	"context"
+	"encoding/json"
+	"fmt"
+	"io"
+	"net"
+	"net/http"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"strings"
+	"syscall"
+	"testing"
+	"time"
+)
+
+func runCLI(t *testing.T, env map[string]string, args ...string) (int, string, string) {
+	t.Helper()
+	var stdout, stderr bytes.Buffer
+	getenv := func(k string) string { return env[k] }
+	code := run(context.Background(), args, strings.NewReader(""), &stdout, &stderr, getenv)
+	return code, stdout.String(), stderr.String()
+}
+
+func writeFile(t *testing.T, dir, name, text string) string {
+	t.Helper()
+	p := filepath.Join(dir, name)
+	if err := os.WriteFile(p, []byte(text), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	return p
+}
+
+func TestCheckConfig(t *testing.T) {
+	dir := t.TempDir()
+	good := writeFile(t, dir, "good.toml", string(demoConfig))
+	bad := writeFile(t, dir, "bad.toml", `
+[venue]
+timezone = "Mars/Olympus"
+slot_step_minutes = 0
+[venue.hours]
+mon = "09:00-12:00,11:00-13:00"
+tue = "9-5"
+[[rooms]]
+id = "a"
+name = "A"
+[[rooms]]
+id = "a"
+name = "A again"
+[[tiers]]
+id = "t"
+name = "T"
+  [[tiers.packages]]
+  id = "p"
+  name = "P"
+  duration_minutes = 2000
+  price_cents = -5
+  max_guests = 2
+[parking]
+link_ttl = "soon"
+[limits]
+booking_per_ip = "20 per hour"
+[mystery]
+key = 1
+`)
+	code, out, _ := runCLI(t, nil, "check-config", "-config", good)
+	if code != 0 || !strings.Contains(out, "OK") {
+		t.Errorf("good config: %d %q", code, out)
+	}
+	code, out, _ = runCLI(t, nil, "check-config", "-config", bad)
+	if code != 1 {
+		t.Errorf("bad config exit %d", code)
+	}
+	for _, key := range []string{"venue.timezone", "venue.slot_step_minutes", "venue.hours.mon", "venue.hours.tue", "rooms[1].id",
+		"tiers[0].packages[0].duration_minutes", "tiers[0].packages[0].price_cents", "parking.link_ttl", "limits.booking_per_ip", "mystery"} {
+		if !strings.Contains(out, key) {
+			t.Errorf("problems do not name %s:\n%s", key, out)
+		}
+	}
+	// The environment names the file; a missing file is a clear error.
+	code, out, _ = runCLI(t, map[string]string{"VENUEBOOK_CONFIG": bad}, "check-config")
+	if code != 1 || !strings.Contains(out, "venue.timezone") {
+		t.Errorf("VENUEBOOK_CONFIG: %d %q", code, out)
+	}
+	code, _, errOut := runCLI(t, nil, "check-config", "-config", filepath.Join(dir, "missing.toml"))
+	if code != 1 || !strings.Contains(errOut, "missing.toml") {
+		t.Errorf("missing file: %d %q", code, errOut)
+	}
+	code, _, _ = runCLI(t, nil, "check-config", "stray")
+	if code != 2 {
+		t.Errorf("stray argument: %d", code)
+	}
+	// Malformed TOML names the line.
+	broken := writeFile(t, dir, "broken.toml", "[venue]\nname = \"x\nfoo")
+	code, out, _ = runCLI(t, nil, "check-config", "-config", broken)
+	if code != 1 || !strings.Contains(out, "line 2") {
+		t.Errorf("broken TOML: %d %q", code, out)
+	}
+}
+
+func TestVersionAndUsage(t *testing.T) {
+	if code, out, _ := runCLI(t, nil, "version"); code != 0 || !strings.HasPrefix(out, "venuebook ") {
+		t.Errorf("version: %d %q", code, out)
+	}
+	if code, _, errOut := runCLI(t, nil, "frobnicate"); code != 2 || !strings.Contains(errOut, "unknown command") {
+		t.Errorf("unknown command: %d %q", code, errOut)
+	}
+	if code, out, _ := runCLI(t, nil, "help"); code != 0 || !strings.Contains(out, "check-config") {
+		t.Errorf("help: %d %q", code, out)
+	}
+}
+
+// TestServeBinary builds the real binary, serves a config from a temp
+// directory (relative paths resolve there), books over HTTP, and stops it with
+// SIGTERM: it exits 0 and the booking is still there after a restart.
+func TestServeBinary(t *testing.T) {
+	dir := t.TempDir()
+	bin := filepath.Join(dir, "venuebook")
+	build := exec.Command("go", "build", "-o", bin, ".")
+	if out, err := build.CombinedOutput(); err != nil {
+		t.Fatalf("build: %v\n%s", err, out)
+	}
+	port := freePort(t)
+	cfg := strings.Replace(string(demoConfig), `listen = "127.0.0.1:8080"`, fmt.Sprintf(`listen = "127.0.0.1:%d"`, port), 1)
+	cfgPath := writeFile(t, dir, "config.toml", cfg)
+	base := fmt.Sprintf("http://127.0.0.1:%d", port)
+
+	start := func() (*exec.Cmd, *bytes.Buffer) {
+		cmd := exec.Command(bin, "serve", "-config", cfgPath)
+		cmd.Dir = t.TempDir() // not the config's directory: paths must resolve against the file
+		var logs bytes.Buffer
+		cmd.Stderr = &logs
+		if err := cmd.Start(); err != nil {
+			t.Fatal(err)
+		}
+		waitHealthy(t, base)
+		return cmd, &logs
+	}
+	stop := func(cmd *exec.Cmd, logs *bytes.Buffer) {
+		if err := cmd.Process.Signal(syscall.SIGTERM); err != nil {
+			t.Fatal(err)
+		}
+		done := make(chan error, 1)
+		go func() { done <- cmd.Wait() }()
+		select {
+		case err := <-done:
+			if err != nil {
+				t.Fatalf("exit after SIGTERM: %v\n%s", err, logs)
+			}
+		case <-time.After(20 * time.Second):
+			cmd.Process.Kill()
+			t.Fatalf("no exit 20 s after SIGTERM\n%s", logs)
+		}
+		if !strings.Contains(logs.String(), "stopped cleanly") {
+			t.Errorf("logs lack the clean stop:\n%s", logs)
+		}
+	}
+
+	cmd, logs := start()
+	// Find the first bookable slot and book it.
+	day := time.Now().AddDate(0, 0, 3).Format("2006-01-02")
+	resp, err := http.Get(base + "/api/availability?package=classic-60&from=" + day + "&to=" + time.Now().AddDate(0, 0, 10).Format("2006-01-02"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	var avail struct {
+		Days []struct {
+			Slots []struct{ Start string } `json:"slots"`
+		} `json:"days"`
+	}
+	json.NewDecoder(resp.Body).Decode(&avail)
+	resp.Body.Close()
+	var slot string
+	for _, d := range avail.Days {
+		if len(d.Slots) > 0 {
+			slot = d.Slots[0].Start
+			break
+		}
+	}
+	if slot == "" {
+		t.Fatal("no slot offered in the coming week")
+	}
+	body := fmt.Sprintf(`{"tier":"classic","package":"classic-60","start":%q,"guests":1,"customer":{"name":"Ada","email":"ada@example.com"}}`, slot)
+	resp, err = http.Post(base+"/api/bookings", "application/json", strings.NewReader(body))
+	if err != nil {
+		t.Fatal(err)
+	}
+	var created struct {
+		Booking struct{ ManageURL string `json:"manage_url"` } `json:"booking"`
+	}
+	json.NewDecoder(resp.Body).Decode(&created)
+	resp.Body.Close()
+	if resp.StatusCode != 201 {
+		t.Fatalf("booking: %d", resp.StatusCode)
+	}
+	// An idle keep-alive connection must not hold up the shutdown.
+	idle, err := net.Dial("tcp", fmt.Sprintf("127.0.0.1:%d", port))
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer idle.Close()
+	fmt.Fprintf(idle, "GET /healthz HTTP/1.1\r\nHost: x\r\n\r\n")
+	bufio.NewReader(idle).ReadString('}')
+	began := time.Now()
+	stop(cmd, logs)
+	t.Logf("shutdown with an idle connection took %v", time.Since(began))
+	if _, err := os.Stat(filepath.Join(dir, "data", "venuebook.db")); err != nil {
+		t.Fatalf("database not beside the config: %v", err)
+	}
+	if !strings.Contains(logs.String(), `"msg":"request"`) || strings.Contains(logs.String(), "?t=") {
+		t.Errorf("access log missing, or it logs tokens:\n%s", logs)
+	}
+
+	// After a restart the booking is there.
+	cmd, logs = start()
+	defer stop(cmd, logs)
+	path := strings.Replace(created.Booking.ManageURL, "http://localhost:8080/b/", base+"/api/bookings/", 1)
+	resp, err = http.Get(path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	data, _ := io.ReadAll(resp.Body)
+	resp.Body.Close()
+	if resp.StatusCode != 200 || !strings.Contains(string(data), `"status":"confirmed"`) {
+		t.Fatalf("after restart: %d %s", resp.StatusCode, data)
+	}
+}
+
+func freePort(t *testing.T) int {
+	t.Helper()
+	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer ln.Close()
+	return ln.Addr().(*net.TCPAddr).Port
+}
+
+func waitHealthy(t *testing.T, base string) {
+	t.Helper()
+	deadline := time.Now().Add(20 * time.Second)
+	for time.Now().Before(deadline) {
+		resp, err := http.Get(base + "/healthz")
+		if err == nil {
+			resp.Body.Close()
+			if resp.StatusCode == 200 {
+				return
+			}
+		}
+		time.Sleep(50 * time.Millisecond)
+	}
+	t.Fatalf("%s did not become healthy", base)
+}
