@@ -190,7 +190,9 @@ func TestServeBinary(t *testing.T) {
 		t.Fatal(err)
 	}
 	var created struct {
-		Booking struct{ ManageURL string `json:"manage_url"` } `json:"booking"`
+		Booking struct {
+			ManageURL string `json:"manage_url"`
+		} `json:"booking"`
 	}
 	json.NewDecoder(resp.Body).Decode(&created)
 	resp.Body.Close()

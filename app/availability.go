@@ -1,6 +1,7 @@
 package app
 
 import (
+	"math"
 	"sort"
 	"time"
 )
@@ -85,7 +86,13 @@ func (r *Rules) OnGrid(start time.Time, dur time.Duration) bool {
 // Conflicts reports whether a booking [start, end) in a room clashes with a
 // taken interval of that room, the cleaning gap counted on both sides.
 func Conflicts(start, end time.Time, taken Interval, gap time.Duration) bool {
-	return start.Before(taken.End.Add(gap)) && taken.Start.Before(end.Add(gap))
+	return conflicts(start.Unix(), end.Unix(), taken.Start.Unix(), taken.End.Unix(), int64(gap/time.Second))
+}
+
+// conflicts is the overlap rule in Unix seconds, shared by every check:
+// a.start < b.end + gap && b.start < a.end + gap (schema.sql's trigger agrees).
+func conflicts(start, end, takenStart, takenEnd, gap int64) bool {
+	return start < takenEnd+gap && takenStart < end+gap
 }
 
 // Interval is a span during which a room is taken; Room "" means every room.
@@ -103,12 +110,16 @@ func RoomFree(room string, start, end time.Time, bookings, blackouts []Interval,
 			return false
 		}
 	}
+	return !blackedOut(room, start.Unix(), end.Unix(), blackouts)
+}
+
+func blackedOut(room string, start, end int64, blackouts []Interval) bool {
 	for _, b := range blackouts {
-		if (b.Room == "" || b.Room == room) && start.Before(b.End) && b.Start.Before(end) {
-			return false
+		if (b.Room == "" || b.Room == room) && conflicts(start, end, b.Start.Unix(), b.End.Unix(), 0) {
+			return true
 		}
 	}
-	return true
+	return false
 }
 
 // Slot is a start time at which a package can be booked, and how many rooms are free then.
@@ -125,35 +136,70 @@ type DaySlots struct {
 
 // Availability lists, for each local date from..to inclusive, the starts at
 // which a booking of length dur can be made now in one of rooms, given the
-// rooms' active bookings and the blackouts.
+// rooms' active bookings (sorted by start) and the blackouts.
+//
+// It is RoomFree and WithinWindow applied to every start of DayStarts, written
+// for speed: starts only grow, so each room keeps a cursor into its bookings
+// past those that can no longer clash, and times are compared as Unix seconds.
 func (r *Rules) Availability(from, to Date, dur time.Duration, rooms []string, bookings, blackouts []Interval, now time.Time) []DaySlots {
-	byRoom := make(map[string][]Interval, len(rooms))
-	for _, b := range bookings {
-		byRoom[b.Room] = append(byRoom[b.Room], b)
+	type span struct{ start, end int64 }
+	byRoom := make([][]span, len(rooms))
+	index := make(map[string]int, len(rooms))
+	for i, room := range rooms {
+		index[room] = i
 	}
+	for _, b := range bookings {
+		if i, ok := index[b.Room]; ok {
+			byRoom[i] = append(byRoom[i], span{b.Start.Unix(), b.End.Unix()})
+		}
+	}
+	for _, list := range byRoom {
+		sort.Slice(list, func(a, b int) bool { return list[a].start < list[b].start })
+	}
+	cursor := make([]int, len(rooms))
+	gap := int64(r.Gap / time.Second)
+	horizon := gap + int64(MaxBookingLength/time.Second) // a booking starting this long before a start cannot clash
+	length := int64(dur / time.Second)
+	earliest := now.Add(r.MinNotice).Unix()
+	lastDate := DateOf(now, r.Location).AddDays(r.MaxAdvance)
+	last := int64(math.MinInt64)
+
 	var days []DaySlots
 	for d := from; !to.Before(d); d = d.AddDays(1) {
 		day := DaySlots{Date: d, Slots: []Slot{}}
-		for _, start := range r.DayStarts(d, dur) {
-			if !r.WithinWindow(start, now) {
+		if lastDate.Before(d) {
+			days = append(days, day)
+			continue
+		}
+		for _, startTime := range r.DayStarts(d, dur) {
+			start := startTime.Unix()
+			if start < earliest {
 				continue
 			}
-			end := start.Add(dur)
+			if start < last { // never expected; keeps the cursors right if it happens
+				clear(cursor)
+			}
+			last = start
+			end := start + length
 			free := 0
-			for _, room := range rooms {
-				// Only bookings starting in (start-gap-longest, end+gap) can clash.
-				list := byRoom[room]
-				lo := sort.Search(len(list), func(k int) bool { return list[k].Start.After(start.Add(-r.Gap - MaxBookingLength)) })
-				hi := sort.Search(len(list), func(k int) bool { return !list[k].Start.Before(end.Add(r.Gap)) })
-				if hi < lo {
-					hi = lo
+			for i, room := range rooms {
+				list := byRoom[i]
+				for cursor[i] < len(list) && list[cursor[i]].start <= start-horizon {
+					cursor[i]++
 				}
-				if RoomFree(room, start, end, list[lo:hi], blackouts, r.Gap) {
+				ok := true
+				for k := cursor[i]; k < len(list) && list[k].start < end+gap; k++ {
+					if conflicts(start, end, list[k].start, list[k].end, gap) {
+						ok = false
+						break
+					}
+				}
+				if ok && !blackedOut(room, start, end, blackouts) {
 					free++
 				}
 			}
 			if free > 0 {
-				day.Slots = append(day.Slots, Slot{Start: start, End: end, RoomsFree: free})
+				day.Slots = append(day.Slots, Slot{Start: startTime, End: startTime.Add(dur), RoomsFree: free})
 			}
 		}
 		days = append(days, day)

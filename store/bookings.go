@@ -90,6 +90,8 @@ func (s *Store) CreateBooking(ctx context.Context, nb NewBooking) (Booking, bool
 		if err != nil {
 			return err
 		}
+		booked := b
+		s.afterCommit(func() { s.occupancy.addBooking(booked.RoomID, booked.Start, booked.End) })
 		if nb.IdempotencyKey != "" {
 			_, err := tx.ExecContext(ctx, `INSERT INTO idempotency_keys (key, fingerprint, booking_id, created_at) VALUES (?, ?, ?, ?)`,
 				nb.IdempotencyKey, nb.Fingerprint, b.ID, nb.Now.Unix())
@@ -262,7 +264,12 @@ func (s *Store) CancelBooking(ctx context.Context, id string, notBefore, now tim
 			return fmt.Errorf("cancel parking permit: %w", err)
 		}
 		b, err = findBooking(ctx, tx, "b.id = ?", id)
-		return err
+		if err != nil {
+			return err
+		}
+		cancelled := b
+		s.afterCommit(func() { s.occupancy.removeBooking(cancelled.RoomID, cancelled.Start, cancelled.End) })
+		return nil
 	})
 	return b, err
 }
@@ -271,56 +278,6 @@ func (s *Store) CancelBooking(ctx context.Context, id string, notBefore, now tim
 type Interval struct {
 	Room       string
 	Start, End time.Time
-}
-
-// Occupancy returns the active bookings of rooms that may matter for starts in
-// [from, to) (those starting from two days before from to two days after to, enough for the longest booking and gap), and the blackouts
-// that overlap [from, to), read in one snapshot and sorted by start.
-func (s *Store) Occupancy(ctx context.Context, rooms []string, from, to time.Time) (bookings, blackouts []Interval, err error) {
-	if len(rooms) == 0 {
-		return nil, nil, nil
-	}
-	placeholders := strings.Repeat("?,", len(rooms))
-	placeholders = placeholders[:len(placeholders)-1]
-	args := make([]any, 0, len(rooms)+2)
-	for _, r := range rooms {
-		args = append(args, r)
-	}
-	err = s.read(ctx, func(tx *sql.Tx) error {
-		rows, err := tx.QueryContext(ctx, `SELECT room_id, start_at, end_at FROM bookings
-			WHERE room_id IN (`+placeholders+`) AND start_at >= ? AND start_at < ? AND status <> 'cancelled'
-			ORDER BY start_at`, append(args, from.Unix()-2*86400, to.Unix()+2*86400)...)
-		if err != nil {
-			return fmt.Errorf("read bookings: %w", err)
-		}
-		if bookings, err = scanIntervals(rows); err != nil {
-			return err
-		}
-		rows, err = tx.QueryContext(ctx, `SELECT coalesce(room_id, ''), start_at, end_at FROM blackouts
-			WHERE (room_id IS NULL OR room_id IN (`+placeholders+`)) AND end_at > ? AND start_at < ?
-			ORDER BY start_at`, append(args, from.Unix(), to.Unix())...)
-		if err != nil {
-			return fmt.Errorf("read blackouts: %w", err)
-		}
-		blackouts, err = scanIntervals(rows)
-		return err
-	})
-	return bookings, blackouts, err
-}
-
-func scanIntervals(rows *sql.Rows) ([]Interval, error) {
-	defer rows.Close()
-	var out []Interval
-	for rows.Next() {
-		var iv Interval
-		var start, end int64
-		if err := rows.Scan(&iv.Room, &start, &end); err != nil {
-			return nil, err
-		}
-		iv.Start, iv.End = time.Unix(start, 0).UTC(), time.Unix(end, 0).UTC()
-		out = append(out, iv)
-	}
-	return out, rows.Err()
 }
 
 // AddBlackout closes a room (or every room when room is "") for [start, end).
@@ -336,8 +293,11 @@ func (s *Store) AddBlackout(ctx context.Context, room string, start, end time.Ti
 		if err != nil {
 			return fmt.Errorf("add blackout: %w", err)
 		}
-		id, err = res.LastInsertId()
-		return err
+		if id, err = res.LastInsertId(); err != nil {
+			return err
+		}
+		s.afterCommit(func() { s.occupancy.setBlackout(id, Interval{Room: room, Start: start.UTC(), End: end.UTC()}) })
+		return nil
 	})
 	return id, err
 }

@@ -39,6 +39,16 @@ type Store struct {
 	writer *sql.DB
 	reader *sql.DB
 
+	// readSlots admits readers first come, first served: database/sql hands
+	// a freed connection to a random waiter, which makes tail latency unfair.
+	readSlots chan struct{}
+
+	// occupancy mirrors active bookings and blackouts for availability reads.
+	occupancy occupancy
+	// pending holds what to do once the current write commits; only the
+	// goroutine holding the single writer connection touches it.
+	pending []func()
+
 	// WriteWait bounds the wait for the writer; WriteTimeout bounds one write transaction.
 	WriteWait    time.Duration
 	WriteTimeout time.Duration
@@ -112,9 +122,16 @@ func Open(ctx context.Context, path string, schema Schema) (*Store, error) {
 		writer.Close()
 		return nil, fmt.Errorf("open database: %w", err)
 	}
-	reader.SetMaxOpenConns(4)
-	reader.SetMaxIdleConns(4)
+	// Readers do not block each other in WAL mode; more of them than cores
+	// only adds switching. readSlots keeps waiters in order.
+	reader.SetMaxOpenConns(readers)
+	reader.SetMaxIdleConns(readers)
+	s.readSlots = make(chan struct{}, readers)
 	s.reader = reader
+	if err := s.occupancy.load(ctx, s); err != nil {
+		s.Close()
+		return nil, err
+	}
 	return s, nil
 }
 
@@ -215,6 +232,7 @@ func (s *Store) write(ctx context.Context, fn func(tx *sql.Tx) error) error {
 		}
 		return fmt.Errorf("begin: %w", err)
 	}
+	s.pending = s.pending[:0]
 	if err := fn(tx); err != nil {
 		_ = tx.Rollback()
 		return err
@@ -225,14 +243,41 @@ func (s *Store) write(ctx context.Context, fn func(tx *sql.Tx) error) error {
 		}
 		return fmt.Errorf("commit: %w", err)
 	}
+	// Still holding the writer, so mirrors change in commit order.
+	for _, f := range s.pending {
+		f()
+	}
+	s.pending = s.pending[:0]
 	return nil
 }
+
+// readers is the size of the read-only pool.
+const readers = 4
+
+// readSlot waits, in arrival order, for one of the reader connections.
+func (s *Store) readSlot(ctx context.Context) (release func(), err error) {
+	select {
+	case s.readSlots <- struct{}{}:
+		return func() { <-s.readSlots }, nil
+	case <-ctx.Done():
+		return nil, fmt.Errorf("%w: waiting for a reader: %v", ErrBusy, ctx.Err())
+	}
+}
+
+// afterCommit registers f to run once the write in progress commits; called
+// only from inside a write's fn.
+func (s *Store) afterCommit(f func()) { s.pending = append(s.pending, f) }
 
 // read runs fn in a read-only transaction on the reader pool, so that its
 // queries see one snapshot.
 func (s *Store) read(ctx context.Context, fn func(tx *sql.Tx) error) error {
 	ctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), s.ReadTimeout)
 	defer cancel()
+	release, err := s.readSlot(ctx)
+	if err != nil {
+		return err
+	}
+	defer release()
 	tx, err := s.reader.BeginTx(ctx, &sql.TxOptions{ReadOnly: true})
 	if err != nil {
 		return fmt.Errorf("begin read: %w", err)

@@ -448,14 +448,20 @@ func TestErrorShapeAndHeaders(t *testing.T) {
 // A failing database gives a 500 with a generic message, never its details.
 func TestInternalErrorsDoNotLeak(t *testing.T) {
 	v := newVenue(t, venueOptions{})
+	b := v.mustBook(t, bookingBody("2026-12-01T09:00:00Z")).Booking
+	id, token := managePath(t, b.ManageURL)
 	v.Svc.Store.Close()
-	r := v.do(t, "GET", "/api/availability?package=classic-60&from=2026-12-01", nil, nil)
-	if r.Status != http.StatusInternalServerError || r.errorCode() != "internal" {
-		t.Fatalf("got %d %s", r.Status, r.Body)
-	}
-	for _, leak := range []string{"sql", "database", "closed", "store"} {
-		if strings.Contains(strings.ToLower(string(r.Body)), leak) {
-			t.Errorf("500 body leaks %q: %s", leak, r.Body)
+	for _, r := range []response{
+		v.do(t, "POST", "/api/bookings", bookingBody("2026-12-01T12:00:00Z"), nil),
+		v.do(t, "GET", "/api/bookings/"+id+"?t="+token, nil, nil),
+	} {
+		if r.Status != http.StatusInternalServerError || r.errorCode() != "internal" {
+			t.Fatalf("got %d %s", r.Status, r.Body)
+		}
+		for _, leak := range []string{"sql", "database", "closed", "store"} {
+			if strings.Contains(strings.ToLower(string(r.Body)), leak) {
+				t.Errorf("500 body leaks %q: %s", leak, r.Body)
+			}
 		}
 	}
 	if r := v.do(t, "GET", "/healthz", nil, nil); r.Status != 503 {

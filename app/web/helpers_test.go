@@ -13,6 +13,7 @@ import (
 	"os"
 	"path/filepath"
 	"strings"
+	"sync"
 	"sync/atomic"
 	"testing"
 	"time"
@@ -37,6 +38,7 @@ type venueOptions struct {
 	PackageMins  int    // classic-60's duration, default 60
 	StepMinutes  int    // default 30
 	DatabasePath string
+	NoClosures   bool // leave out the Christmas closure
 }
 
 // testVenue is a real server on a loopback port with a real SQLite file and a pinned clock.
@@ -48,6 +50,9 @@ type testVenue struct {
 	Client *http.Client
 	now    atomic.Int64
 	db     *sql.DB
+	srv    *web.Server
+
+	closeOnce sync.Once
 }
 
 // testNow is the pinned "now" of every test venue: Friday 27 November 2026, 10:00 UTC.
@@ -93,11 +98,10 @@ thu = %[8]q
 fri = %[8]q
 sat = %[8]q
 sun = %[8]q
-[[closures]]
-start = "2026-12-25"
-end = "2026-12-26"
-reason = "Christmas"
 `, dbPath, o.Timezone, def(o.StepMinutes, 30), def(o.Gap, 30), def(o.NoticeMin, 120), def(o.AdvanceDays, 90), def(o.CutoffHours, 24), o.Hours)
+	if !o.NoClosures {
+		b.WriteString("[[closures]]\nstart = \"2026-12-25\"\nend = \"2026-12-26\"\nreason = \"Christmas\"\n")
+	}
 	for i := 0; i < def(o.Rooms, 1); i++ {
 		fmt.Fprintf(&b, "[[rooms]]\nid = \"room%d\"\nname = \"Room %d\"\n", i+1, i+1)
 	}
@@ -181,17 +185,23 @@ func newVenue(t testing.TB, o venueOptions) *testVenue {
 	if err != nil {
 		t.Fatal(err)
 	}
-	t.Cleanup(func() {
+	v.srv = srv
+	t.Cleanup(func() { v.close(t) })
+	return v
+}
+
+// close shuts the server down and closes the database; later calls do nothing.
+func (v *testVenue) close(t testing.TB) {
+	v.closeOnce.Do(func() {
 		ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
 		defer cancel()
 		v.Client.CloseIdleConnections()
-		if err := srv.Shutdown(ctx); err != nil {
+		if err := v.srv.Shutdown(ctx); err != nil {
 			t.Errorf("shutdown: %v", err)
 		}
 		v.db.Close()
-		svc.Close()
+		v.Svc.Close()
 	})
-	return v
 }
 
 // setNow moves the venue's clock.

@@ -1,0 +1,21 @@
+# bench.awk turns `go test -bench` output of app/web into the booking engine's
+# figures table (see README "Performance").
+/^BenchmarkCreateBooking\// {
+	split($1, parts, "/"); kind = parts[2]; c = parts[3]; sub(/-[0-9]+$/, "", c); sub(/clients=/, "", c)
+	for (i = 3; i < NF; i++) { if ($(i+1) == "bookings/s") rate[kind, c] = $i; if ($(i+1) == "p99-ms") p99[kind, c] = $i }
+}
+/^BenchmarkAvailability31Days/ {
+	for (i = 3; i < NF; i++) { if ($(i+1) == "p50-ms") ap50 = $i; if ($(i+1) == "p99-ms") ap99 = $i; if ($(i+1) == "queries/s") aqps = $i }
+}
+END {
+	print ""
+	print "Booking creations per second (distinct free slots, synchronous=FULL)"
+	printf "%-8s %14s %14s %16s %8s\n", "clients", "HTTP/s", "HTTP p99 ms", "store ceiling/s", "ratio"
+	n = split("1 16 64", cs, " ")
+	for (k = 1; k <= n; k++) {
+		c = cs[k]; r = (rate["store", c] > 0) ? rate["http", c] / rate["store", c] : 0
+		printf "%-8s %14.0f %14.2f %16.0f %8.2f\n", c, rate["http", c], p99["http", c], rate["store", c], r
+	}
+	print ""
+	printf "Availability, 31 days, 64 clients, 10,000 bookings: p50 %.2f ms, p99 %.2f ms, %.0f queries/s\n", ap50, ap99, aqps
+}
