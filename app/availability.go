@@ -122,6 +122,14 @@ func blackedOut(room string, start, end int64, blackouts []Interval) bool {
 	return false
 }
 
+// ceilUnix returns t in Unix seconds, rounded up.
+func ceilUnix(t time.Time) int64 {
+	if t.Nanosecond() > 0 {
+		return t.Unix() + 1
+	}
+	return t.Unix()
+}
+
 // Slot is a start time at which a package can be booked, and how many rooms are free then.
 type Slot struct {
 	Start, End time.Time
@@ -160,7 +168,7 @@ func (r *Rules) Availability(from, to Date, dur time.Duration, rooms []string, b
 	gap := int64(r.Gap / time.Second)
 	horizon := gap + int64(MaxBookingLength/time.Second) // a booking starting this long before a start cannot clash
 	length := int64(dur / time.Second)
-	earliest := now.Add(r.MinNotice).Unix()
+	earliest := ceilUnix(now.Add(r.MinNotice))
 	lastDate := DateOf(now, r.Location).AddDays(r.MaxAdvance)
 	last := int64(math.MinInt64)
 

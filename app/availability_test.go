@@ -1,6 +1,7 @@
 package app
 
 import (
+	"math/rand/v2"
 	"slices"
 	"strconv"
 	"testing"
@@ -541,7 +542,7 @@ func TestAvailabilityMultipleRooms(t *testing.T) {
 func TestWithinWindow(t *testing.T) {
 	london := MustLoadLocation(t, "Europe/London")
 	r := Rules{Location: london, MinNotice: 2 * time.Hour, MaxAdvance: 90}
-	midday := MustInstant(t, "2026-06-01T10:00:00Z")     // 11:00 BST on 1 June
+	midday := MustInstant(t, "2026-06-01T10:00:00Z")      // 11:00 BST on 1 June
 	lateEvening := MustInstant(t, "2026-06-01T23:30:00Z") // already 00:30 BST on 2 June
 	tests := []struct {
 		name  string
@@ -589,6 +590,8 @@ func TestAvailabilityNoticeAndAdvance(t *testing.T) {
 	}{
 		{"now exactly notice before 12:00", "2026-12-01T10:00:00Z", "2026-12-01T12:00:00+00:00"},
 		{"one second later", "2026-12-01T10:00:01Z", "2026-12-01T12:30:00+00:00"},
+		{"half a second later", "2026-12-01T10:00:00.5Z", "2026-12-01T12:30:00+00:00"},
+		{"one nanosecond later", "2026-12-01T10:00:00.000000001Z", "2026-12-01T12:30:00+00:00"},
 		{"early morning", "2026-12-01T05:00:00Z", "2026-12-01T09:00:00+00:00"},
 		{"too late for the day", "2026-12-01T19:00:01Z", ""},
 		{"two days ahead is the limit", "2026-11-29T00:00:00Z", "2026-12-01T09:00:00+00:00"},
@@ -686,5 +689,189 @@ func TestFormatInstant(t *testing.T) {
 				t.Errorf("FormatInstant(%s) = %s; want %s", tc.in, got, tc.want)
 			}
 		})
+	}
+}
+
+// TestDayStartsWhenMidnightIsSkipped covers zones whose clocks jump from
+// 00:00 to 01:00 (Cuba, Chile): local midnight does not exist on that date, so
+// the date begins at 01:00. A venue open from 00:00 must not be offered a start
+// that lies on the previous local date, which OnGrid (and so CreateBooking)
+// would then refuse.
+func TestDayStartsWhenMidnightIsSkipped(t *testing.T) {
+	tests := []struct {
+		zone, date string
+		want       []string
+	}{
+		{"America/Havana", "2026-03-08", []string{"2026-03-08T01:00:00-04:00", "2026-03-08T02:00:00-04:00"}},
+		{"America/Santiago", "2026-09-06", []string{"2026-09-06T01:00:00-03:00", "2026-09-06T02:00:00-03:00"}},
+	}
+	for _, tc := range tests {
+		t.Run(tc.zone, func(t *testing.T) {
+			loc := MustLoadLocation(t, tc.zone)
+			var week [7][]DayRange
+			week[time.Sunday] = MustHours(t, "00:00-03:00") // open Sundays only
+			r := Rules{Location: loc, Week: week, SlotStep: time.Hour, MaxAdvance: 3660}
+			d := MustDate(t, tc.date)
+			starts := r.DayStarts(d, time.Hour)
+			if got := formatAll(starts, loc); !slices.Equal(got, tc.want) {
+				t.Errorf("DayStarts(%s) = %q; want %q", d, got, tc.want)
+			}
+			days := r.Availability(d, d, time.Hour, []string{"main"}, nil, nil, MustInstant(t, "2026-01-01T00:00:00Z"))
+			for _, s := range days[0].Slots {
+				if DateOf(s.Start, loc) != d {
+					t.Errorf("slot %s is listed under %s", FormatInstant(s.Start, loc), d)
+				}
+				if !r.OnGrid(s.Start, time.Hour) {
+					t.Errorf("listed slot %s is refused by OnGrid", FormatInstant(s.Start, loc))
+				}
+			}
+		})
+	}
+}
+
+// TestDayStartsInvariantsAcrossZones sweeps every date of 2026 in zones with
+// unusual clock changes and checks what the listing promises: every start
+// offered for a date lies on that local date, is one step after the previous
+// one, fits before closing, and is accepted by OnGrid, so that what
+// Availability lists CreateBooking accepts.
+func TestDayStartsInvariantsAcrossZones(t *testing.T) {
+	zones := []string{
+		"Europe/London", "Pacific/Auckland", "Pacific/Kiritimati", "Pacific/Chatham", "Australia/Lord_Howe",
+		"Asia/Beirut", "America/Havana", "America/Santiago", "America/New_York", "Asia/Tehran",
+	}
+	hours := []string{"00:00-24:00", "00:00-03:00,22:00-24:00", "01:00-02:30"}
+	for _, zone := range zones {
+		t.Run(zone, func(t *testing.T) {
+			loc := MustLoadLocation(t, zone)
+			failures := 0
+			for _, h := range hours {
+				r := Rules{Location: loc, Week: everyDay(t, h), SlotStep: time.Hour, MaxAdvance: 3660}
+				for d := MustDate(t, "2026-01-01"); d.Year == 2026; d = d.AddDays(1) {
+					starts := r.DayStarts(d, 30*time.Minute)
+					if len(starts) == 0 {
+						failures++
+						if failures <= 3 {
+							t.Errorf("hours %q: no starts on %s", h, d)
+						}
+					}
+					for i, s := range starts {
+						var problem string
+						switch {
+						case DateOf(s, loc) != d:
+							problem = "is not on that local date"
+						case i > 0 && s.Sub(starts[i-1]) != r.SlotStep && !startsRange(r, d, s):
+							problem = "is not one step after the previous start"
+						case !r.OnGrid(s, 30*time.Minute):
+							problem = "is refused by OnGrid"
+						}
+						if problem != "" {
+							failures++
+							if failures <= 3 {
+								t.Errorf("hours %q: start %s offered for %s %s", h, FormatInstant(s, loc), d, problem)
+							}
+						}
+					}
+				}
+			}
+			if failures > 3 {
+				t.Errorf("... %d problems in all", failures)
+			}
+		})
+	}
+}
+
+// startsRange reports whether s is the opening instant of one of d's ranges.
+func startsRange(r Rules, d Date, s time.Time) bool {
+	for _, rg := range r.Week[d.Weekday()] {
+		if d.At(rg.Start, r.Location).Equal(s) {
+			return true
+		}
+	}
+	return false
+}
+
+// TestAvailabilityMatchesRules compares Availability with the rules it must
+// apply, spelled out one by one with DayStarts, WithinWindow and RoomFree, on
+// many generated venues, bookings, blackouts and clocks (fixed seed).
+func TestAvailabilityMatchesRules(t *testing.T) {
+	rng := rand.New(rand.NewPCG(20261201, 1))
+	zones := []*time.Location{
+		MustLoadLocation(t, "Europe/London"), MustLoadLocation(t, "Pacific/Auckland"),
+		MustLoadLocation(t, "Pacific/Kiritimati"), MustLoadLocation(t, "America/New_York"),
+	}
+	hours := []string{"09:00-21:00", "00:00-24:00", "09:00-12:00,13:00-21:00", "00:00-04:00", "06:30-07:45,22:00-24:00"}
+	// Days around both London clock changes and an ordinary week.
+	firstDays := []string{"2026-03-27", "2026-10-23", "2026-12-01", "2026-04-03", "2026-09-25"}
+	roomNames := []string{"a", "b", "c"}
+	pick := func(n int) int { return rng.IntN(n) }
+	minutes := func(n int) time.Duration { return time.Duration(n) * time.Minute }
+
+	for scenario := range 300 {
+		loc := zones[pick(len(zones))]
+		r := Rules{
+			Location:   loc,
+			Week:       everyDay(t, hours[pick(len(hours))]),
+			SlotStep:   minutes(5 * (1 + pick(12))),
+			Gap:        minutes(5 * pick(13)),
+			MinNotice:  minutes(15 * pick(12)),
+			MaxAdvance: 1 + pick(4),
+		}
+		if pick(3) == 0 {
+			r.Week[pick(7)] = nil
+		}
+		from := MustDate(t, firstDays[pick(len(firstDays))])
+		to := from.AddDays(pick(4))
+		dur := minutes(5 * (1 + pick(36)))
+		rooms := roomNames[:1+pick(len(roomNames))]
+		base := from.At(0, loc)
+		span := int(to.AddDays(1).At(0, loc).Sub(base)/time.Minute) + 24*60
+		at := func() time.Time { return base.Add(minutes(pick(span/5)*5 - 12*60)) }
+
+		var bookings, blackouts []Interval
+		for range pick(12) {
+			start := at()
+			bookings = append(bookings, Interval{Room: roomNames[pick(len(roomNames))], Start: start, End: start.Add(minutes(5 * (1 + pick(24*12))))})
+		}
+		for range pick(3) {
+			start := at()
+			room := ""
+			if pick(2) == 0 {
+				room = roomNames[pick(len(roomNames))]
+			}
+			blackouts = append(blackouts, Interval{Room: room, Start: start, End: start.Add(minutes(5 * (1 + pick(48))))})
+		}
+		now := base.Add(minutes(pick(3*24*60)-24*60) + time.Duration(pick(4))*time.Second)
+
+		got := r.Availability(from, to, dur, rooms, bookings, blackouts, now)
+
+		var want []DaySlots
+		for d := from; !to.Before(d); d = d.AddDays(1) {
+			day := DaySlots{Date: d, Slots: []Slot{}}
+			for _, start := range r.DayStarts(d, dur) {
+				if !r.WithinWindow(start, now) {
+					continue
+				}
+				free := 0
+				for _, room := range rooms {
+					if RoomFree(room, start, start.Add(dur), bookings, blackouts, r.Gap) {
+						free++
+					}
+				}
+				if free > 0 {
+					day.Slots = append(day.Slots, Slot{Start: start, End: start.Add(dur), RoomsFree: free})
+				}
+			}
+			want = append(want, day)
+		}
+
+		if !slices.EqualFunc(got, want, func(a, b DaySlots) bool {
+			return a.Date == b.Date && slices.EqualFunc(a.Slots, b.Slots, func(x, y Slot) bool {
+				return x.Start.Equal(y.Start) && x.End.Equal(y.End) && x.RoomsFree == y.RoomsFree
+			})
+		}) {
+			t.Errorf("scenario %d (%s, rules %+v, dur %v, rooms %v, now %s):\nbookings %v\nblackouts %v\ngot  %v\nwant %v",
+				scenario, loc, r, dur, rooms, FormatInstant(now, loc), bookings, blackouts, got, want)
+			return
+		}
 	}
 }

@@ -212,7 +212,19 @@ func ParseConfig(text []byte, source, baseDir string, getenv func(string) string
 		return nil, &ConfigError{Source: source, Problems: []string{tomlProblem(err)}}
 	}
 	var problems []string
+	reported := map[string]bool{}
 	for _, key := range meta.Undecoded() {
+		parent := key[:len(key)-1].String()
+		if len(key) > 1 && reported[parent] {
+			continue // the table itself is reported already
+		}
+		reported[key.String()] = true
+		if len(key) >= 1 && key[0] == "packages" {
+			if len(key) == 1 {
+				problems = append(problems, "packages: a package with no tier; write it as [[tiers.packages]] after its [[tiers]] entry")
+			}
+			continue
+		}
 		problems = append(problems, fmt.Sprintf("%s: unknown key", key.String()))
 	}
 	if meta.IsDefined("venue", "hours") {
@@ -252,6 +264,9 @@ func tomlProblem(err error) string {
 	var perr toml.ParseError
 	if errors.As(err, &perr) {
 		return fmt.Sprintf("line %d: %s", perr.Position.Line, perr.Message)
+	}
+	if strings.Contains(err.Error(), `last key "tiers"`) {
+		return "tiers: a package with no tier? [[tiers.packages]] must follow the [[tiers]] entry it belongs to (" + err.Error() + ")"
 	}
 	return err.Error()
 }

@@ -160,16 +160,4 @@ func sortedKeys[V any](m map[string]V) []string {
 	return keys
 }
 
-func equalStrings(a, b []string) bool {
-	if len(a) != len(b) {
-		return false
-	}
-	for i := range a {
-		if a[i] != b[i] {
-			return false
-		}
-	}
-	return true
-}
-
 func problemsText(ce *ConfigError) string { return strings.Join(ce.Problems, "\n") }

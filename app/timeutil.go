@@ -3,6 +3,7 @@ package app
 import (
 	"errors"
 	"fmt"
+	"regexp"
 	"strings"
 	"time"
 )
@@ -49,10 +50,40 @@ func (d Date) DaysUntil(o Date) int { return int(o.civil().Sub(d.civil()).Hours(
 func (d Date) Weekday() time.Weekday { return d.civil().Weekday() }
 
 // At returns the instant of local wall time minute (minutes after midnight, up to
-// 1440 for the following midnight) on d in loc. A wall time that a clock change
-// skips is taken as the instant Go's time.Date gives for it.
+// 1440 for the following midnight) on d in loc. A wall time that clocks going
+// forward skip is the instant they jump (so "00:00" on a day that starts at
+// 01:00 is that 01:00); a wall time that clocks going back repeat is its first
+// occurrence.
 func (d Date) At(minute int, loc *time.Location) time.Time {
-	return time.Date(d.Year, d.Month, d.Day, 0, minute, 0, 0, loc)
+	t := time.Date(d.Year, d.Month, d.Day, 0, minute, 0, 0, loc)
+	want := time.Date(d.Year, d.Month, d.Day, 0, minute, 0, 0, time.UTC)
+	got := wallClock(t)
+	switch {
+	case got.Before(want): // skipped, and t fell before the jump
+		if _, end := t.ZoneBounds(); !end.IsZero() {
+			return end
+		}
+	case got.After(want): // skipped, and t fell after the jump
+		if start, _ := t.ZoneBounds(); !start.IsZero() {
+			return start
+		}
+	default: // exists; is there an earlier instant with the same wall clock?
+		if start, _ := t.ZoneBounds(); !start.IsZero() {
+			_, before := start.Add(-time.Second).Zone()
+			_, now := t.Zone()
+			if earlier := t.Add(time.Duration(now-before) * time.Second); earlier.Before(start) && wallClock(earlier).Equal(want) {
+				return earlier
+			}
+		}
+	}
+	return t
+}
+
+// wallClock returns t's local date and clock reading as if they were UTC.
+func wallClock(t time.Time) time.Time {
+	y, m, d := t.Date()
+	h, min, sec := t.Clock()
+	return time.Date(y, m, d, h, min, sec, t.Nanosecond(), time.UTC)
 }
 
 // InstantLayout is how the API writes instants: RFC 3339 with a numeric offset,
@@ -62,14 +93,19 @@ const InstantLayout = "2006-01-02T15:04:05-07:00"
 // FormatInstant writes t in loc in the API's instant format.
 func FormatInstant(t time.Time, loc *time.Location) string { return t.In(loc).Format(InstantLayout) }
 
+// rfc3339 is the grammar of RFC 3339 §5.6, which time.Parse is laxer than
+// (it takes "+24:00" offsets and "," before fractions).
+var rfc3339 = regexp.MustCompile(`^[0-9]{4}-[0-9]{2}-[0-9]{2}[Tt][0-9]{2}:[0-9]{2}:[0-9]{2}(\.[0-9]{1,9})?([Zz]|[+-]([01][0-9]|2[0-3]):[0-5][0-9])$`)
+
 // ParseInstant parses an RFC 3339 instant with any offset.
 func ParseInstant(s string) (time.Time, error) {
-	if len(s) > 40 {
-		return time.Time{}, errors.New("is not an RFC 3339 time such as 2026-12-01T09:00:00Z")
+	invalid := errors.New("is not an RFC 3339 time such as 2026-12-01T09:00:00Z")
+	if len(s) > 40 || !rfc3339.MatchString(s) {
+		return time.Time{}, invalid
 	}
-	t, err := time.Parse(time.RFC3339, s)
+	t, err := time.Parse(time.RFC3339, strings.ToUpper(s))
 	if err != nil {
-		return time.Time{}, errors.New("is not an RFC 3339 time such as 2026-12-01T09:00:00Z")
+		return time.Time{}, invalid
 	}
 	return t, nil
 }
