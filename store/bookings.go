@@ -296,7 +296,10 @@ func (s *Store) AddBlackout(ctx context.Context, room string, start, end time.Ti
 		if id, err = res.LastInsertId(); err != nil {
 			return err
 		}
-		s.afterCommit(func() { s.occupancy.setBlackout(id, Interval{Room: room, Start: start.UTC(), End: end.UTC()}) })
+		// The mirror holds what the row holds: whole seconds.
+		s.afterCommit(func() {
+			s.occupancy.setBlackout(id, Interval{Room: room, Start: time.Unix(start.Unix(), 0).UTC(), End: time.Unix(end.Unix(), 0).UTC()})
+		})
 		return nil
 	})
 	return id, err
