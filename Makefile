@@ -24,7 +24,7 @@ build:
 run: build
 	./$(BIN)
 
-test: lint unit fuzz
+test: lint fuzz unit
 
 unit:
 	$(GO) test -race -count=1 -timeout 15m ./...

@@ -92,7 +92,7 @@ func (s *Server) apiAvailability(c *fiber.Ctx) error {
 	if err != nil {
 		return err
 	}
-	days, err := s.svc.Availability(c.Context(), pkg, from, to)
+	days, err := s.svc.Availability(c.UserContext(), pkg, from, to)
 	if err != nil {
 		return err
 	}
@@ -190,7 +190,7 @@ func (s *Server) apiCreateBooking(c *fiber.Ctx) error {
 	if err := decodeJSON(c.Get(fiber.HeaderContentType), c.Body(), &req); err != nil {
 		return err
 	}
-	b, created, err := s.svc.CreateBooking(c.Context(), req, key)
+	b, created, err := s.svc.CreateBooking(c.UserContext(), req, key)
 	if err != nil {
 		return err
 	}
@@ -205,7 +205,7 @@ func (s *Server) apiCreateBooking(c *fiber.Ctx) error {
 }
 
 func (s *Server) apiGetBooking(c *fiber.Ctx) error {
-	b, err := s.svc.FindBooking(c.Context(), c.Params("id"), c.Query("t"))
+	b, err := s.svc.FindBooking(c.UserContext(), c.Params("id"), c.Query("t"))
 	if err != nil {
 		return err
 	}
@@ -214,7 +214,7 @@ func (s *Server) apiGetBooking(c *fiber.Ctx) error {
 }
 
 func (s *Server) apiCancelBooking(c *fiber.Ctx) error {
-	b, err := s.svc.CancelBooking(c.Context(), c.Params("id"), c.Query("t"))
+	b, err := s.svc.CancelBooking(c.UserContext(), c.Params("id"), c.Query("t"))
 	if err != nil {
 		return err
 	}
@@ -224,7 +224,7 @@ func (s *Server) apiCancelBooking(c *fiber.Ctx) error {
 }
 
 func (s *Server) apiCalendar(c *fiber.Ctx) error {
-	b, err := s.svc.FindBooking(c.Context(), c.Params("id"), c.Query("t"))
+	b, err := s.svc.FindBooking(c.UserContext(), c.Params("id"), c.Query("t"))
 	if err != nil {
 		return err
 	}

@@ -130,7 +130,7 @@ func (s *Server) pageHome(c *fiber.Ctx) error {
 }
 
 func (s *Server) pageBooking(c *fiber.Ctx) error {
-	b, err := s.svc.FindBooking(c.Context(), c.Params("id"), c.Query("t"))
+	b, err := s.svc.FindBooking(c.UserContext(), c.Params("id"), c.Query("t"))
 	if err != nil {
 		return err
 	}

@@ -246,7 +246,7 @@ func (s *Server) unauthorized(c *fiber.Ctx) error {
 
 func (s *Server) healthz(c *fiber.Ctx) error {
 	c.Set("Cache-Control", "no-store")
-	if err := s.svc.Store.Ping(c.Context()); err != nil {
+	if err := s.svc.Store.Ping(c.UserContext()); err != nil {
 		s.reqLog(c).Error("health check failed", "err", err)
 		return c.Status(fiber.StatusServiceUnavailable).JSON(fiber.Map{"status": "unavailable"})
 	}
