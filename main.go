@@ -175,7 +175,11 @@ func cmdServe(ctx context.Context, args []string, stderr io.Writer, getenv func(
 // serve runs the server until ctx is cancelled, then shuts down in order: HTTP
 // first (finishing requests in progress), then the database.
 func serve(ctx context.Context, cfg *app.Config, log *slog.Logger) error {
-	svc, err := app.Open(ctx, cfg, schemaSQL, log, time.Now)
+	assets, err := fs.Sub(assetsDir, "assets")
+	if err != nil {
+		return err
+	}
+	svc, err := app.Open(ctx, cfg, schemaSQL, assets, log, time.Now)
 	if err != nil {
 		return fmt.Errorf("open %s: %w", cfg.Database.Path, err)
 	}
@@ -184,10 +188,6 @@ func serve(ctx context.Context, cfg *app.Config, log *slog.Logger) error {
 			log.Error("close database", "err", err)
 		}
 	}()
-	assets, err := fs.Sub(assetsDir, "assets")
-	if err != nil {
-		return err
-	}
 	srv, err := web.New(svc, assets, log)
 	if err != nil {
 		return err

@@ -70,6 +70,10 @@ CREATE TABLE bookings (
     created_at     INTEGER NOT NULL,
     updated_at     INTEGER NOT NULL,
     cancelled_at   INTEGER CHECK (cancelled_at IS NULL OR status = 'cancelled'),
+    -- When the customer's confirmation email was sent (NULL: not yet).
+    confirmation_sent_at INTEGER,
+    -- When the reminder was queued (NULL: not yet); it is queued once.
+    reminder_queued_at   INTEGER,
     CHECK (end_at > start_at),
     CHECK (end_at - start_at BETWEEN 300 AND 86400),
     CHECK (start_at > 946684800), -- after 2000-01-01: a seconds value, not millis or zero
@@ -164,3 +168,36 @@ CREATE TABLE idempotency_keys (
     booking_id   TEXT NOT NULL REFERENCES bookings (id),
     created_at   INTEGER NOT NULL
 ) STRICT;
+
+-- Every email is a row here, written in the same transaction as the change that
+-- causes it, then sent by the mail worker: queued → sending → sent, or failed
+-- (retried later with a growing delay) → dead after the last attempt.
+CREATE TABLE outbox (
+    id              INTEGER PRIMARY KEY,
+    kind            TEXT NOT NULL CHECK (kind IN ('confirmation', 'owner_copy', 'cancellation', 'owner_cancellation',
+                                                  'reminder', 'permit_request', 'permit_decision')),
+    booking_id      TEXT REFERENCES bookings (id),
+    recipient       TEXT NOT NULL CHECK (length(recipient) BETWEEN 3 AND 254 AND recipient NOT GLOB '*[' || char(10) || char(13) || ']*'),
+    subject         TEXT NOT NULL CHECK (length(subject) BETWEEN 1 AND 300 AND subject NOT GLOB '*[' || char(10) || char(13) || ']*'),
+    body_text       TEXT NOT NULL,
+    body_html       TEXT NOT NULL,
+    ics             TEXT NOT NULL DEFAULT '',
+    ics_method      TEXT NOT NULL DEFAULT '' CHECK (ics_method IN ('', 'PUBLISH', 'CANCEL')),
+    message_id      TEXT NOT NULL UNIQUE CHECK (length(message_id) BETWEEN 8 AND 200),
+    status          TEXT NOT NULL DEFAULT 'queued' CHECK (status IN ('queued', 'sending', 'sent', 'failed', 'dead')),
+    attempts        INTEGER NOT NULL DEFAULT 0 CHECK (attempts >= 0),
+    next_attempt_at INTEGER NOT NULL,
+    claimed_at      INTEGER,
+    last_error      TEXT NOT NULL DEFAULT '' CHECK (length(last_error) <= 2000),
+    relay           TEXT NOT NULL DEFAULT '' CHECK (relay IN ('', 'primary', 'fallback', 'file')),
+    created_at      INTEGER NOT NULL,
+    updated_at      INTEGER NOT NULL,
+    sent_at         INTEGER,
+    CHECK ((status = 'sent') = (sent_at IS NOT NULL))
+) STRICT;
+-- The worker's look-up of due messages, and per-recipient counting.
+CREATE INDEX outbox_due ON outbox (status, next_attempt_at);
+CREATE INDEX outbox_recipient_sent ON outbox (recipient, sent_at) WHERE status = 'sent';
+CREATE INDEX outbox_booking ON outbox (booking_id);
+-- Bookings whose reminder is still to be queued, by start.
+CREATE INDEX bookings_reminder_due ON bookings (start_at) WHERE reminder_queued_at IS NULL AND status = 'confirmed';

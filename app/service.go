@@ -10,6 +10,7 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"io/fs"
 	"log/slog"
 	"net/url"
 	"time"
@@ -34,11 +35,16 @@ type Service struct {
 	Now func() time.Time
 
 	manageKey []byte
+	mail      *mailTemplates
 }
 
 // Open opens the store at the configured path, syncs the catalog into it,
-// settles the instance secret and returns the Service.
-func Open(ctx context.Context, cfg *Config, schemaSQL string, log *slog.Logger, now func() time.Time) (*Service, error) {
+// settles the instance secret and returns the Service. assets holds mail/.
+func Open(ctx context.Context, cfg *Config, schemaSQL string, assets fs.FS, log *slog.Logger, now func() time.Time) (*Service, error) {
+	mail, err := parseMailTemplates(assets)
+	if err != nil {
+		return nil, err
+	}
 	schema, err := store.CurrentSchema(schemaSQL)
 	if err != nil {
 		return nil, err
@@ -47,7 +53,10 @@ func Open(ctx context.Context, cfg *Config, schemaSQL string, log *slog.Logger, 
 	if err != nil {
 		return nil, err
 	}
-	svc := &Service{Config: cfg, Rules: RulesFromConfig(cfg), Store: st, Log: log, Now: now}
+	if u, err := url.Parse(cfg.Server.BaseURL); err == nil && u.Hostname() != "" {
+		st.SetMailDomain(u.Hostname())
+	}
+	svc := &Service{Config: cfg, Rules: RulesFromConfig(cfg), Store: st, Log: log, Now: now, mail: mail}
 	if err := st.SyncCatalog(ctx, catalogOf(cfg)); err != nil {
 		st.Close()
 		return nil, err
@@ -166,7 +175,7 @@ func (s *Service) CreateBooking(ctx context.Context, req BookingRequest, idempot
 		CustomerName: v.Name, CustomerEmail: v.Email, CustomerPhone: v.Phone, Notes: v.Notes,
 		VehicleRegistration: v.VehicleRegistration,
 		IdempotencyKey:      idempotencyKey, Fingerprint: fingerprint, IdempotencyTTL: IdempotencyTTL,
-		Now: now,
+		Compose: s.bookingEmails, Now: now,
 	})
 	switch {
 	case errors.Is(err, store.ErrSlotTaken):
@@ -223,7 +232,7 @@ func (s *Service) CancelBooking(ctx context.Context, id, token string) (Booking,
 	if now.Add(cutoff).After(b.Start) {
 		return Booking{}, Errorf(CodeCancellationClosed, "bookings can be cancelled until %s before the start; please contact the venue", humanDuration(cutoff))
 	}
-	sb, err := s.Store.CancelBooking(ctx, id, now.Add(cutoff), now)
+	sb, err := s.Store.CancelBooking(ctx, id, now.Add(cutoff), now, s.cancellationEmails)
 	if errors.Is(err, store.ErrStateChanged) {
 		return Booking{}, Errorf(CodeCancellationClosed, "this booking can no longer be cancelled")
 	}
@@ -285,6 +294,16 @@ func humanDuration(d time.Duration) string {
 func (s *Service) PackageName(id string) string {
 	if _, p, ok := s.Config.FindPackage(id); ok {
 		return p.Name
+	}
+	return id
+}
+
+// RoomName gives a room's display name, falling back to its id.
+func (s *Service) RoomName(id string) string {
+	for _, r := range s.Config.Rooms {
+		if r.ID == id {
+			return r.Name
+		}
 	}
 	return id
 }

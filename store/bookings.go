@@ -28,7 +28,9 @@ type Booking struct {
 	Sequence      int
 	CreatedAt     time.Time
 	UpdatedAt     time.Time
-	Permit        *Permit
+	// ConfirmationSentAt is when the confirmation email went out; zero if not yet.
+	ConfirmationSentAt time.Time
+	Permit             *Permit
 }
 
 // Permit is a booking's parking permit request.
@@ -57,7 +59,10 @@ type NewBooking struct {
 	Fingerprint    string
 	// IdempotencyTTL is how long a key is remembered.
 	IdempotencyTTL time.Duration
-	Now            time.Time
+	// Compose renders the emails the booking causes; they are queued in the
+	// same transaction. Nil queues none.
+	Compose Composer
+	Now     time.Time
 }
 
 // CreateBooking re-checks the slot and inserts the booking (and its permit
@@ -89,6 +94,15 @@ func (s *Store) CreateBooking(ctx context.Context, nb NewBooking) (Booking, bool
 		b, err = insertBooking(ctx, tx, nb, room)
 		if err != nil {
 			return err
+		}
+		if nb.Compose != nil {
+			msgs, err := nb.Compose(b)
+			if err != nil {
+				return fmt.Errorf("compose booking emails: %w", err)
+			}
+			if err := s.queueMessages(ctx, tx, msgs, nb.Now); err != nil {
+				return err
+			}
 		}
 		booked := b
 		s.afterCommit(func() { s.occupancy.addBooking(booked.RoomID, booked.Start, booked.End) })
@@ -197,7 +211,7 @@ func insertBooking(ctx context.Context, tx *sql.Tx, nb NewBooking, room string) 
 
 const bookingColumns = `b.id, b.reference, b.tier_id, b.package_id, b.room_id, b.start_at, b.end_at, b.guests, b.price_cents,
 	b.currency, b.customer_name, b.customer_email, b.customer_phone, b.notes, b.status, b.sequence, b.created_at, b.updated_at,
-	p.id, p.vehicle_registration, p.status`
+	coalesce(b.confirmation_sent_at, 0), p.id, p.vehicle_registration, p.status`
 
 func findBooking(ctx context.Context, tx *sql.Tx, where string, args ...any) (Booking, error) {
 	row := tx.QueryRowContext(ctx, "SELECT "+bookingColumns+
@@ -213,16 +227,20 @@ func scanBooking(row interface{ Scan(...any) error }) (Booking, error) {
 	var (
 		b                          Booking
 		start, end, created, upd   int64
+		confirmed                  int64
 		permitID, permitReg, pstat sql.NullString
 	)
 	err := row.Scan(&b.ID, &b.Reference, &b.TierID, &b.PackageID, &b.RoomID, &start, &end, &b.Guests, &b.PriceCents,
 		&b.Currency, &b.CustomerName, &b.CustomerEmail, &b.CustomerPhone, &b.Notes, &b.Status, &b.Sequence, &created, &upd,
-		&permitID, &permitReg, &pstat)
+		&confirmed, &permitID, &permitReg, &pstat)
 	if err != nil {
 		return Booking{}, err
 	}
 	b.Start, b.End = time.Unix(start, 0).UTC(), time.Unix(end, 0).UTC()
 	b.CreatedAt, b.UpdatedAt = time.Unix(created, 0).UTC(), time.Unix(upd, 0).UTC()
+	if confirmed > 0 {
+		b.ConfirmationSentAt = time.Unix(confirmed, 0).UTC()
+	}
 	if permitID.Valid {
 		b.Permit = &Permit{ID: permitID.String, VehicleRegistration: permitReg.String, Status: pstat.String}
 	}
@@ -241,10 +259,11 @@ func (s *Store) FindBookingByID(ctx context.Context, id string) (Booking, error)
 }
 
 // CancelBooking cancels a confirmed booking that starts no earlier than
-// notBefore, bumps its calendar sequence and cancels its permit request. It
-// returns ErrNotFound, or ErrStateChanged when the booking is no longer
-// confirmed or starts before notBefore.
-func (s *Store) CancelBooking(ctx context.Context, id string, notBefore, now time.Time) (Booking, error) {
+// notBefore, bumps its calendar sequence, cancels its permit request, drops its
+// unsent reminder and queues the emails compose renders. It returns
+// ErrNotFound, or ErrStateChanged when the booking is no longer confirmed or
+// starts before notBefore.
+func (s *Store) CancelBooking(ctx context.Context, id string, notBefore, now time.Time, compose Composer) (Booking, error) {
 	var b Booking
 	err := s.write(ctx, func(tx *sql.Tx) error {
 		res, err := tx.ExecContext(ctx, `UPDATE bookings SET status = 'cancelled', cancelled_at = ?1, updated_at = ?1, sequence = sequence + 1
@@ -263,9 +282,21 @@ func (s *Store) CancelBooking(ctx context.Context, id string, notBefore, now tim
 		if err != nil {
 			return fmt.Errorf("cancel parking permit: %w", err)
 		}
+		if _, err := tx.ExecContext(ctx, "DELETE FROM outbox WHERE booking_id = ? AND kind = 'reminder' AND status IN ('queued', 'failed')", id); err != nil {
+			return fmt.Errorf("drop reminder: %w", err)
+		}
 		b, err = findBooking(ctx, tx, "b.id = ?", id)
 		if err != nil {
 			return err
+		}
+		if compose != nil {
+			msgs, err := compose(b)
+			if err != nil {
+				return fmt.Errorf("compose cancellation emails: %w", err)
+			}
+			if err := s.queueMessages(ctx, tx, msgs, now); err != nil {
+				return err
+			}
 		}
 		cancelled := b
 		s.afterCommit(func() { s.occupancy.removeBooking(cancelled.RoomID, cancelled.Start, cancelled.End) })

@@ -283,7 +283,7 @@ func TestCancelBooking(t *testing.T) {
 	cancelAt := testNow.Add(time.Hour)
 
 	// Too late: the booking starts before notBefore.
-	if _, err := s.CancelBooking(ctx, b.ID, at(10, 0).Add(time.Second), cancelAt); !errors.Is(err, ErrStateChanged) {
+	if _, err := s.CancelBooking(ctx, b.ID, at(10, 0).Add(time.Second), cancelAt, nil); !errors.Is(err, ErrStateChanged) {
 		t.Fatalf("cancel after notBefore: err %v, want ErrStateChanged", err)
 	}
 	if got, _ := s.FindBookingByID(ctx, b.ID); got.Status != "confirmed" || got.Sequence != 0 {
@@ -291,7 +291,7 @@ func TestCancelBooking(t *testing.T) {
 	}
 
 	// notBefore equal to the start is still in time.
-	c, err := s.CancelBooking(ctx, b.ID, at(10, 0), cancelAt)
+	c, err := s.CancelBooking(ctx, b.ID, at(10, 0), cancelAt, nil)
 	if err != nil {
 		t.Fatalf("CancelBooking: %v", err)
 	}
@@ -303,11 +303,11 @@ func TestCancelBooking(t *testing.T) {
 	}
 
 	// Already cancelled.
-	if _, err := s.CancelBooking(ctx, b.ID, testNow, cancelAt); !errors.Is(err, ErrStateChanged) {
+	if _, err := s.CancelBooking(ctx, b.ID, testNow, cancelAt, nil); !errors.Is(err, ErrStateChanged) {
 		t.Errorf("second cancel: err %v, want ErrStateChanged", err)
 	}
 	// Unknown booking.
-	if _, err := s.CancelBooking(ctx, newID(), testNow, cancelAt); !errors.Is(err, ErrNotFound) {
+	if _, err := s.CancelBooking(ctx, newID(), testNow, cancelAt, nil); !errors.Is(err, ErrNotFound) {
 		t.Errorf("cancel unknown: err %v, want ErrNotFound", err)
 	}
 	// The slot is free again.
@@ -328,7 +328,7 @@ func TestCancelBookingOfCompletedBooking(t *testing.T) {
 	if _, err := db.Exec("UPDATE bookings SET status = 'completed' WHERE id = ?", b.ID); err != nil {
 		t.Fatal(err)
 	}
-	if _, err := s.CancelBooking(context.Background(), b.ID, testNow, testNow); !errors.Is(err, ErrStateChanged) {
+	if _, err := s.CancelBooking(context.Background(), b.ID, testNow, testNow, nil); !errors.Is(err, ErrStateChanged) {
 		t.Errorf("cancel completed: err %v, want ErrStateChanged", err)
 	}
 }
@@ -351,7 +351,7 @@ func TestOccupancy(t *testing.T) {
 	mustCreate(t, s, newBooking(at(11, 0), "a"))
 	mustCreate(t, s, newBooking(at(12, 0), "b"))
 	cancelled := mustCreate(t, s, newBooking(at(17, 0), "a"))
-	if _, err := s.CancelBooking(ctx, cancelled.ID, testNow, testNow); err != nil {
+	if _, err := s.CancelBooking(ctx, cancelled.ID, testNow, testNow, nil); err != nil {
 		t.Fatal(err)
 	}
 	// The look-back and look-ahead are two days: bookings starting in

@@ -138,10 +138,10 @@ func TestOccupancyMirrorFollowsWrites(t *testing.T) {
 			}
 		case op < 8 && len(live) > 0: // cancel
 			i := rng.IntN(len(live))
-			if _, err := s.CancelBooking(ctx, live[i].ID, testNow, testNow); err != nil {
+			if _, err := s.CancelBooking(ctx, live[i].ID, testNow, testNow, nil); err != nil {
 				t.Fatalf("step %d: CancelBooking: %v", step, err)
 			}
-			if _, err := s.CancelBooking(ctx, live[i].ID, testNow, testNow); !errors.Is(err, ErrStateChanged) {
+			if _, err := s.CancelBooking(ctx, live[i].ID, testNow, testNow, nil); !errors.Is(err, ErrStateChanged) {
 				t.Fatalf("step %d: second CancelBooking: %v", step, err)
 			}
 			live = append(live[:i], live[i+1:]...)

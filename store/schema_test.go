@@ -418,7 +418,7 @@ func TestOverlapBoundFindsLongEarlierBooking(t *testing.T) {
 			if want := map[bool]string{true: "b", false: "a"}[tc.refused]; b.RoomID != want {
 				t.Errorf("CreateBooking took room %s, want %s", b.RoomID, want)
 			}
-			if _, err := s.CancelBooking(context.Background(), b.ID, testNow, testNow); err != nil {
+			if _, err := s.CancelBooking(context.Background(), b.ID, testNow, testNow, nil); err != nil {
 				t.Fatal(err)
 			}
 		})

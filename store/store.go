@@ -45,6 +45,10 @@ type Store struct {
 
 	// occupancy mirrors active bookings and blackouts for availability reads.
 	occupancy occupancy
+	// OnMailQueued, when set, is called after a commit that queued email.
+	OnMailQueued func()
+	mailDomain   string
+
 	// pending holds what to do once the current write commits; only the
 	// goroutine holding the single writer connection touches it.
 	pending []func()
@@ -112,7 +116,7 @@ func Open(ctx context.Context, path string, schema Schema) (*Store, error) {
 	writer.SetMaxIdleConns(1)
 	writer.SetConnMaxLifetime(0)
 	writer.SetConnMaxIdleTime(0)
-	s := &Store{path: path, writer: writer, WriteWait: 5 * time.Second, WriteTimeout: 10 * time.Second, ReadTimeout: 10 * time.Second}
+	s := &Store{path: path, writer: writer, mailDomain: "venuebook.invalid", WriteWait: 5 * time.Second, WriteTimeout: 10 * time.Second, ReadTimeout: 10 * time.Second}
 	if err := s.migrate(ctx, schema); err != nil {
 		writer.Close()
 		return nil, err

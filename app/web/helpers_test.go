@@ -165,7 +165,7 @@ func newVenue(t testing.TB, o venueOptions) *testVenue {
 	if os.Getenv("VENUEBOOK_TEST_LOG") != "" {
 		log = slog.New(slog.NewTextHandler(os.Stderr, nil))
 	}
-	svc, err := app.Open(context.Background(), cfg, string(schema), log, func() time.Time { return time.Unix(0, v.now.Load()).UTC() })
+	svc, err := app.Open(context.Background(), cfg, string(schema), os.DirFS("../../assets"), log, func() time.Time { return time.Unix(0, v.now.Load()).UTC() })
 	if err != nil {
 		t.Fatalf("open: %v", err)
 	}

@@ -63,23 +63,7 @@ func loadPages(assets fs.FS) (*pages, error) {
 }
 
 var templateFuncs = template.FuncMap{
-	"money": formatMoney,
-}
-
-// formatMoney writes an amount in minor units with the currency's symbol where
-// it has a common one, else its code.
-func formatMoney(cents int64, currency string) string {
-	whole, frac := cents/100, cents%100
-	amount := fmt.Sprintf("%d.%02d", whole, frac)
-	switch currency {
-	case "GBP":
-		return "£" + amount
-	case "EUR":
-		return "€" + amount
-	case "USD":
-		return "$" + amount
-	}
-	return amount + " " + currency
+	"money": app.FormatMoney,
 }
 
 func (s *Server) render(c *fiber.Ctx, status int, page string, data any) error {

@@ -1,0 +1,282 @@
+package store
+
+import (
+	"context"
+	"crypto/rand"
+	"database/sql"
+	"encoding/hex"
+	"errors"
+	"fmt"
+	"strings"
+	"time"
+)
+
+// Message is an email to queue in the outbox, fully rendered.
+type Message struct {
+	Kind      string
+	BookingID string // "" when the email concerns no booking
+	Recipient string
+	Subject   string
+	Text      string
+	HTML      string
+	ICS       string // optional calendar attachment
+	ICSMethod string // "PUBLISH" or "CANCEL" with ICS
+}
+
+// OutboxMessage is a row of the outbox.
+type OutboxMessage struct {
+	Message
+	ID            int64
+	MessageID     string
+	Status        string
+	Attempts      int
+	NextAttemptAt time.Time
+	LastError     string
+	Relay         string
+	CreatedAt     time.Time
+	SentAt        time.Time
+}
+
+// Outbox statuses.
+const (
+	MailQueued  = "queued"
+	MailSending = "sending"
+	MailSent    = "sent"
+	MailFailed  = "failed"
+	MailDead    = "dead"
+)
+
+// Composer renders the emails a change causes, from the booking as the
+// transaction has just written it. It runs inside the transaction: it must not
+// touch the database.
+type Composer func(b Booking) ([]Message, error)
+
+// queueMessages inserts messages into the outbox within tx, due now, and has
+// the mail worker woken after the commit.
+func (s *Store) queueMessages(ctx context.Context, tx *sql.Tx, msgs []Message, now time.Time) error {
+	for _, m := range msgs {
+		_, err := tx.ExecContext(ctx, `INSERT INTO outbox (kind, booking_id, recipient, subject, body_text, body_html, ics, ics_method,
+				message_id, status, attempts, next_attempt_at, created_at, updated_at)
+			VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, 'queued', 0, ?, ?, ?)`,
+			m.Kind, nullIfEmpty(m.BookingID), m.Recipient, m.Subject, m.Text, m.HTML, m.ICS, m.ICSMethod,
+			newMessageID(s.mailDomain), now.Unix(), now.Unix(), now.Unix())
+		if err != nil {
+			return fmt.Errorf("queue %s email: %w", m.Kind, err)
+		}
+	}
+	if len(msgs) > 0 && s.OnMailQueued != nil {
+		s.afterCommit(s.OnMailQueued)
+	}
+	return nil
+}
+
+func nullIfEmpty(s string) any {
+	if s == "" {
+		return nil
+	}
+	return s
+}
+
+// newMessageID returns a unique Message-ID (without angle brackets), fixed for
+// the row at insert so that a resend after a crash carries the same one.
+func newMessageID(domain string) string {
+	var b [12]byte
+	_, _ = rand.Read(b[:])
+	return "vb." + hex.EncodeToString(b[:]) + "@" + domain
+}
+
+// SetMailDomain sets the domain of generated Message-IDs (the venue's host).
+func (s *Store) SetMailDomain(domain string) { s.mailDomain = domain }
+
+const outboxColumns = `id, kind, coalesce(booking_id, ''), recipient, subject, body_text, body_html, ics, ics_method, message_id,
+	status, attempts, next_attempt_at, last_error, relay, created_at, coalesce(sent_at, 0)`
+
+func scanOutbox(row interface{ Scan(...any) error }) (OutboxMessage, error) {
+	var m OutboxMessage
+	var next, created, sent int64
+	err := row.Scan(&m.ID, &m.Kind, &m.BookingID, &m.Recipient, &m.Subject, &m.Text, &m.HTML, &m.ICS, &m.ICSMethod, &m.MessageID,
+		&m.Status, &m.Attempts, &next, &m.LastError, &m.Relay, &created, &sent)
+	m.NextAttemptAt, m.CreatedAt = time.Unix(next, 0).UTC(), time.Unix(created, 0).UTC()
+	if sent > 0 {
+		m.SentAt = time.Unix(sent, 0).UTC()
+	}
+	return m, err
+}
+
+// ClaimDueMessages marks up to limit messages that are due (queued or failed
+// with their next attempt reached, or left sending for longer than stuckAfter
+// by a worker that died) as sending, counts the attempt, and returns them.
+// One UPDATE … RETURNING claims them, so two workers never take the same row.
+func (s *Store) ClaimDueMessages(ctx context.Context, now time.Time, limit int, stuckAfter time.Duration) ([]OutboxMessage, error) {
+	var out []OutboxMessage
+	err := s.write(ctx, func(tx *sql.Tx) error {
+		rows, err := tx.QueryContext(ctx, `UPDATE outbox SET status = 'sending', attempts = attempts + 1, claimed_at = ?1, updated_at = ?1
+			WHERE id IN (SELECT id FROM outbox
+				WHERE (status IN ('queued', 'failed') AND next_attempt_at <= ?1)
+				   OR (status = 'sending' AND claimed_at <= ?2)
+				ORDER BY next_attempt_at, id LIMIT ?3)
+			RETURNING `+outboxColumns, now.Unix(), now.Add(-stuckAfter).Unix(), limit)
+		if err != nil {
+			return fmt.Errorf("claim messages: %w", err)
+		}
+		defer rows.Close()
+		for rows.Next() {
+			m, err := scanOutbox(rows)
+			if err != nil {
+				return err
+			}
+			out = append(out, m)
+		}
+		return rows.Err()
+	})
+	return out, err
+}
+
+// ReleaseSending puts every message left sending back in the queue. At start-up
+// no worker is running, so such rows were left by a crash.
+func (s *Store) ReleaseSending(ctx context.Context, now time.Time) (int64, error) {
+	var n int64
+	err := s.write(ctx, func(tx *sql.Tx) error {
+		res, err := tx.ExecContext(ctx, "UPDATE outbox SET status = 'queued', next_attempt_at = ?1, updated_at = ?1 WHERE status = 'sending'", now.Unix())
+		if err != nil {
+			return fmt.Errorf("release sending messages: %w", err)
+		}
+		n, err = res.RowsAffected()
+		return err
+	})
+	return n, err
+}
+
+// MarkMessageSent records that message id went out through relay; a
+// confirmation also marks its booking's confirmation as sent.
+func (s *Store) MarkMessageSent(ctx context.Context, id int64, relay string, now time.Time) error {
+	return s.write(ctx, func(tx *sql.Tx) error {
+		var kind, bookingID string
+		err := tx.QueryRowContext(ctx, `UPDATE outbox SET status = 'sent', relay = ?1, sent_at = ?2, updated_at = ?2, last_error = ''
+			WHERE id = ?3 RETURNING kind, coalesce(booking_id, '')`, relay, now.Unix(), id).Scan(&kind, &bookingID)
+		if errors.Is(err, sql.ErrNoRows) {
+			return ErrNotFound
+		}
+		if err != nil {
+			return fmt.Errorf("mark message sent: %w", err)
+		}
+		if kind == "confirmation" && bookingID != "" {
+			if _, err := tx.ExecContext(ctx, "UPDATE bookings SET confirmation_sent_at = ? WHERE id = ? AND confirmation_sent_at IS NULL", now.Unix(), bookingID); err != nil {
+				return fmt.Errorf("mark confirmation sent: %w", err)
+			}
+		}
+		return nil
+	})
+}
+
+// MarkMessageFailed records a failed attempt: the message is retried at next,
+// or, when dead, never again.
+func (s *Store) MarkMessageFailed(ctx context.Context, id int64, cause string, next time.Time, dead bool, now time.Time) error {
+	status := MailFailed
+	if dead {
+		status = MailDead
+	}
+	if len(cause) > 2000 {
+		cause = cause[:2000]
+	}
+	return s.write(ctx, func(tx *sql.Tx) error {
+		_, err := tx.ExecContext(ctx, `UPDATE outbox SET status = ?1, last_error = ?2, next_attempt_at = ?3, updated_at = ?4 WHERE id = ?5`,
+			status, strings.ToValidUTF8(cause, "?"), next.Unix(), now.Unix(), id)
+		if err != nil {
+			return fmt.Errorf("mark message failed: %w", err)
+		}
+		return nil
+	})
+}
+
+// PostponeMessage puts a claimed message back in the queue until until without
+// counting the attempt (used when its recipient has had enough mail for now).
+func (s *Store) PostponeMessage(ctx context.Context, id int64, until, now time.Time) error {
+	return s.write(ctx, func(tx *sql.Tx) error {
+		_, err := tx.ExecContext(ctx, `UPDATE outbox SET status = 'queued', attempts = max(attempts - 1, 0), next_attempt_at = ?1, updated_at = ?2 WHERE id = ?3`,
+			until.Unix(), now.Unix(), id)
+		if err != nil {
+			return fmt.Errorf("postpone message: %w", err)
+		}
+		return nil
+	})
+}
+
+// SentTo counts the messages sent to recipient since since.
+func (s *Store) SentTo(ctx context.Context, recipient string, since time.Time) (int, error) {
+	var n int
+	err := s.read(ctx, func(tx *sql.Tx) error {
+		return tx.QueryRowContext(ctx, "SELECT count(*) FROM outbox WHERE recipient = ? AND status = 'sent' AND sent_at >= ?",
+			recipient, since.Unix()).Scan(&n)
+	})
+	return n, err
+}
+
+// ListOutbox returns the outbox's messages with status (all when ""), newest first.
+func (s *Store) ListOutbox(ctx context.Context, status string, limit int) ([]OutboxMessage, error) {
+	var out []OutboxMessage
+	err := s.read(ctx, func(tx *sql.Tx) error {
+		rows, err := tx.QueryContext(ctx, "SELECT "+outboxColumns+" FROM outbox WHERE ?1 = '' OR status = ?1 ORDER BY id DESC LIMIT ?2", status, limit)
+		if err != nil {
+			return err
+		}
+		defer rows.Close()
+		for rows.Next() {
+			m, err := scanOutbox(rows)
+			if err != nil {
+				return err
+			}
+			out = append(out, m)
+		}
+		return rows.Err()
+	})
+	return out, err
+}
+
+// QueueReminders queues, once, the reminder of every confirmed booking that
+// starts in (now, now+before] and was made before its reminder time (a booking
+// made later has just had its confirmation). compose renders each; it returns
+// how many bookings got one.
+func (s *Store) QueueReminders(ctx context.Context, now time.Time, before time.Duration, compose Composer) (int, error) {
+	queued := 0
+	err := s.write(ctx, func(tx *sql.Tx) error {
+		rows, err := tx.QueryContext(ctx, "SELECT b.id FROM bookings AS b WHERE b.reminder_queued_at IS NULL AND b.status = 'confirmed'"+
+			" AND b.start_at > ?1 AND b.start_at <= ?2 AND b.created_at <= b.start_at - ?3 ORDER BY b.start_at LIMIT 500",
+			now.Unix(), now.Add(before).Unix(), int64(before/time.Second))
+		if err != nil {
+			return fmt.Errorf("find reminders due: %w", err)
+		}
+		var ids []string
+		for rows.Next() {
+			var id string
+			if err := rows.Scan(&id); err != nil {
+				rows.Close()
+				return err
+			}
+			ids = append(ids, id)
+		}
+		rows.Close()
+		if err := rows.Err(); err != nil {
+			return err
+		}
+		for _, id := range ids {
+			b, err := findBooking(ctx, tx, "b.id = ?", id)
+			if err != nil {
+				return err
+			}
+			msgs, err := compose(b)
+			if err != nil {
+				return err
+			}
+			if err := s.queueMessages(ctx, tx, msgs, now); err != nil {
+				return err
+			}
+			if _, err := tx.ExecContext(ctx, "UPDATE bookings SET reminder_queued_at = ? WHERE id = ?", now.Unix(), id); err != nil {
+				return fmt.Errorf("mark reminder queued: %w", err)
+			}
+			queued++
+		}
+		return nil
+	})
+	return queued, err
+}
