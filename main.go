@@ -20,6 +20,8 @@ import (
 	_ "time/tzdata" // the binary works on hosts without a zone database
 
 	"venuebook/app"
+	"venuebook/app/jobs"
+	"venuebook/app/mail"
 	"venuebook/app/web"
 )
 
@@ -172,8 +174,25 @@ func cmdServe(ctx context.Context, args []string, stderr io.Writer, getenv func(
 	return 0
 }
 
+// scheduleJobs adds venuebook's cron jobs.
+func scheduleJobs(runner *jobs.Runner, svc *app.Service, worker *mail.Worker) error {
+	if err := runner.Add("mail-retry", "@every 30s", func(ctx context.Context) error {
+		_, err := worker.DeliverDue(ctx)
+		return err
+	}); err != nil {
+		return err
+	}
+	return runner.Add("reminders", "@every 5m", func(ctx context.Context) error {
+		n, err := svc.QueueReminders(ctx)
+		if n > 0 {
+			worker.Wake()
+		}
+		return err
+	})
+}
+
 // serve runs the server until ctx is cancelled, then shuts down in order: HTTP
-// first (finishing requests in progress), then the database.
+// first (finishing requests in progress), then jobs and mail, then the database.
 func serve(ctx context.Context, cfg *app.Config, log *slog.Logger) error {
 	assets, err := fs.Sub(assetsDir, "assets")
 	if err != nil {
@@ -192,6 +211,24 @@ func serve(ctx context.Context, cfg *app.Config, log *slog.Logger) error {
 	if err != nil {
 		return err
 	}
+	worker := mail.NewWorker(svc.Store, cfg, log, time.Now)
+	svc.Store.OnMailQueued = worker.Wake
+	if err := worker.Start(ctx); err != nil {
+		return fmt.Errorf("start mail worker: %w", err)
+	}
+	defer worker.Stop()
+	runner := jobs.New(cfg.Location, log)
+	if err := scheduleJobs(runner, svc, worker); err != nil {
+		return err
+	}
+	runner.Start()
+	defer func() {
+		stopCtx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
+		defer cancel()
+		if err := runner.Stop(stopCtx); err != nil {
+			log.Error("stop jobs", "err", err)
+		}
+	}()
 	ln, err := net.Listen("tcp", cfg.Server.Listen)
 	if err != nil {
 		return fmt.Errorf("listen on %s (server.listen): %w", cfg.Server.Listen, err)

@@ -1,0 +1,286 @@
+// Package mail delivers the outbox: it claims due messages, sends them through
+// the primary SMTP relay, then the fallback, or writes .eml files when no relay
+// is configured, and records each outcome so that no email is lost silently.
+package mail
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"log/slog"
+	"math/rand/v2"
+	"net/url"
+	"os"
+	"path/filepath"
+	"strings"
+	"sync"
+	"time"
+
+	gomail "github.com/wneessen/go-mail"
+
+	"venuebook/app"
+	"venuebook/store"
+)
+
+// StuckAfter is how long a message may stay "sending" before another attempt
+// takes it: longer than any send can last (the SMTP timeout is far shorter).
+const StuckAfter = 10 * time.Minute
+
+// SendTimeout bounds one SMTP conversation.
+const SendTimeout = 30 * time.Second
+
+// relay is one way out for a message.
+type relay interface {
+	name() string
+	send(ctx context.Context, m *gomail.Msg, row store.OutboxMessage) error
+}
+
+// Worker sends the outbox. Wake asks it to look for due messages now; the
+// retry cron job wakes it regularly for failed ones.
+type Worker struct {
+	store  *store.Store
+	cfg    *app.Config
+	log    *slog.Logger
+	now    func() time.Time
+	relays []relay
+	limit  app.Rate
+
+	wake chan struct{}
+	stop context.CancelFunc
+	done chan struct{}
+	mu   sync.Mutex // one delivery pass at a time
+}
+
+// NewWorker builds the worker for cfg's relays.
+func NewWorker(st *store.Store, cfg *app.Config, log *slog.Logger, now func() time.Time) *Worker {
+	w := &Worker{store: st, cfg: cfg, log: log.With("part", "mail"), now: now, wake: make(chan struct{}, 1)}
+	helo := "localhost"
+	if u, err := url.Parse(cfg.Server.BaseURL); err == nil && u.Hostname() != "" {
+		helo = u.Hostname()
+	}
+	if cfg.Mail.Primary.Host == "" {
+		w.relays = []relay{fileRelay{dir: cfg.Mail.Dir}}
+	} else {
+		w.relays = []relay{smtpRelay{label: "primary", cfg: cfg.Mail.Primary, helo: helo}}
+		if cfg.Mail.Fallback.Host != "" {
+			w.relays = append(w.relays, smtpRelay{label: "fallback", cfg: cfg.Mail.Fallback, helo: helo})
+		}
+	}
+	w.limit, _ = app.ParseRate(cfg.Limits.EmailPerRecipient)
+	return w
+}
+
+// Wake asks the worker to deliver due messages soon; it never blocks.
+func (w *Worker) Wake() {
+	select {
+	case w.wake <- struct{}{}:
+	default:
+	}
+}
+
+// Start releases messages a crash left "sending" and runs the delivery loop
+// until Stop.
+func (w *Worker) Start(ctx context.Context) error {
+	if n, err := w.store.ReleaseSending(ctx, w.now()); err != nil {
+		return err
+	} else if n > 0 {
+		w.log.Warn("requeued messages left sending by an earlier run", "count", n)
+	}
+	ctx, w.stop = context.WithCancel(context.WithoutCancel(ctx))
+	w.done = make(chan struct{})
+	go func() {
+		defer close(w.done)
+		for {
+			if _, err := w.DeliverDue(ctx); err != nil && ctx.Err() == nil {
+				w.log.Error("mail delivery pass failed", "err", err)
+			}
+			select {
+			case <-ctx.Done():
+				return
+			case <-w.wake:
+			}
+		}
+	}()
+	return nil
+}
+
+// Stop ends the loop and waits for the send in progress to finish.
+func (w *Worker) Stop() {
+	if w.stop == nil {
+		return
+	}
+	w.stop()
+	<-w.done
+}
+
+// DeliverDue sends every message that is due now, in batches, and returns how
+// many it attempted.
+func (w *Worker) DeliverDue(ctx context.Context) (int, error) {
+	w.mu.Lock()
+	defer w.mu.Unlock()
+	attempted := 0
+	for ctx.Err() == nil {
+		batch, err := w.store.ClaimDueMessages(ctx, w.now(), 10, StuckAfter)
+		if err != nil {
+			return attempted, err
+		}
+		if len(batch) == 0 {
+			return attempted, nil
+		}
+		for _, m := range batch {
+			if err := w.deliver(ctx, m); err != nil {
+				return attempted, err
+			}
+			attempted++
+		}
+	}
+	return attempted, ctx.Err()
+}
+
+// deliver sends one claimed message and records the outcome.
+func (w *Worker) deliver(ctx context.Context, m store.OutboxMessage) error {
+	now := w.now()
+	if w.limit.Limit > 0 {
+		sent, err := w.store.SentTo(ctx, m.Recipient, now.Add(-w.limit.Period))
+		if err != nil {
+			return err
+		}
+		if int64(sent) >= w.limit.Limit {
+			until := now.Add(w.limit.Period / time.Duration(w.limit.Limit))
+			w.log.Warn("recipient over email_per_recipient; message waits", "outbox_id", m.ID, "until", until)
+			return w.store.PostponeMessage(ctx, m.ID, until, now)
+		}
+	}
+	msg, err := w.compose(m)
+	if err != nil { // cannot happen for rows we wrote; never retry it
+		w.log.Error("message cannot be built", "outbox_id", m.ID, "err", err)
+		return w.store.MarkMessageFailed(ctx, m.ID, "cannot build message: "+err.Error(), now, true, now)
+	}
+	var failures []string
+	for _, r := range w.relays {
+		sendCtx, cancel := context.WithTimeout(ctx, SendTimeout)
+		err := r.send(sendCtx, msg, m)
+		cancel()
+		if err == nil {
+			w.log.Info("email sent", "outbox_id", m.ID, "kind", m.Kind, "relay", r.name(), "attempt", m.Attempts, "message_id", m.MessageID)
+			return w.store.MarkMessageSent(ctx, m.ID, r.name(), w.now())
+		}
+		failures = append(failures, fmt.Sprintf("%s: %s", r.name(), describe(err)))
+		w.log.Warn("email not sent", "outbox_id", m.ID, "kind", m.Kind, "relay", r.name(), "attempt", m.Attempts, "err", err)
+	}
+	dead := m.Attempts >= w.cfg.Mail.MaxAttempts
+	next := now.Add(w.backoff(m.Attempts))
+	if dead {
+		w.log.Error("email dead after its last attempt", "outbox_id", m.ID, "kind", m.Kind, "attempts", m.Attempts)
+	}
+	return w.store.MarkMessageFailed(ctx, m.ID, strings.Join(failures, "; "), next, dead, w.now())
+}
+
+// backoff is the delay after the attempt-th failure: retry_base doubled for
+// each earlier failure, with ±10% jitter so retries of many messages spread.
+func (w *Worker) backoff(attempt int) time.Duration {
+	d := w.cfg.Mail.RetryBase
+	for i := 1; i < attempt && d < 7*24*time.Hour; i++ {
+		d *= 2
+	}
+	jitter := time.Duration((rand.Float64()*0.2 - 0.1) * float64(d))
+	return d + jitter
+}
+
+func describe(err error) string {
+	var se *gomail.SendError
+	if errors.As(err, &se) {
+		kind := "permanent"
+		if se.IsTemp() {
+			kind = "temporary"
+		}
+		return fmt.Sprintf("%s error (SMTP %d): %v", kind, se.ErrorCode(), err)
+	}
+	return err.Error()
+}
+
+// compose builds the MIME message of an outbox row: plain text with an HTML
+// alternative, the calendar invite attached with the METHOD of its content,
+// and the Message-ID fixed at queue time.
+func (w *Worker) compose(m store.OutboxMessage) (*gomail.Msg, error) {
+	msg := gomail.NewMsg()
+	if err := msg.From(w.cfg.Mail.From); err != nil {
+		return nil, fmt.Errorf("from: %w", err)
+	}
+	if err := msg.To(m.Recipient); err != nil {
+		return nil, fmt.Errorf("to: %w", err)
+	}
+	msg.Subject(m.Subject)
+	msg.SetMessageIDWithValue(m.MessageID)
+	msg.SetDateWithValue(w.now())
+	msg.SetGenHeader(gomail.Header("Auto-Submitted"), "auto-generated")
+	msg.SetBodyString(gomail.TypeTextPlain, m.Text)
+	if m.HTML != "" {
+		msg.AddAlternativeString(gomail.TypeTextHTML, m.HTML)
+	}
+	if m.ICS != "" {
+		ct := gomail.ContentType("text/calendar; method=" + m.ICSMethod)
+		if err := msg.AttachReader("invite.ics", strings.NewReader(m.ICS), gomail.WithFileContentType(ct)); err != nil {
+			return nil, fmt.Errorf("attach invite: %w", err)
+		}
+	}
+	return msg, nil
+}
+
+// smtpRelay sends through one SMTP server, with a new connection per message.
+type smtpRelay struct {
+	label string
+	cfg   app.SMTPConfig
+	helo  string
+}
+
+func (r smtpRelay) name() string { return r.label }
+
+func (r smtpRelay) send(ctx context.Context, msg *gomail.Msg, _ store.OutboxMessage) error {
+	opts := []gomail.Option{gomail.WithPort(r.cfg.Port), gomail.WithTimeout(SendTimeout), gomail.WithHELO(r.helo)}
+	switch r.cfg.TLS {
+	case "tls":
+		opts = append(opts, gomail.WithSSLPort(false))
+	case "none":
+		opts = append(opts, gomail.WithTLSPolicy(gomail.NoTLS))
+	default: // starttls: never fall back to plain text
+		opts = append(opts, gomail.WithTLSPortPolicy(gomail.TLSMandatory))
+	}
+	if r.cfg.Username != "" {
+		opts = append(opts, gomail.WithSMTPAuth(gomail.SMTPAuthAutoDiscover), gomail.WithUsername(r.cfg.Username), gomail.WithPassword(r.cfg.Password))
+	}
+	client, err := gomail.NewClient(r.cfg.Host, opts...)
+	if err != nil {
+		return fmt.Errorf("smtp client: %w", err)
+	}
+	return client.DialAndSendWithContext(ctx, msg)
+}
+
+// fileRelay writes each message as an .eml file, for venues without SMTP.
+type fileRelay struct{ dir string }
+
+func (r fileRelay) name() string { return "file" }
+
+func (r fileRelay) send(_ context.Context, msg *gomail.Msg, row store.OutboxMessage) error {
+	if err := os.MkdirAll(r.dir, 0o700); err != nil {
+		return err
+	}
+	name := filepath.Join(r.dir, fmt.Sprintf("%s-%06d-%s.eml", row.CreatedAt.Format("20060102T150405Z"), row.ID, row.Kind))
+	tmp, err := os.CreateTemp(r.dir, ".eml-*")
+	if err != nil {
+		return err
+	}
+	defer os.Remove(tmp.Name())
+	if _, err := msg.WriteTo(tmp); err != nil {
+		tmp.Close()
+		return err
+	}
+	if err := tmp.Sync(); err != nil {
+		tmp.Close()
+		return err
+	}
+	if err := tmp.Close(); err != nil {
+		return err
+	}
+	return os.Rename(tmp.Name(), name)
+}
