@@ -194,6 +194,13 @@ func scheduleJobs(runner *jobs.Runner, svc *app.Service, worker *mail.Worker) er
 // serve runs the server until ctx is cancelled, then shuts down in order: HTTP
 // first (finishing requests in progress), then jobs and mail, then the database.
 func serve(ctx context.Context, cfg *app.Config, log *slog.Logger) error {
+	// Take the port first: a second instance started by mistake stops here,
+	// before it touches the live database.
+	ln, err := net.Listen("tcp", cfg.Server.Listen)
+	if err != nil {
+		return fmt.Errorf("listen on %s (server.listen): %w", cfg.Server.Listen, err)
+	}
+	defer ln.Close()
 	assets, err := fs.Sub(assetsDir, "assets")
 	if err != nil {
 		return err
@@ -229,10 +236,6 @@ func serve(ctx context.Context, cfg *app.Config, log *slog.Logger) error {
 			log.Error("stop jobs", "err", err)
 		}
 	}()
-	ln, err := net.Listen("tcp", cfg.Server.Listen)
-	if err != nil {
-		return fmt.Errorf("listen on %s (server.listen): %w", cfg.Server.Listen, err)
-	}
 	log.Info("venuebook serving", "venue", cfg.Venue.Name, "addr", ln.Addr().String(), "base_url", cfg.Server.BaseURL,
 		"config", cfg.Source, "database", cfg.Database.Path, "version", buildVersion())
 	served := make(chan error, 1)

@@ -178,7 +178,7 @@ func DefaultConfig() Config {
 			SlotStepMinutes: 30, CleaningGapMinutes: 30, MinNoticeMinutes: 120, MaxAdvanceDays: 90, CancelCutoffHours: 24,
 			Hours: Hours{allDay, allDay, allDay, allDay, allDay, allDay, allDay},
 		},
-		Parking: ParkingConfig{Enabled: false, LinkTTLRaw: "72h"},
+		Parking: ParkingConfig{Enabled: true, ApproverEmail: "parking@example.com", LinkTTLRaw: "72h"},
 		Mail: MailConfig{
 			From: "Demo Venue <bookings@example.com>", ReminderBeforeRaw: "24h", MaxAttempts: 8, RetryBaseRaw: "1m", Dir: "data/mail",
 			Primary:  SMTPConfig{Port: 587, TLS: "starttls"},
@@ -603,6 +603,21 @@ func (c *Config) TierRooms(t *Tier) []string {
 		ids[i] = r.ID
 	}
 	return ids
+}
+
+// RoomPreference returns the rooms a tier may use in the order to try them:
+// the rooms the fewest tiers may use first (so a booking leaves the rooms other
+// tiers depend on free), then in config order.
+func (c *Config) RoomPreference(t *Tier) []string {
+	rooms := append([]string(nil), c.TierRooms(t)...)
+	users := map[string]int{}
+	for i := range c.Tiers {
+		for _, r := range c.TierRooms(&c.Tiers[i]) {
+			users[r]++
+		}
+	}
+	sort.SliceStable(rooms, func(i, j int) bool { return users[rooms[i]] < users[rooms[j]] })
+	return rooms
 }
 
 // FindPackage returns the package with this id and the tier that owns it.

@@ -3,6 +3,7 @@ package app
 import (
 	"os"
 	"path/filepath"
+	"reflect"
 	"slices"
 	"strings"
 	"testing"
@@ -123,7 +124,7 @@ name = "Classic"
 		{"negative duration", "[parking]\nlink_ttl = \"-1h\"\n" + catalogTOML, "parking.link_ttl"},
 		{"empty required duration", "[mail]\nretry_base = \"\"\n" + catalogTOML, "mail.retry_base"},
 		{"bad optional duration", "[mail]\nreminder_before = \"soon\"\n" + catalogTOML, "mail.reminder_before"},
-		{"parking without approver", "[parking]\nenabled = true\n" + catalogTOML, "parking.approver_email"},
+		{"parking without approver", "[parking]\nenabled = true\napprover_email = \"\"\n" + catalogTOML, "parking.approver_email"},
 		{"bad rate separator", "[limits]\nbooking_per_ip = \"20/H\"\n" + catalogTOML, "limits.booking_per_ip"},
 		{"bad rate unit", "[limits]\nbooking_per_email = \"5-W\"\n" + catalogTOML, "limits.booking_per_email"},
 		{"zero rate", "[limits]\nread_per_ip = \"0-M\"\n" + catalogTOML, "limits.read_per_ip"},
@@ -402,5 +403,51 @@ func TestParseRate(t *testing.T) {
 				t.Errorf("ParseRate(%q) = %d per %v; want %d per %v", tc.in, r.Limit, r.Period, tc.limit, tc.period)
 			}
 		})
+	}
+}
+
+// The shipped config.example.toml is the demo venue and documents the
+// defaults: it must parse, and equal what the code assumes when a key is left
+// out, and its venue is API.md's example catalog.
+func TestExampleConfigIsTheDefaults(t *testing.T) {
+	text, err := os.ReadFile("../config.example.toml")
+	if err != nil {
+		t.Fatal(err)
+	}
+	cfg, err := ParseConfig(text, "config.example.toml", "", noEnv)
+	if err != nil {
+		t.Fatal(err)
+	}
+	minimal := `
+[[rooms]]
+id = "main"
+name = "Main room"
+[[tiers]]
+id = "classic"
+name = "Classic"
+description = ""
+rooms = []
+  [[tiers.packages]]
+  id = "classic-60"
+  name = "60 minutes"
+  duration_minutes = 60
+  price_cents = 4500
+  max_guests = 4
+[[closures]]
+start = "2026-12-25"
+end = "2026-12-26"
+reason = "Christmas"
+`
+	defaults, err := ParseConfig([]byte(minimal), "defaults", "", noEnv)
+	if err != nil {
+		t.Fatal(err)
+	}
+	cfg.Source, defaults.Source = "", ""
+	if !reflect.DeepEqual(cfg, defaults) {
+		t.Errorf("config.example.toml differs from the defaults:\nexample  %+v\ndefaults %+v", cfg, defaults)
+	}
+	if cfg.Venue.Name != "Demo Venue" || !cfg.Parking.Enabled || cfg.Parking.ApproverEmail != "parking@example.com" ||
+		len(cfg.Tiers) != 1 || len(cfg.Tiers[0].Packages) != 1 || cfg.Tiers[0].Packages[0].PriceCents != 4500 {
+		t.Errorf("demo venue is not API.md's example: %+v", cfg)
 	}
 }

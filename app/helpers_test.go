@@ -10,8 +10,9 @@ import (
 	_ "time/tzdata" // tests do not depend on the host's zone database
 )
 
-// demoConfigPath is the commented demo configuration shipped with the binary.
-const demoConfigPath = "../config.example.toml"
+// demoConfigPath is a richer venue than the shipped demo: two tiers, split
+// weekend hours, an address. The shipped config.example.toml has its own test.
+const demoConfigPath = "testdata/venue.toml"
 
 // catalogTOML is the smallest catalog a config file needs to be valid: one room,
 // one tier, one package.

@@ -148,11 +148,28 @@ func toIntervals(in []store.Interval) []Interval {
 // returns the booking the first one made (created is then false). Errors:
 // validation_failed, price_changed, slot_unavailable, idempotency_conflict.
 func (s *Service) CreateBooking(ctx context.Context, req BookingRequest, idempotencyKey string) (b Booking, created bool, err error) {
+	now := s.Now()
+	fingerprint := ""
+	if idempotencyKey != "" {
+		canonical, _ := json.Marshal(req)
+		sum := sha256.Sum256(canonical)
+		fingerprint = hex.EncodeToString(sum[:])
+		// A retry gets the first answer even if the rules would now refuse
+		// the request (the slot too soon, the price changed).
+		sb, err := s.Store.FindIdempotentBooking(ctx, idempotencyKey, fingerprint, now, IdempotencyTTL)
+		switch {
+		case err == nil:
+			return s.withLinks(sb), false, nil
+		case errors.Is(err, store.ErrIdempotencyConflict):
+			return Booking{}, false, Errorf(CodeIdempotencyConflict, "this Idempotency-Key was already used with a different request; use a new key for a new booking")
+		case !errors.Is(err, store.ErrNotFound):
+			return Booking{}, false, mapStoreError(err)
+		}
+	}
 	v, err := ValidateBooking(s.Config, req)
 	if err != nil {
 		return Booking{}, false, err
 	}
-	now := s.Now()
 	dur := v.End.Sub(v.Start)
 	if !s.Rules.OnGrid(v.Start, dur) {
 		return Booking{}, false, s.slotError(v.Start, "is not one of the offered start times; see GET /api/availability")
@@ -163,14 +180,8 @@ func (s *Service) CreateBooking(ctx context.Context, req BookingRequest, idempot
 	if !s.Rules.WithinWindow(v.Start, now) {
 		return Booking{}, false, s.slotError(v.Start, fmt.Sprintf("is too far ahead: bookings open %d days in advance", s.Rules.MaxAdvance))
 	}
-	fingerprint := ""
-	if idempotencyKey != "" {
-		canonical, _ := json.Marshal(req)
-		sum := sha256.Sum256(canonical)
-		fingerprint = hex.EncodeToString(sum[:])
-	}
 	sb, replayed, err := s.Store.CreateBooking(ctx, store.NewBooking{
-		TierID: v.Tier.ID, PackageID: v.Package.ID, Rooms: s.Config.TierRooms(v.Tier),
+		TierID: v.Tier.ID, PackageID: v.Package.ID, Rooms: s.Config.RoomPreference(v.Tier),
 		Start: v.Start, End: v.End, Guests: v.Guests, PriceCents: v.PriceCents, Currency: s.Config.Venue.Currency,
 		CustomerName: v.Name, CustomerEmail: v.Email, CustomerPhone: v.Phone, Notes: v.Notes,
 		VehicleRegistration: v.VehicleRegistration,

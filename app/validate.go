@@ -160,7 +160,7 @@ func cleanText(s string, minLen, maxLen int, multiline bool) (string, string) {
 		if multiline && (r == '\n' || r == '\t') {
 			continue
 		}
-		if unicode.IsControl(r) || r == '\u2028' || r == '\u2029' || r == '\ufeff' {
+		if unicode.IsControl(r) || r == '\u2028' || r == '\u2029' || r == '\ufeff' || isBidiControl(r) {
 			return "", "must not contain control characters"
 		}
 	}
@@ -172,6 +172,12 @@ func cleanText(s string, minLen, maxLen int, multiline bool) (string, string) {
 		return "", fmt.Sprintf("must be %d to %d characters", minLen, maxLen)
 	}
 	return s, ""
+}
+
+// isBidiControl reports the characters that reorder text when shown (they can
+// make a name read differently in the owner's console than it is stored).
+func isBidiControl(r rune) bool {
+	return (r >= '\u202a' && r <= '\u202e') || (r >= '\u2066' && r <= '\u2069') || r == '\u200e' || r == '\u200f' || r == '\u061c'
 }
 
 // ParseEmail trims and checks an email address: a bare address (no display

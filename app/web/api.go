@@ -7,8 +7,9 @@ import (
 	"fmt"
 	"io"
 	"mime"
+	"reflect"
 	"strings"
-	"time"
+	"unicode/utf8"
 
 	"github.com/gofiber/fiber/v2"
 
@@ -187,7 +188,7 @@ func (s *Server) apiCreateBooking(c *fiber.Ctx) error {
 		return err
 	}
 	var req app.BookingRequest
-	if err := decodeJSON(c.Get(fiber.HeaderContentType), c.Body(), &req); err != nil {
+	if err := decodeJSON(c.Get(fiber.HeaderContentType), rawBody(c), &req); err != nil {
 		return err
 	}
 	b, created, err := s.svc.CreateBooking(c.UserContext(), req, key)
@@ -229,11 +230,19 @@ func (s *Server) apiCalendar(c *fiber.Ctx) error {
 		return err
 	}
 	method := app.MethodPublish
+	if b.Status == "cancelled" {
+		method = app.MethodCancel
+	}
 	c.Set("Cache-Control", "no-store")
 	c.Set(fiber.HeaderContentType, "text/calendar; charset=utf-8")
 	c.Set(fiber.HeaderContentDisposition, fmt.Sprintf(`attachment; filename="%s.ics"`, b.Reference))
 	return c.Send(s.svc.ICS(b, method, s.svc.Now()))
 }
+
+// rawBody returns the request body as sent. Fiber's c.Body() would inflate a
+// compressed body past the size limit, so compressed bodies are refused before
+// any handler runs (see refuseEncodedBodies).
+func rawBody(c *fiber.Ctx) []byte { return c.Request().Body() }
 
 // idempotencyKey checks an Idempotency-Key header: absent, or 8 to 128
 // printable ASCII characters.
@@ -253,7 +262,9 @@ func idempotencyKey(v string) (string, error) {
 }
 
 // decodeJSON decodes body into dst strictly: a JSON content type (when one is
-// given), one JSON value, no unknown fields, no trailing data, right types.
+// given), valid UTF-8, one JSON object, field names exactly as documented
+// (encoding/json alone would match them case-insensitively), no unknown or
+// repeated fields, no trailing data, right types.
 func decodeJSON(contentType string, body []byte, dst any) error {
 	if contentType != "" {
 		mt, _, err := mime.ParseMediaType(contentType)
@@ -264,13 +275,93 @@ func decodeJSON(contentType string, body []byte, dst any) error {
 	if len(bytes.TrimSpace(body)) == 0 {
 		return invalidf("the request body is empty; send a JSON object")
 	}
+	if !utf8.Valid(body) {
+		return invalidf("the body is not valid UTF-8")
+	}
 	dec := json.NewDecoder(bytes.NewReader(body))
+	if err := checkFields(dec, reflect.TypeOf(dst).Elem(), ""); err != nil {
+		return err
+	}
+	if _, err := dec.Token(); !errors.Is(err, io.EOF) {
+		return invalidf("the body must hold exactly one JSON object")
+	}
+	dec = json.NewDecoder(bytes.NewReader(body))
 	dec.DisallowUnknownFields()
 	if err := dec.Decode(dst); err != nil {
 		return decodeError(err)
 	}
-	if _, err := dec.Token(); !errors.Is(err, io.EOF) {
-		return invalidf("the body must hold exactly one JSON object")
+	return nil
+}
+
+// checkFields walks one JSON value from dec against type t: an object must
+// only use t's JSON field names, spelt exactly, each once. Values of other
+// types are left to the decoder's type checks.
+func checkFields(dec *json.Decoder, t reflect.Type, path string) error {
+	for t.Kind() == reflect.Pointer {
+		t = t.Elem()
+	}
+	tok, err := dec.Token()
+	if err != nil {
+		return decodeError(err)
+	}
+	delim, isDelim := tok.(json.Delim)
+	if path == "" && (!isDelim || delim != '{') {
+		return invalidf("the body must be a JSON object")
+	}
+	if !isDelim {
+		return nil
+	}
+	switch delim {
+	case '[':
+		for dec.More() {
+			elem := reflect.TypeOf((*any)(nil)).Elem()
+			if t.Kind() == reflect.Slice {
+				elem = t.Elem()
+			}
+			if err := checkFields(dec, elem, path+"[]"); err != nil {
+				return err
+			}
+		}
+	case '{':
+		fields := map[string]reflect.Type{}
+		if t.Kind() == reflect.Struct {
+			for i := 0; i < t.NumField(); i++ {
+				name, _, _ := strings.Cut(t.Field(i).Tag.Get("json"), ",")
+				fields[name] = t.Field(i).Type
+			}
+		}
+		seen := map[string]bool{}
+		for dec.More() {
+			keyTok, err := dec.Token()
+			if err != nil {
+				return decodeError(err)
+			}
+			key, _ := keyTok.(string)
+			full := key
+			if path != "" {
+				full = path + "." + key
+			}
+			ft, known := fields[key]
+			if t.Kind() == reflect.Struct && !known {
+				return &app.Error{Code: app.CodeInvalidRequest, Message: fmt.Sprintf("unknown field %q (field names are case-sensitive)", full),
+					Fields: map[string]string{full: "is not a known field"}}
+			}
+			if seen[key] {
+				return &app.Error{Code: app.CodeInvalidRequest, Message: fmt.Sprintf("field %q appears twice", full),
+					Fields: map[string]string{full: "appears twice"}}
+			}
+			seen[key] = true
+			if ft == nil {
+				ft = reflect.TypeOf((*any)(nil)).Elem()
+			}
+			if err := checkFields(dec, ft, full); err != nil {
+				return err
+			}
+		}
+	}
+	_, err = dec.Token() // the closing delimiter
+	if err != nil {
+		return decodeError(err)
 	}
 	return nil
 }
@@ -312,5 +403,3 @@ func jsonKind(goKind string) string {
 	}
 	return "value of another type"
 }
-
-var _ = time.Second

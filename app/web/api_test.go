@@ -1,6 +1,9 @@
 package web_test
 
 import (
+	"bytes"
+	"compress/gzip"
+	"io"
 	"net/http"
 	"strings"
 	"testing"
@@ -467,4 +470,98 @@ func TestInternalErrorsDoNotLeak(t *testing.T) {
 	if r := v.do(t, "GET", "/healthz", nil, nil); r.Status != 503 {
 		t.Errorf("healthz with closed database: %d", r.Status)
 	}
+}
+
+// Hostile bodies and requests refused before or during decoding: each gets the
+// JSON error shape, the security headers, and changes nothing.
+func TestHostileRequests(t *testing.T) {
+	v := newVenue(t, venueOptions{Parking: true})
+	var gz bytes.Buffer
+	zw := gzip.NewWriter(&gz)
+	zw.Write([]byte(`{"tier":"classic",` + strings.Repeat(" ", 10<<20) + `"x":1}`))
+	zw.Close()
+	valid := `{"tier":"classic","package":"classic-60","start":"2026-12-01T09:00:00Z","guests":1,"customer":{"name":"A","email":"a@example.com"}}`
+	cases := []struct {
+		name   string
+		body   string
+		header map[string]string
+		status int
+		code   string
+	}{
+		{"gzip bomb", gz.String(), map[string]string{"Content-Encoding": "gzip"}, 400, "invalid_request"},
+		{"upper-case field names", strings.NewReplacer(`"tier"`, `"TIER"`, `"name"`, `"Name"`).Replace(valid), nil, 400, "invalid_request"},
+		{"duplicate field", strings.Replace(valid, `"guests":1`, `"guests":1,"guests":2`, 1), nil, 400, "invalid_request"},
+		{"unknown nested field", strings.Replace(valid, `"name":"A"`, `"name":"A","vip":true`, 1), nil, 400, "invalid_request"},
+		{"null body", `null`, nil, 400, "invalid_request"},
+		{"invalid UTF-8", strings.Replace(valid, `"name":"A"`, "\"name\":\"A\xff\"", 1), nil, 400, "invalid_request"},
+		{"bidi override in name", strings.Replace(valid, `"name":"A"`, `"name":"A\u202eB"`, 1), nil, 400, "validation_failed"},
+		{"multipart", `--x--`, map[string]string{"Content-Type": "multipart/form-data; boundary=x"}, 400, "invalid_request"},
+	}
+	for _, tc := range cases {
+		t.Run(tc.name, func(t *testing.T) {
+			r := v.do(t, "POST", "/api/bookings", tc.body, tc.header)
+			if r.Status != tc.status || r.errorCode() != tc.code {
+				t.Fatalf("got %d %.300s, want %d %s", r.Status, r.Body, tc.status, tc.code)
+			}
+			if r.Header.Get("Content-Security-Policy") == "" || r.Header.Get("X-Request-Id") == "" {
+				t.Errorf("no security headers: %v", r.Header)
+			}
+		})
+	}
+	if r := v.do(t, "POST", "/api/bookings", valid, nil); r.Status != 201 {
+		t.Fatalf("control booking: %d %s", r.Status, r.Body)
+	}
+	if n := v.countRows(t, "SELECT count(*) FROM bookings"); n != 1 {
+		t.Errorf("%d bookings after hostile requests", n)
+	}
+
+	// Refused by the server before routing: still JSON, with the headers.
+	req, _ := http.NewRequest("POST", v.URL+"/api/bookings", io.MultiReader(strings.NewReader(`{"notes":"`), strings.NewReader(strings.Repeat("x", 100<<10))))
+	req.Header.Set("Content-Type", "application/json")
+	req.ContentLength = -1 // chunked
+	resp, err := v.Client.Do(req)
+	if err != nil {
+		t.Fatal(err)
+	}
+	body, _ := io.ReadAll(resp.Body)
+	resp.Body.Close()
+	if resp.StatusCode != 413 || !strings.Contains(string(body), `"payload_too_large"`) || resp.Header.Get("Content-Security-Policy") == "" {
+		t.Errorf("chunked 100 KiB: %d %s %v", resp.StatusCode, body, resp.Header)
+	}
+	r := v.do(t, "GET", "/api/availability?package=classic-60&from=2026-12-01&x="+strings.Repeat("a", 20000), nil, nil)
+	if r.Status != 400 || r.errorCode() != "invalid_request" || r.Header.Get("X-Content-Type-Options") != "nosniff" {
+		t.Errorf("huge URL: %d %s", r.Status, r.Body)
+	}
+}
+
+// A retry with the same Idempotency-Key gets the first answer even after the
+// rules would now refuse the request.
+func TestIdempotentReplayAfterRulesChange(t *testing.T) {
+	v := newVenue(t, venueOptions{})
+	key := map[string]string{"Idempotency-Key": "late-retry-0001"}
+	first := v.do(t, "POST", "/api/bookings", bookingBody("2026-11-27T13:00:00Z"), key)
+	if first.Status != 201 {
+		t.Fatalf("first: %d %s", first.Status, first.Body)
+	}
+	v.setNow(testNow.Add(90 * time.Minute)) // the start is now within the notice
+	again := v.do(t, "POST", "/api/bookings", bookingBody("2026-11-27T13:00:00Z"), key)
+	var a, b bookingResponse
+	first.json(t, &a)
+	again.json(t, &b)
+	if again.Status != 201 || a.Booking.ID != b.Booking.ID || again.Header.Get("Idempotent-Replayed") != "true" {
+		t.Fatalf("retry: %d %s", again.Status, again.Body)
+	}
+}
+
+// A booking for a tier that may use any room leaves free the room another
+// tier depends on.
+func TestRoomPreferenceKeepsRestrictedRoomsFree(t *testing.T) {
+	v := newVenue(t, venueOptions{Rooms: 2})
+	b := v.mustBook(t, bookingBody("2026-12-01T09:00:00Z")).Booking
+	if b.Room != "room2" {
+		t.Errorf("classic booking took %s; room1 is the private tier's only room", b.Room)
+	}
+	v.mustBook(t, bookingBody("2026-12-01T09:00:00Z", func(m map[string]any) {
+		m["tier"], m["package"], m["expected_price_cents"] = "private", "private-120", 12000
+	}))
 }

@@ -7,7 +7,6 @@ import (
 	"crypto/rand"
 	"encoding/hex"
 	"errors"
-	"fmt"
 	"io/fs"
 	"log/slog"
 	"net"
@@ -67,7 +66,7 @@ func New(svc *app.Service, assets fs.FS, log *slog.Logger) (*Server, error) {
 // routes registers every route, grouped by who may call it.
 func (s *Server) routes() {
 	f := s.fiber
-	f.Use(s.requestID, s.accessLog, recover.New(), s.securityHeaders)
+	f.Use(s.requestID, s.accessLog, recover.New(), s.securityHeaders, refuseEncodedBodies)
 
 	// Operations.
 	f.Get("/healthz", s.healthz)
@@ -106,10 +105,14 @@ func (s *Server) Shutdown(ctx context.Context) error { return s.fiber.ShutdownWi
 // Test serves one request in process; for tests.
 func (s *Server) Test(req *http.Request) (*http.Response, error) { return s.fiber.Test(req, -1) }
 
-func (s *Server) requestID(c *fiber.Ctx) error {
+func newRequestID() string {
 	var b [8]byte
 	_, _ = rand.Read(b[:])
-	id := hex.EncodeToString(b[:])
+	return hex.EncodeToString(b[:])
+}
+
+func (s *Server) requestID(c *fiber.Ctx) error {
+	id := newRequestID()
 	c.Locals("request_id", id)
 	c.Set("X-Request-Id", id)
 	return c.Next()
@@ -137,6 +140,21 @@ func (s *Server) accessLog(c *fiber.Ctx) error {
 }
 
 func (s *Server) securityHeaders(c *fiber.Ctx) error {
+	s.setSecurityHeaders(c)
+	return c.Next()
+}
+
+// refuseEncodedBodies refuses compressed request bodies: inflating one could
+// turn 64 KiB on the wire into gigabytes in memory.
+func refuseEncodedBodies(c *fiber.Ctx) error {
+	if enc := c.Get(fiber.HeaderContentEncoding); enc != "" && !strings.EqualFold(enc, "identity") {
+		return invalidf("Content-Encoding %q is not accepted; send the body uncompressed", enc)
+	}
+	return c.Next()
+}
+
+// setSecurityHeaders sets the headers every response carries.
+func (s *Server) setSecurityHeaders(c *fiber.Ctx) {
 	c.Set("Content-Security-Policy", "default-src 'self'; script-src 'self'; style-src 'self'; img-src 'self' data:; "+
 		"base-uri 'none'; form-action 'self'; frame-ancestors 'none'; object-src 'none'")
 	c.Set("X-Content-Type-Options", "nosniff")
@@ -145,7 +163,6 @@ func (s *Server) securityHeaders(c *fiber.Ctx) error {
 	if strings.HasPrefix(s.svc.Config.Server.BaseURL, "https://") {
 		c.Set("Strict-Transport-Security", "max-age=63072000; includeSubDomains")
 	}
-	return c.Next()
 }
 
 // statusOf maps an API error code to its HTTP status (API.md's table).
@@ -197,12 +214,22 @@ func (s *Server) handleError(c *fiber.Ctx, err error) error {
 		s.reqLog(c).Error("internal error", "method", c.Method(), "path", c.Path(), "err", err)
 		e = &app.Error{Code: app.CodeInternal, Message: "something went wrong on our side; please try again, and tell the venue if it keeps happening"}
 	}
+	_, routed := c.Locals("request_id").(string)
+	if !routed {
+		// Refused by the server before any route ran (body too large, bad
+		// headers): give it the headers and the log line the chain would.
+		id := newRequestID()
+		c.Locals("request_id", id)
+		c.Set("X-Request-Id", id)
+		s.setSecurityHeaders(c)
+		s.reqLog(c).Info("request refused", "method", c.Method(), "path", requestPath(c), "code", e.Code, "ip", c.IP())
+	}
 	status := statusOf(e.Code)
 	if e.RetryAfter > 0 {
 		c.Set("Retry-After", strconv.Itoa(int((e.RetryAfter+time.Second-1)/time.Second)))
 	}
 	c.Set("Cache-Control", "no-store")
-	if s.wantsPage(c) {
+	if s.wantsPage(c, routed) {
 		return s.renderError(c, status, e)
 	}
 	return c.Status(status).JSON(errorBody{Error: errorDetail{Code: e.Code, Message: e.Message, Fields: e.Fields}})
@@ -216,8 +243,12 @@ func fiberError(fe *fiber.Error) *app.Error {
 		return app.Errorf(app.CodeNotFound, "no such page or endpoint")
 	case fiber.StatusMethodNotAllowed:
 		return app.Errorf(app.CodeInvalidRequest, "this method is not allowed here")
-	case fiber.StatusBadRequest, fiber.StatusRequestHeaderFieldsTooLarge, fiber.StatusRequestTimeout:
-		return app.Errorf(app.CodeInvalidRequest, "the request could not be read: %s", fe.Message)
+	case fiber.StatusRequestHeaderFieldsTooLarge:
+		return app.Errorf(app.CodeInvalidRequest, "the request's headers or URL are too large")
+	case fiber.StatusRequestTimeout:
+		return app.Errorf(app.CodeInvalidRequest, "the request took too long to arrive")
+	case fiber.StatusBadRequest:
+		return app.Errorf(app.CodeInvalidRequest, "the request could not be read; check its headers and body")
 	case fiber.StatusUnauthorized:
 		return app.Errorf(app.CodeUnauthorized, "sign in first")
 	case fiber.StatusForbidden:
@@ -228,16 +259,30 @@ func fiberError(fe *fiber.Error) *app.Error {
 		return &app.Error{Code: app.CodeUnavailable, Message: "the server is busy; try again in a moment", RetryAfter: 2 * time.Second}
 	}
 	if fe.Code >= 400 && fe.Code < 500 {
-		return app.Errorf(app.CodeInvalidRequest, "%s", fe.Message)
+		return app.Errorf(app.CodeInvalidRequest, "the request could not be served (HTTP %d)", fe.Code)
 	}
 	return app.Errorf(app.CodeInternal, "something went wrong on our side; please try again")
 }
 
 // wantsPage reports whether an error should be an HTML page rather than JSON:
-// everything outside /api/ and the operations endpoints is a page.
-func (s *Server) wantsPage(c *fiber.Ctx) bool {
-	p := c.Path()
+// everything outside /api/ and the operations endpoints is a page. A request
+// refused before routing may not even have a parsed path: it gets JSON unless
+// it is plainly a browser's.
+func (s *Server) wantsPage(c *fiber.Ctx, routed bool) bool {
+	p := requestPath(c)
+	if !routed && (p == "" || p == "/") {
+		return strings.Contains(c.Get(fiber.HeaderAccept), "text/html")
+	}
 	return !strings.HasPrefix(p, "/api/") && p != "/api" && p != "/healthz" && p != "/metrics"
+}
+
+// requestPath is the request's path, also for requests refused before routing
+// (when c.Path() is still empty).
+func requestPath(c *fiber.Ctx) string {
+	if p := c.Path(); p != "" {
+		return p
+	}
+	return string(c.Request().URI().Path())
 }
 
 func (s *Server) unauthorized(c *fiber.Ctx) error {
@@ -256,5 +301,3 @@ func (s *Server) healthz(c *fiber.Ctx) error {
 func invalidf(format string, args ...any) error {
 	return app.Errorf(app.CodeInvalidRequest, format, args...)
 }
-
-var _ = fmt.Sprintf
