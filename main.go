@@ -182,6 +182,12 @@ func scheduleJobs(runner *jobs.Runner, svc *app.Service, worker *mail.Worker) er
 	}); err != nil {
 		return err
 	}
+	if err := runner.Add("permit-expiry", "@every 5m", func(ctx context.Context) error {
+		_, err := svc.ExpirePermits(ctx)
+		return err
+	}); err != nil {
+		return err
+	}
 	return runner.Add("reminders", "@every 5m", func(ctx context.Context) error {
 		n, err := svc.QueueReminders(ctx)
 		if n > 0 {

@@ -135,7 +135,7 @@ BEGIN
     SELECT RAISE(ABORT, 'a cancelled booking cannot be reactivated');
 END;
 
--- Parking permit requests, one per booking at most.
+-- Parking permit requests, one per booking at most, and their decision.
 CREATE TABLE parking_permits (
     id                   TEXT PRIMARY KEY CHECK (length(id) = 26),
     booking_id           TEXT NOT NULL UNIQUE REFERENCES bookings (id),
@@ -143,10 +143,29 @@ CREATE TABLE parking_permits (
                                               AND vehicle_registration NOT GLOB '*[^A-Z0-9]*'),
     status               TEXT NOT NULL DEFAULT 'requested'
                          CHECK (status IN ('requested', 'approved', 'denied', 'expired', 'cancelled')),
+    approver_email       TEXT NOT NULL DEFAULT '',
+    decided_at           INTEGER,
+    decided_by           TEXT NOT NULL DEFAULT '' CHECK (length(decided_by) <= 254),
+    decision_note        TEXT NOT NULL DEFAULT '' CHECK (length(decision_note) <= 1000),
     created_at           INTEGER NOT NULL,
-    updated_at           INTEGER NOT NULL
+    updated_at           INTEGER NOT NULL,
+    CHECK ((decided_at IS NOT NULL) = (status IN ('approved', 'denied')))
 ) STRICT;
 CREATE INDEX parking_permits_status ON parking_permits (status);
+
+-- The approval links issued for a permit, by their JWT id. A link decides at
+-- most once (used_at), and re-issuing supersedes the earlier ones.
+CREATE TABLE permit_tokens (
+    jti           TEXT PRIMARY KEY CHECK (length(jti) BETWEEN 16 AND 64),
+    permit_id     TEXT NOT NULL REFERENCES parking_permits (id),
+    issued_at     INTEGER NOT NULL,
+    expires_at    INTEGER NOT NULL,
+    used_at       INTEGER,
+    superseded_at INTEGER,
+    CHECK (expires_at > issued_at),
+    CHECK (used_at IS NULL OR superseded_at IS NULL)
+) STRICT;
+CREATE INDEX permit_tokens_permit ON permit_tokens (permit_id);
 
 -- Closed periods set by the owner: a room, or every room when room_id is NULL.
 CREATE TABLE blackouts (

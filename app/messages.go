@@ -21,9 +21,12 @@ const (
 	KindCancellation      = "cancellation"
 	KindOwnerCancellation = "owner_cancellation"
 	KindReminder          = "reminder"
+	KindPermitRequest     = "permit_request"
+	KindPermitDecision    = "permit_decision"
 )
 
-var mailKinds = []string{KindConfirmation, KindOwnerCopy, KindCancellation, KindOwnerCancellation, KindReminder}
+var mailKinds = []string{KindConfirmation, KindOwnerCopy, KindCancellation, KindOwnerCancellation, KindReminder,
+	KindPermitRequest, KindPermitDecision}
 
 // mailTemplates are the email templates, parsed once at start-up: a subject
 // and a plain-text body per kind, and an HTML body in a shared layout.
@@ -71,6 +74,11 @@ type mailData struct {
 	Parking                                  string
 	ManageURL, GoogleURL, OutlookURL, ICSURL string
 	CancelPolicy                             string
+
+	// Permit emails only.
+	Registration, PermitLink, PermitExpires string
+	Approved                                bool
+	DecisionNote                            string
 }
 
 func (s *Service) mailData(b Booking) mailData {
@@ -94,13 +102,19 @@ func (s *Service) mailData(b Booking) mailData {
 	}
 	if b.Permit != nil {
 		d.Parking = "permit requested for " + b.Permit.VehicleRegistration
+		d.Registration = b.Permit.VehicleRegistration
+		d.Approved = b.Permit.Status == PermitApproved
+		d.DecisionNote = b.Permit.DecisionNote
 	}
 	return d
 }
 
 // render renders one email of kind about booking b to recipient.
 func (s *Service) render(kind, recipient string, b Booking) (store.Message, error) {
-	d := s.mailData(b)
+	return s.renderData(kind, recipient, b, s.mailData(b))
+}
+
+func (s *Service) renderData(kind, recipient string, b Booking, d mailData) (store.Message, error) {
 	var subject, text, html bytes.Buffer
 	if err := s.mail.text.ExecuteTemplate(&subject, kind+".subject", d); err != nil {
 		return store.Message{}, fmt.Errorf("render %s subject: %w", kind, err)
@@ -209,4 +223,35 @@ func FormatMoney(cents int64, currency string) string {
 		return "$" + amount
 	}
 	return amount + " " + currency
+}
+
+// permitRequestEmails composes the approver's email with the approval link.
+func (s *Service) permitRequestEmails(sb store.Booking, token string, now time.Time) ([]store.Message, error) {
+	b := s.withLinks(sb)
+	approver := b.Permit.ApproverEmail
+	if approver == "" {
+		approver = s.Config.Parking.ApproverEmail
+	}
+	d := s.mailData(b)
+	d.PermitLink = s.PermitLinkURL(token)
+	exp := now.Add(s.Config.Parking.LinkTTL)
+	if b.Start.Before(exp) {
+		exp = b.Start
+	}
+	d.PermitExpires = exp.In(s.Rules.Location).Format("Monday 2 January 2006, 15:04 MST")
+	m, err := s.renderData(KindPermitRequest, approver, b, d)
+	if err != nil {
+		return nil, err
+	}
+	return []store.Message{m}, nil
+}
+
+// permitDecisionEmails composes the customer's email with the decision.
+func (s *Service) permitDecisionEmails(sb store.Booking) ([]store.Message, error) {
+	b := s.withLinks(sb)
+	m, err := s.render(KindPermitDecision, b.CustomerEmail, b)
+	if err != nil {
+		return nil, err
+	}
+	return []store.Message{m}, nil
 }

@@ -35,6 +35,7 @@ type Service struct {
 	Now func() time.Time
 
 	manageKey []byte
+	permitKey []byte
 	mail      *mailTemplates
 }
 
@@ -71,6 +72,7 @@ func Open(ctx context.Context, cfg *Config, schemaSQL string, assets fs.FS, log 
 		}
 	}
 	svc.manageKey = DeriveKey(secret, "manage-link")
+	svc.permitKey = DeriveKey(secret, "permit-link")
 	return svc, nil
 }
 
@@ -180,13 +182,29 @@ func (s *Service) CreateBooking(ctx context.Context, req BookingRequest, idempot
 	if !s.Rules.WithinWindow(v.Start, now) {
 		return Booking{}, false, s.slotError(v.Start, fmt.Sprintf("is too far ahead: bookings open %d days in advance", s.Rules.MaxAdvance))
 	}
+	var permitID, permitToken string
+	var permitLink store.NewPermitToken
+	if v.VehicleRegistration != "" {
+		permitID = store.NewID()
+		if permitLink, permitToken, err = s.newPermitLink(permitID, v.Start, now); err != nil {
+			return Booking{}, false, err
+		}
+	}
+	compose := func(b store.Booking) ([]store.Message, error) {
+		msgs, err := s.bookingEmails(b)
+		if err != nil || b.Permit == nil {
+			return msgs, err
+		}
+		request, err := s.permitRequestEmails(b, permitToken, now)
+		return append(msgs, request...), err
+	}
 	sb, replayed, err := s.Store.CreateBooking(ctx, store.NewBooking{
 		TierID: v.Tier.ID, PackageID: v.Package.ID, Rooms: s.Config.RoomPreference(v.Tier),
 		Start: v.Start, End: v.End, Guests: v.Guests, PriceCents: v.PriceCents, Currency: s.Config.Venue.Currency,
 		CustomerName: v.Name, CustomerEmail: v.Email, CustomerPhone: v.Phone, Notes: v.Notes,
-		VehicleRegistration: v.VehicleRegistration,
+		VehicleRegistration: v.VehicleRegistration, PermitID: permitID, PermitApprover: s.Config.Parking.ApproverEmail, PermitLink: permitLink,
 		IdempotencyKey:      idempotencyKey, Fingerprint: fingerprint, IdempotencyTTL: IdempotencyTTL,
-		Compose: s.bookingEmails, Now: now,
+		Compose: compose, Now: now,
 	})
 	switch {
 	case errors.Is(err, store.ErrSlotTaken):

@@ -33,11 +33,15 @@ type Booking struct {
 	Permit             *Permit
 }
 
-// Permit is a booking's parking permit request.
+// Permit is a booking's parking permit request and its decision.
 type Permit struct {
 	ID                  string
 	VehicleRegistration string
 	Status              string
+	ApproverEmail       string
+	DecidedAt           time.Time // zero until approved or denied
+	DecidedBy           string
+	DecisionNote        string
 }
 
 // NewBooking is what CreateBooking needs; the store assigns ID, reference and room.
@@ -51,8 +55,13 @@ type NewBooking struct {
 	Currency                                   string
 	CustomerName, CustomerEmail, CustomerPhone string
 	Notes                                      string
-	// VehicleRegistration, when not empty, adds a parking permit request.
+	// VehicleRegistration, when not empty, adds a parking permit request with
+	// PermitID (generated when empty) sent to PermitApprover, and, when
+	// PermitLink.JTI is set, records that approval link.
 	VehicleRegistration string
+	PermitID            string
+	PermitApprover      string
+	PermitLink          NewPermitToken
 	// IdempotencyKey, when not empty, makes a retry with the same Fingerprint
 	// return the booking it created; another fingerprint gives ErrIdempotencyConflict.
 	IdempotencyKey string
@@ -226,10 +235,19 @@ func insertBooking(ctx context.Context, tx *sql.Tx, nb NewBooking, room string) 
 		return Booking{}, fmt.Errorf("insert booking: %w", err)
 	}
 	if nb.VehicleRegistration != "" {
-		_, err := tx.ExecContext(ctx, `INSERT INTO parking_permits (id, booking_id, vehicle_registration, status, created_at, updated_at)
-			VALUES (?, ?, ?, 'requested', ?, ?)`, newID(), id, nb.VehicleRegistration, now, now)
+		permitID := nb.PermitID
+		if permitID == "" {
+			permitID = newID()
+		}
+		_, err := tx.ExecContext(ctx, `INSERT INTO parking_permits (id, booking_id, vehicle_registration, status, approver_email, created_at, updated_at)
+			VALUES (?, ?, ?, 'requested', ?, ?, ?)`, permitID, id, nb.VehicleRegistration, nb.PermitApprover, now, now)
 		if err != nil {
 			return Booking{}, fmt.Errorf("insert parking permit: %w", err)
+		}
+		if nb.PermitLink.JTI != "" {
+			if err := insertPermitToken(ctx, tx, permitID, nb.PermitLink, nb.Now); err != nil {
+				return Booking{}, err
+			}
 		}
 	}
 	return findBooking(ctx, tx, "b.id = ?", id)
@@ -237,7 +255,8 @@ func insertBooking(ctx context.Context, tx *sql.Tx, nb NewBooking, room string) 
 
 const bookingColumns = `b.id, b.reference, b.tier_id, b.package_id, b.room_id, b.start_at, b.end_at, b.guests, b.price_cents,
 	b.currency, b.customer_name, b.customer_email, b.customer_phone, b.notes, b.status, b.sequence, b.created_at, b.updated_at,
-	coalesce(b.confirmation_sent_at, 0), p.id, p.vehicle_registration, p.status`
+	coalesce(b.confirmation_sent_at, 0), p.id, p.vehicle_registration, p.status, p.approver_email, coalesce(p.decided_at, 0),
+	p.decided_by, p.decision_note`
 
 func findBooking(ctx context.Context, tx *sql.Tx, where string, args ...any) (Booking, error) {
 	row := tx.QueryRowContext(ctx, "SELECT "+bookingColumns+
@@ -255,10 +274,12 @@ func scanBooking(row interface{ Scan(...any) error }) (Booking, error) {
 		start, end, created, upd   int64
 		confirmed                  int64
 		permitID, permitReg, pstat sql.NullString
+		approver, decidedBy, note  sql.NullString
+		decidedAt                  sql.NullInt64
 	)
 	err := row.Scan(&b.ID, &b.Reference, &b.TierID, &b.PackageID, &b.RoomID, &start, &end, &b.Guests, &b.PriceCents,
 		&b.Currency, &b.CustomerName, &b.CustomerEmail, &b.CustomerPhone, &b.Notes, &b.Status, &b.Sequence, &created, &upd,
-		&confirmed, &permitID, &permitReg, &pstat)
+		&confirmed, &permitID, &permitReg, &pstat, &approver, &decidedAt, &decidedBy, &note)
 	if err != nil {
 		return Booking{}, err
 	}
@@ -268,7 +289,11 @@ func scanBooking(row interface{ Scan(...any) error }) (Booking, error) {
 		b.ConfirmationSentAt = time.Unix(confirmed, 0).UTC()
 	}
 	if permitID.Valid {
-		b.Permit = &Permit{ID: permitID.String, VehicleRegistration: permitReg.String, Status: pstat.String}
+		b.Permit = &Permit{ID: permitID.String, VehicleRegistration: permitReg.String, Status: pstat.String,
+			ApproverEmail: approver.String, DecidedBy: decidedBy.String, DecisionNote: note.String}
+		if decidedAt.Int64 > 0 {
+			b.Permit.DecidedAt = time.Unix(decidedAt.Int64, 0).UTC()
+		}
 	}
 	return b, nil
 }

@@ -307,6 +307,10 @@ func isConstraint(err error) bool {
 	return false
 }
 
+// NewID returns a random 128-bit identifier as 26 lower-case base32
+// characters, the form of every id the store keeps.
+func NewID() string { return newID() }
+
 // newID returns a random 128-bit identifier as 26 lower-case base32 characters.
 func newID() string {
 	var b [16]byte

@@ -148,6 +148,8 @@ type bookingJSON struct {
 	Parking    *parkingJSON `json:"parking"`
 	ManageURL  string       `json:"manage_url"`
 	Calendar   calendarJSON `json:"calendar"`
+	// ConfirmationSent tells whether the confirmation email has gone out.
+	ConfirmationSent bool `json:"confirmation_sent"`
 }
 
 type customerJSON struct {
@@ -174,7 +176,8 @@ func (s *Server) bookingJSON(b app.Booking) bookingEnvelope {
 		Guests: b.Guests, PriceCents: b.PriceCents, Currency: b.Currency,
 		Customer: customerJSON{Name: b.CustomerName, Email: b.CustomerEmail, Phone: b.CustomerPhone},
 		Notes:    b.Notes, ManageURL: b.ManageURL,
-		Calendar: calendarJSON{ICSURL: b.ICSURL, GoogleURL: b.GoogleURL},
+		Calendar:         calendarJSON{ICSURL: b.ICSURL, GoogleURL: b.GoogleURL},
+		ConfirmationSent: !b.ConfirmationSentAt.IsZero(),
 	}
 	if b.Permit != nil {
 		out.Parking = &parkingJSON{Status: b.Permit.Status, VehicleRegistration: b.Permit.VehicleRegistration}

@@ -118,8 +118,6 @@ func (s *Server) pageBooking(c *fiber.Ctx) error {
 	if err != nil {
 		return err
 	}
-	loc := s.svc.Rules.Location
-	start, end := b.Start.In(loc), b.End.In(loc)
 	data := struct {
 		layoutData
 		B       app.Booking
@@ -129,7 +127,7 @@ func (s *Server) pageBooking(c *fiber.Ctx) error {
 		Cutoff  int
 	}{
 		s.layout("Booking " + b.Reference), b, s.svc.TierName(b.TierID), s.svc.PackageName(b.PackageID),
-		fmt.Sprintf("%s, %s–%s (%s)", start.Format("Monday 2 January 2006"), start.Format("15:04"), end.Format("15:04"), start.Format("MST")),
+		s.formatWhen(b),
 		s.svc.Config.Venue.CancelCutoffHours,
 	}
 	c.Set("Cache-Control", "no-store")
@@ -148,4 +146,18 @@ func (s *Server) static(c *fiber.Ctx) error {
 	}
 	c.Set(fiber.HeaderContentType, f.contentType)
 	return c.Send(f.body)
+}
+
+// formatWhen writes a booking's time in the venue's zone, the zone named.
+func (s *Server) formatWhen(b app.Booking) string {
+	loc := s.svc.Rules.Location
+	start, end := b.Start.In(loc), b.End.In(loc)
+	return fmt.Sprintf("%s, %s–%s (%s)", start.Format("Monday 2 January 2006"), start.Format("15:04"), end.Format("15:04"), start.Format("MST"))
+}
+
+func firstName(name string) string {
+	if f := strings.Fields(name); len(f) > 0 {
+		return f[0]
+	}
+	return ""
 }

@@ -81,6 +81,11 @@ func (s *Server) routes() {
 	f.Post("/api/bookings/:id/cancel", s.apiCancelBooking)
 	f.Get("/api/bookings/:id/calendar.ics", s.apiCalendar)
 
+	// Parking permit approvers, holding a signed link.
+	f.Get("/permits/decide", s.pagePermitDecide)
+	f.Post("/permits/decide", s.pagePermitDecided)
+	f.Post("/api/permits/decision", s.apiPermitDecision)
+
 	// Owner console: nobody can sign in until the console exists.
 	f.All("/api/admin", s.unauthorized)
 	f.All("/api/admin/*", s.unauthorized)

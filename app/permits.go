@@ -1,0 +1,226 @@
+package app
+
+import (
+	"context"
+	"crypto/rand"
+	"encoding/hex"
+	"errors"
+	"fmt"
+	"net/url"
+	"time"
+
+	"github.com/golang-jwt/jwt/v5"
+
+	"venuebook/store"
+)
+
+// permitAudience is the audience of permit approval links: a token made for
+// another purpose, even with the same secret, is refused.
+const permitAudience = "venuebook/permit-decision"
+
+// Permit statuses.
+const (
+	PermitRequested = "requested"
+	PermitApproved  = "approved"
+	PermitDenied    = "denied"
+	PermitExpired   = "expired"
+	PermitCancelled = "cancelled"
+)
+
+// PermitRequest is what an approver sees of a permit request, and what a
+// decision returns.
+type PermitRequest struct {
+	Booking
+	Token     string
+	ExpiresAt time.Time
+}
+
+// newPermitLink signs an approval link for permitID: HS256 under a key for
+// this purpose only; iss, aud, sub (the permit), a random jti, iat, and exp at
+// now + parking.link_ttl or the booking's start, whichever comes first.
+func (s *Service) newPermitLink(permitID string, bookingStart, now time.Time) (store.NewPermitToken, string, error) {
+	exp := now.Add(s.Config.Parking.LinkTTL)
+	if bookingStart.Before(exp) {
+		exp = bookingStart
+	}
+	var b [16]byte
+	_, _ = rand.Read(b[:])
+	jti := hex.EncodeToString(b[:])
+	claims := jwt.RegisteredClaims{
+		Issuer:    s.Config.Server.BaseURL,
+		Audience:  jwt.ClaimStrings{permitAudience},
+		Subject:   permitID,
+		ID:        jti,
+		IssuedAt:  jwt.NewNumericDate(now),
+		ExpiresAt: jwt.NewNumericDate(exp),
+	}
+	token, err := jwt.NewWithClaims(jwt.SigningMethodHS256, claims).SignedString(s.permitKey)
+	if err != nil {
+		return store.NewPermitToken{}, "", fmt.Errorf("sign permit link: %w", err)
+	}
+	return store.NewPermitToken{JTI: jti, ExpiresAt: exp}, token, nil
+}
+
+// PermitLinkURL is the link the approver's email carries. Only the token
+// travels in it: no id, no key.
+func (s *Service) PermitLinkURL(token string) string {
+	return s.Config.Server.BaseURL + "/permits/decide?token=" + url.QueryEscape(token)
+}
+
+// Permit link problems, each with its own message for the decision page.
+var (
+	errLinkMalformed = &Error{Code: CodeForbidden, Message: "This link is not complete. It may have been cut short when it was copied: open it straight from the email."}
+	errLinkTampered  = &Error{Code: CodeForbidden, Message: "This link is not valid. Open it straight from the email; if it still fails, ask the venue to send a new one."}
+	errLinkExpired   = &Error{Code: CodeLinkExpired, Message: "This link has expired. Ask the venue to send a new one if the request still needs a decision."}
+	errLinkUsed      = &Error{Code: CodeLinkUsed, Message: "This link was already used: the request has been decided."}
+	errLinkReplaced  = &Error{Code: CodeLinkUsed, Message: "A newer link was sent for this request: use the link in the most recent email."}
+	errPermitClosed  = &Error{Code: CodeLinkUsed, Message: "This request is closed: the booking was cancelled, or the request was already decided."}
+)
+
+// checkPermitLink verifies a permit link and returns its record. The parser
+// pins HS256, requires exp, checks iss, aud and iat; the jti must be one the
+// venue issued for this very permit, unused, current, and the permit still
+// requested.
+func (s *Service) checkPermitLink(ctx context.Context, token string) (store.PermitToken, error) {
+	if token == "" || len(token) > 2048 {
+		return store.PermitToken{}, errLinkMalformed
+	}
+	parser := jwt.NewParser(
+		jwt.WithValidMethods([]string{jwt.SigningMethodHS256.Alg()}),
+		jwt.WithExpirationRequired(),
+		jwt.WithIssuer(s.Config.Server.BaseURL),
+		jwt.WithAudience(permitAudience),
+		jwt.WithIssuedAt(),
+		jwt.WithLeeway(5*time.Second),
+		jwt.WithTimeFunc(s.Now),
+	)
+	var claims jwt.RegisteredClaims
+	_, err := parser.ParseWithClaims(token, &claims, func(t *jwt.Token) (any, error) {
+		if _, ok := t.Method.(*jwt.SigningMethodHMAC); !ok {
+			return nil, fmt.Errorf("unexpected signing method %v", t.Header["alg"])
+		}
+		return s.permitKey, nil
+	})
+	switch {
+	case err == nil:
+	case errors.Is(err, jwt.ErrTokenExpired):
+		return store.PermitToken{}, errLinkExpired
+	case errors.Is(err, jwt.ErrTokenMalformed):
+		s.Log.Warn("permit link refused", "reason", "malformed", "err", err)
+		return store.PermitToken{}, errLinkMalformed
+	default:
+		s.Log.Warn("permit link refused", "reason", "invalid", "err", err)
+		return store.PermitToken{}, errLinkTampered
+	}
+	pt, err := s.Store.FindPermitToken(ctx, claims.ID)
+	if errors.Is(err, store.ErrNotFound) || (err == nil && pt.PermitID != claims.Subject) {
+		s.Log.Warn("permit link refused", "reason", "unknown link or another permit", "jti", claims.ID)
+		return store.PermitToken{}, errLinkTampered
+	}
+	if err != nil {
+		return store.PermitToken{}, mapStoreError(err)
+	}
+	switch {
+	case !pt.UsedAt.IsZero():
+		return pt, errLinkUsed
+	case !pt.SupersededAt.IsZero():
+		return pt, errLinkReplaced
+	case pt.Booking.Permit.Status == PermitExpired || !s.Now().Before(pt.ExpiresAt):
+		return pt, errLinkExpired
+	case pt.Booking.Permit.Status != PermitRequested:
+		return pt, errPermitClosed
+	}
+	return pt, nil
+}
+
+// PermitRequestByLink shows the request behind an approval link. It changes
+// nothing: mail scanners open links.
+func (s *Service) PermitRequestByLink(ctx context.Context, token string) (PermitRequest, error) {
+	pt, err := s.checkPermitLink(ctx, token)
+	if err != nil {
+		if pt.JTI != "" {
+			s.Log.Info("permit link opened but closed", "permit_id", pt.PermitID, "code", ErrorCode(err))
+		}
+		return PermitRequest{}, err
+	}
+	return PermitRequest{Booking: s.withLinks(pt.Booking), Token: token, ExpiresAt: pt.ExpiresAt}, nil
+}
+
+// DecidePermit approves or denies the request behind an approval link, once:
+// the link is marked used in the same transaction that moves the permit out of
+// requested, so a repeated or concurrent decision changes nothing and answers
+// link_used. The customer is emailed the decision.
+func (s *Service) DecidePermit(ctx context.Context, token, decision, note string) (PermitRequest, error) {
+	f := fieldErrors{}
+	status := ""
+	switch decision {
+	case "approve":
+		status = PermitApproved
+	case "deny":
+		status = PermitDenied
+	default:
+		f.add("decision", `must be "approve" or "deny"`)
+	}
+	note, problem := cleanText(note, 0, 1000, true)
+	if problem != "" {
+		f.add("note", problem)
+	}
+	if err := f.err(); err != nil {
+		return PermitRequest{}, err
+	}
+	pt, err := s.checkPermitLink(ctx, token)
+	if err != nil {
+		s.Log.Warn("permit decision refused", "permit_id", pt.PermitID, "code", ErrorCode(err))
+		return PermitRequest{}, err
+	}
+	approver := pt.Booking.Permit.ApproverEmail
+	if approver == "" {
+		approver = s.Config.Parking.ApproverEmail
+	}
+	b, err := s.Store.DecidePermit(ctx, pt.JTI, status, note, approver, s.Now(), s.permitDecisionEmails)
+	switch {
+	case errors.Is(err, store.ErrLinkUsed):
+		return PermitRequest{}, errLinkUsed
+	case errors.Is(err, store.ErrStateChanged):
+		return PermitRequest{}, errPermitClosed
+	case err != nil:
+		return PermitRequest{}, mapStoreError(err)
+	}
+	s.Log.Info("permit decided", "permit_id", pt.PermitID, "booking_id", b.ID, "status", status, "by", approver)
+	return PermitRequest{Booking: s.withLinks(b), ExpiresAt: pt.ExpiresAt}, nil
+}
+
+// ReissuePermitLink sends the approver a new link for a permit still
+// requested; every earlier link stops working. Errors: not_found, link_used
+// (the request is no longer open).
+func (s *Service) ReissuePermitLink(ctx context.Context, permitID string) (Booking, error) {
+	now := s.Now()
+	var token string
+	compose := func(b store.Booking) ([]store.Message, error) {
+		return s.permitRequestEmails(b, token, now)
+	}
+	pt, err := s.Store.FindBookingByPermit(ctx, permitID)
+	if err != nil {
+		return Booking{}, mapStoreError(err)
+	}
+	link, tok, err := s.newPermitLink(permitID, pt.Start, now)
+	if err != nil {
+		return Booking{}, err
+	}
+	token = tok
+	b, err := s.Store.ReissuePermitLink(ctx, permitID, link, now, compose)
+	if errors.Is(err, store.ErrStateChanged) {
+		return Booking{}, errPermitClosed
+	}
+	if err != nil {
+		return Booking{}, mapStoreError(err)
+	}
+	s.Log.Info("permit link re-issued", "permit_id", permitID, "booking_id", b.ID)
+	return s.withLinks(b), nil
+}
+
+// ExpirePermits marks expired the permits still undecided when their booking
+// starts; the permit-expiry job calls it.
+func (s *Service) ExpirePermits(ctx context.Context) (int64, error) {
+	return s.Store.ExpirePermits(ctx, s.Now())
+}

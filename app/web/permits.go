@@ -1,0 +1,99 @@
+package web
+
+import (
+	"errors"
+
+	"github.com/gofiber/fiber/v2"
+
+	"venuebook/app"
+)
+
+// Permit decision links arrive by email. GET only shows the request (mail
+// scanners open every link); only the POST from its page decides.
+
+type permitPage struct {
+	layoutData
+	Request  app.PermitRequest
+	When     string
+	Guest    string
+	Decided  bool
+	Approved bool
+	Problem  string
+	Code     string
+}
+
+func (s *Server) permitPageData(p app.PermitRequest) permitPage {
+	d := permitPage{layoutData: s.layout("Parking permit request"), Request: p}
+	if p.ID != "" {
+		d.When = s.formatWhen(p.Booking)
+		d.Guest = firstName(p.CustomerName)
+		d.Approved = p.Permit != nil && p.Permit.Status == app.PermitApproved
+	}
+	return d
+}
+
+func (s *Server) pagePermitDecide(c *fiber.Ctx) error {
+	c.Set("Cache-Control", "no-store")
+	c.Set("Referrer-Policy", "no-referrer")
+	p, err := s.svc.PermitRequestByLink(c.UserContext(), c.Query("token"))
+	if err != nil {
+		return s.permitProblem(c, err)
+	}
+	return s.render(c, fiber.StatusOK, "permit", s.permitPageData(p))
+}
+
+func (s *Server) pagePermitDecided(c *fiber.Ctx) error {
+	c.Set("Cache-Control", "no-store")
+	c.Set("Referrer-Policy", "no-referrer")
+	p, err := s.svc.DecidePermit(c.UserContext(), c.FormValue("token"), c.FormValue("decision"), c.FormValue("note"))
+	if err != nil {
+		return s.permitProblem(c, err)
+	}
+	d := s.permitPageData(p)
+	d.Decided = true
+	return s.render(c, fiber.StatusOK, "permit", d)
+}
+
+// permitProblem renders the page for a link that cannot decide: expired, used,
+// superseded, tampered or malformed each say so in their own words.
+func (s *Server) permitProblem(c *fiber.Ctx, err error) error {
+	var e *app.Error
+	if !errors.As(err, &e) {
+		return err
+	}
+	d := s.permitPageData(app.PermitRequest{})
+	d.Problem, d.Code = e.Message, e.Code
+	if e.Code == app.CodeValidationFailed {
+		d.Problem = "Choose Approve or Deny, and keep the note under 1000 characters."
+	}
+	return s.render(c, statusOf(e.Code), "permit", d)
+}
+
+type permitDecisionRequest struct {
+	Token    string `json:"token"`
+	Decision string `json:"decision"`
+	Note     string `json:"note"`
+}
+
+type permitEnvelope struct {
+	Permit permitJSON `json:"permit"`
+}
+
+type permitJSON struct {
+	Status              string `json:"status"`
+	BookingReference    string `json:"booking_reference"`
+	VehicleRegistration string `json:"vehicle_registration"`
+}
+
+func (s *Server) apiPermitDecision(c *fiber.Ctx) error {
+	var req permitDecisionRequest
+	if err := decodeJSON(c.Get(fiber.HeaderContentType), rawBody(c), &req); err != nil {
+		return err
+	}
+	p, err := s.svc.DecidePermit(c.UserContext(), req.Token, req.Decision, req.Note)
+	if err != nil {
+		return err
+	}
+	c.Set("Cache-Control", "no-store")
+	return c.JSON(permitEnvelope{Permit: permitJSON{Status: p.Permit.Status, BookingReference: p.Reference, VehicleRegistration: p.Permit.VehicleRegistration}})
+}
