@@ -203,7 +203,7 @@ func (s *Service) CreateBooking(ctx context.Context, req BookingRequest, idempot
 		Start: v.Start, End: v.End, Guests: v.Guests, PriceCents: v.PriceCents, Currency: s.Config.Venue.Currency,
 		CustomerName: v.Name, CustomerEmail: v.Email, CustomerPhone: v.Phone, Notes: v.Notes,
 		VehicleRegistration: v.VehicleRegistration, PermitID: permitID, PermitApprover: s.Config.Parking.ApproverEmail, PermitLink: permitLink,
-		IdempotencyKey:      idempotencyKey, Fingerprint: fingerprint, IdempotencyTTL: IdempotencyTTL,
+		IdempotencyKey: idempotencyKey, Fingerprint: fingerprint, IdempotencyTTL: IdempotencyTTL,
 		Compose: compose, Now: now,
 	})
 	switch {
