@@ -216,7 +216,7 @@ CREATE TABLE outbox (
 ) STRICT;
 -- The worker's look-up of due messages, and per-recipient counting.
 CREATE INDEX outbox_due ON outbox (status, next_attempt_at);
-CREATE INDEX outbox_recipient_sent ON outbox (recipient, sent_at) WHERE status = 'sent';
+CREATE INDEX outbox_recipient_sent ON outbox (recipient COLLATE NOCASE, sent_at) WHERE status = 'sent';
 CREATE INDEX outbox_booking ON outbox (booking_id);
 -- Bookings whose reminder is still to be queued, by start.
 CREATE INDEX bookings_reminder_due ON bookings (start_at) WHERE reminder_queued_at IS NULL AND status = 'confirmed';

@@ -202,11 +202,11 @@ func (s *Store) PostponeMessage(ctx context.Context, id int64, until, now time.T
 	})
 }
 
-// SentTo counts the messages sent to recipient since since.
+// SentTo counts the messages sent to recipient (in any letter case) since since.
 func (s *Store) SentTo(ctx context.Context, recipient string, since time.Time) (int, error) {
 	var n int
 	err := s.read(ctx, func(tx *sql.Tx) error {
-		return tx.QueryRowContext(ctx, "SELECT count(*) FROM outbox WHERE recipient = ? AND status = 'sent' AND sent_at >= ?",
+		return tx.QueryRowContext(ctx, "SELECT count(*) FROM outbox WHERE recipient = ? COLLATE NOCASE AND status = 'sent' AND sent_at >= ?",
 			recipient, since.Unix()).Scan(&n)
 	})
 	return n, err

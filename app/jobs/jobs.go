@@ -43,8 +43,11 @@ func New(loc *time.Location, log *slog.Logger) *Runner {
 	cl := cronLogger{log}
 	ctx, cancel := context.WithCancel(context.Background())
 	return &Runner{
+		// Recover must be inside SkipIfStillRunning: cron v3.0.1 hands the
+		// "running" token back without defer, so a panic escaping to an outer
+		// Recover would leave the job skipped for ever after.
 		cron: cron.New(cron.WithLocation(loc), cron.WithLogger(cl),
-			cron.WithChain(cron.Recover(cl), cron.SkipIfStillRunning(cl))),
+			cron.WithChain(cron.SkipIfStillRunning(cl), cron.Recover(cl))),
 		log: log, ctx: ctx, cancel: cancel,
 		status: map[string]*Status{}, ids: map[string]cron.EntryID{},
 	}
@@ -68,7 +71,20 @@ func (r *Runner) Add(name, spec string, job func(ctx context.Context) error) err
 
 func (r *Runner) run(name string, job func(ctx context.Context) error) {
 	began := time.Now()
-	err := job(r.ctx)
+	var err error
+	defer func() {
+		// A panicking run is recorded too; cron.Recover then logs it.
+		if p := recover(); p != nil {
+			r.record(name, began, fmt.Errorf("panic: %v", p))
+			panic(p)
+		}
+		r.record(name, began, err)
+	}()
+	err = job(r.ctx)
+}
+
+// record notes a finished run of job name.
+func (r *Runner) record(name string, began time.Time, err error) {
 	r.mu.Lock()
 	st := r.status[name]
 	st.LastRun, st.Duration, st.Runs = began, time.Since(began), st.Runs+1

@@ -127,8 +127,15 @@ func (w *Worker) DeliverDue(ctx context.Context) (int, error) {
 		if len(batch) == 0 {
 			return attempted, nil
 		}
-		for _, m := range batch {
-			if err := w.deliver(ctx, m); err != nil {
+		for i, m := range batch {
+			if ctx.Err() != nil {
+				// Stopping: hand back what was claimed but not tried.
+				return attempted, w.release(batch[i:], ctx.Err())
+			}
+			// A message once started is sent and its outcome recorded even if
+			// ctx ends meanwhile (Stop waits for it; SendTimeout bounds it):
+			// cut short, its row would stay "sending" and be sent twice.
+			if err := w.deliver(context.WithoutCancel(ctx), m); err != nil {
 				return attempted, err
 			}
 			attempted++
@@ -137,10 +144,22 @@ func (w *Worker) DeliverDue(ctx context.Context) (int, error) {
 	return attempted, ctx.Err()
 }
 
+// release puts claimed messages that were not attempted back in the queue,
+// due now and without counting an attempt, and returns cause.
+func (w *Worker) release(msgs []store.OutboxMessage, cause error) error {
+	ctx, now := context.Background(), w.now()
+	for _, m := range msgs {
+		if err := w.store.PostponeMessage(ctx, m.ID, now, now); err != nil {
+			return errors.Join(cause, err)
+		}
+	}
+	return cause
+}
+
 // deliver sends one claimed message and records the outcome.
 func (w *Worker) deliver(ctx context.Context, m store.OutboxMessage) error {
 	now := w.now()
-	if w.limit.Limit > 0 {
+	if w.limit.Limit > 0 && !w.trusted(m.Recipient) {
 		sent, err := w.store.SentTo(ctx, m.Recipient, now.Add(-w.limit.Period))
 		if err != nil {
 			return err
@@ -174,6 +193,12 @@ func (w *Worker) deliver(ctx context.Context, m store.OutboxMessage) error {
 		w.log.Error("email dead after its last attempt", "outbox_id", m.ID, "kind", m.Kind, "attempts", m.Attempts)
 	}
 	return w.store.MarkMessageFailed(ctx, m.ID, strings.Join(failures, "; "), next, dead, w.now())
+}
+
+// trusted reports the venue's own addresses (owner, approver): the
+// per-recipient limit protects addresses customers type, not these.
+func (w *Worker) trusted(recipient string) bool {
+	return strings.EqualFold(recipient, w.cfg.Mail.OwnerEmail) || strings.EqualFold(recipient, w.cfg.Parking.ApproverEmail)
 }
 
 // backoff is the delay after the attempt-th failure: retry_base doubled for
