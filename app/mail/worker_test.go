@@ -27,6 +27,7 @@ import (
 	"venuebook/app"
 	"venuebook/app/jobs"
 	"venuebook/app/mail"
+	"venuebook/app/mail/smtptest"
 	"venuebook/store"
 )
 
@@ -318,7 +319,7 @@ type leaf struct {
 type email struct {
 	Raw      []byte
 	Header   netmail.Header
-	Envelope received
+	Envelope smtptest.Received
 	Subject  string // decoded
 	Parts    []leaf
 }
@@ -421,8 +422,8 @@ func (e email) messageID() string {
 	return strings.TrimSuffix(strings.TrimPrefix(strings.TrimSpace(e.Header.Get("Message-Id")), "<"), ">")
 }
 
-// parseAll parses what a server received, keeping the envelope.
-func parseAll(t testing.TB, msgs []received) []email {
+// parseAll parses what a server smtptest.Received, keeping the envelope.
+func parseAll(t testing.TB, msgs []smtptest.Received) []email {
 	t.Helper()
 	out := make([]email, len(msgs))
 	for i, m := range msgs {
@@ -432,7 +433,7 @@ func parseAll(t testing.TB, msgs []received) []email {
 	return out
 }
 
-// byMessageID finds the received message with this Message-ID.
+// byMessageID finds the smtptest.Received message with this Message-ID.
 func byMessageID(t testing.TB, msgs []email, id string) email {
 	t.Helper()
 	for _, m := range msgs {
@@ -517,7 +518,7 @@ func checkInvite(t testing.TB, e email, method string) calendar {
 // booking's start. Sending it sets the booking's confirmation-sent flag.
 func TestConfirmationCarriesInvite(t *testing.T) {
 	t.Parallel()
-	srv := newTestSMTP(t)
+	srv := smtptest.New(t)
 	v := newVenue(t, venueOptions{Primary: srv.Port})
 	b := v.book(berlin(t, 30, 11, 0))
 	if got := v.booking(b.ID).ConfirmationSentAt; !got.IsZero() {
@@ -593,7 +594,7 @@ func TestConfirmationCarriesInvite(t *testing.T) {
 // calendar invite; without an owner address there is none.
 func TestOwnerCopy(t *testing.T) {
 	t.Parallel()
-	srv := newTestSMTP(t)
+	srv := smtptest.New(t)
 	v := newVenue(t, venueOptions{Primary: srv.Port})
 	b := v.book(berlin(t, 30, 11, 0), func(r *app.BookingRequest) { r.Notes = "Birthday, please bring candles" })
 	v.deliver()
@@ -622,7 +623,7 @@ func TestOwnerCopy(t *testing.T) {
 	}
 
 	// No owner address: the customer's confirmation only.
-	srv2 := newTestSMTP(t)
+	srv2 := smtptest.New(t)
 	v2 := newVenue(t, venueOptions{Primary: srv2.Port, NoOwner: true})
 	b2 := v2.book(berlin(t, 30, 11, 0))
 	if n := v2.deliver(); n != 1 {
@@ -641,7 +642,7 @@ func TestOwnerCopy(t *testing.T) {
 // is told as well.
 func TestCancellationInvite(t *testing.T) {
 	t.Parallel()
-	srv := newTestSMTP(t)
+	srv := smtptest.New(t)
 	v := newVenue(t, venueOptions{Primary: srv.Port})
 	b := v.book(berlin(t, 30, 11, 0))
 	v.deliver()
@@ -689,7 +690,7 @@ func TestCancellationInvite(t *testing.T) {
 // delivers it, with the Message-ID fixed at queue time.
 func TestServerDownThenRetry(t *testing.T) {
 	t.Parallel()
-	srv := newTestSMTP(t)
+	srv := smtptest.New(t)
 	v := newVenue(t, venueOptions{Primary: srv.Port})
 	srv.Stop()
 
@@ -716,7 +717,7 @@ func TestServerDownThenRetry(t *testing.T) {
 	}
 	msgs := parseAll(t, srv.Messages())
 	if len(msgs) != 2 {
-		t.Fatalf("server received %d messages, want 2", len(msgs))
+		t.Fatalf("server smtptest.Received %d messages, want 2", len(msgs))
 	}
 	for _, m := range v.outbox() {
 		if m.Status != store.MailSent || m.Relay != "primary" || m.Attempts != 2 || m.LastError != "" {
@@ -732,15 +733,15 @@ func TestServerDownThenRetry(t *testing.T) {
 // With the primary relay down, the fallback delivers and the row says so.
 func TestFallbackRelay(t *testing.T) {
 	t.Parallel()
-	fallback := newTestSMTP(t)
-	v := newVenue(t, venueOptions{Primary: closedPort(t), Fallback: fallback.Port})
+	fallback := smtptest.New(t)
+	v := newVenue(t, venueOptions{Primary: smtptest.ClosedPort(t), Fallback: fallback.Port})
 	b := v.book(berlin(t, 30, 11, 0))
 	if n := v.deliver(); n != 2 {
 		t.Fatalf("attempted %d, want 2", n)
 	}
 	msgs := parseAll(t, fallback.Messages())
 	if len(msgs) != 2 {
-		t.Fatalf("fallback received %d messages, want 2", len(msgs))
+		t.Fatalf("fallback smtptest.Received %d messages, want 2", len(msgs))
 	}
 	for _, m := range v.outbox() {
 		if m.Status != store.MailSent || m.Relay != "fallback" || m.Attempts != 1 {
@@ -751,8 +752,8 @@ func TestFallbackRelay(t *testing.T) {
 	checkInvite(t, byMessageID(t, msgs, v.row(app.KindConfirmation, b.ID).MessageID), "PUBLISH")
 
 	// The primary back: it is used first again.
-	primary := newTestSMTP(t)
-	fallback2 := newTestSMTP(t)
+	primary := smtptest.New(t)
+	fallback2 := smtptest.New(t)
 	v2 := newVenue(t, venueOptions{Primary: primary.Port, Fallback: fallback2.Port, NoOwner: true})
 	v2.book(berlin(t, 30, 11, 0))
 	v2.deliver()
@@ -766,7 +767,7 @@ func TestFallbackRelay(t *testing.T) {
 // mail.max_attempts the row is dead with the server's reply recorded.
 func TestRejectedUntilDead(t *testing.T) {
 	t.Parallel()
-	srv := newTestSMTP(t)
+	srv := smtptest.New(t)
 	const maxAttempts = 4
 	v := newVenue(t, venueOptions{Primary: srv.Port, MaxAttempts: maxAttempts, NoOwner: true})
 	srv.RejectRcpt(550)
@@ -827,7 +828,7 @@ func TestRejectedUntilDead(t *testing.T) {
 // A temporary 4xx refusal of the message is retried and then delivered.
 func TestTemporaryRefusalRetried(t *testing.T) {
 	t.Parallel()
-	srv := newTestSMTP(t)
+	srv := smtptest.New(t)
 	v := newVenue(t, venueOptions{Primary: srv.Port, NoOwner: true})
 	srv.RejectData(451, true)
 	b := v.book(berlin(t, 30, 11, 0))
@@ -851,7 +852,7 @@ func TestCrashWhileSending(t *testing.T) {
 	t.Parallel()
 	t.Run("restart", func(t *testing.T) {
 		t.Parallel()
-		srv := newTestSMTP(t)
+		srv := smtptest.New(t)
 		v := newVenue(t, venueOptions{Primary: srv.Port})
 		b := v.book(berlin(t, 30, 11, 0))
 		claimed, err := v.Svc.Store.ClaimDueMessages(context.Background(), v.Clock.Now(), 10, mail.StuckAfter)
@@ -885,12 +886,12 @@ func TestCrashWhileSending(t *testing.T) {
 			t.Error("confirmation_sent_at not set")
 		}
 		if len(srv.Messages()) != 2 {
-			t.Errorf("server received %d messages, want 2", len(srv.Messages()))
+			t.Errorf("server smtptest.Received %d messages, want 2", len(srv.Messages()))
 		}
 	})
 	t.Run("stuck", func(t *testing.T) {
 		t.Parallel()
-		srv := newTestSMTP(t)
+		srv := smtptest.New(t)
 		v := newVenue(t, venueOptions{Primary: srv.Port, NoOwner: true})
 		b := v.book(berlin(t, 30, 11, 0))
 		claimed, err := v.Svc.Store.ClaimDueMessages(context.Background(), v.Clock.Now(), 10, mail.StuckAfter)
@@ -906,7 +907,7 @@ func TestCrashWhileSending(t *testing.T) {
 		}
 		msgs := parseAll(t, srv.Messages())
 		if len(msgs) != 1 || msgs[0].messageID() != claimed[0].MessageID {
-			t.Fatalf("received %d, Message-ID of the claimed row %s", len(msgs), claimed[0].MessageID)
+			t.Fatalf("smtptest.Received %d, Message-ID of the claimed row %s", len(msgs), claimed[0].MessageID)
 		}
 		if row := v.row(app.KindConfirmation, b.ID); row.Status != store.MailSent {
 			t.Errorf("status %s", row.Status)
@@ -914,8 +915,8 @@ func TestCrashWhileSending(t *testing.T) {
 	})
 }
 
-// countKind counts the received messages whose subject starts with prefix, to rcpt.
-func countKind(t testing.TB, msgs []received, prefix, rcpt string) int {
+// countKind counts the smtptest.Received messages whose subject starts with prefix, to rcpt.
+func countKind(t testing.TB, msgs []smtptest.Received, prefix, rcpt string) int {
 	t.Helper()
 	n := 0
 	for _, m := range parseAll(t, msgs) {
@@ -931,7 +932,7 @@ func countKind(t testing.TB, msgs []received, prefix, rcpt string) int {
 // booking made inside the reminder window; and through the cron job.
 func TestReminders(t *testing.T) {
 	t.Parallel()
-	srv := newTestSMTP(t)
+	srv := smtptest.New(t)
 	v := newVenue(t, venueOptions{Primary: srv.Port, NoOwner: true})
 	ctx := context.Background()
 	a := v.book(berlin(t, 30, 11, 0)) // 30 Nov 10:00Z
@@ -972,7 +973,7 @@ func TestReminders(t *testing.T) {
 		}
 	}
 	if got := countKind(t, srv.Messages(), "Reminder:", customer); got != 1 {
-		t.Fatalf("%d reminders received, want 1", got)
+		t.Fatalf("%d reminders smtptest.Received, want 1", got)
 	}
 
 	// The cron job, as serve schedules it, run at least twice: e gets one reminder.
@@ -1019,7 +1020,7 @@ func TestReminders(t *testing.T) {
 	}
 	byMessageID(t, parseAll(t, srv.Messages()), row.MessageID)
 	if got := countKind(t, srv.Messages(), "Reminder:", customer); got != 2 {
-		t.Errorf("%d reminders received in all, want 2 (a and e)", got)
+		t.Errorf("%d reminders smtptest.Received in all, want 2 (a and e)", got)
 	}
 	if got := len(srv.Messages()); got != before+1 {
 		t.Errorf("%d messages after the cron runs, want %d", got, before+1)
@@ -1030,7 +1031,7 @@ func TestReminders(t *testing.T) {
 // not a timer, brings it (the clock is pinned, and no cron job runs).
 func TestWorkerSendsAfterCommit(t *testing.T) {
 	t.Parallel()
-	srv := newTestSMTP(t)
+	srv := smtptest.New(t)
 	v := newVenue(t, venueOptions{Primary: srv.Port})
 	v.startWorker()
 	b1 := v.book(berlin(t, 30, 11, 0))
@@ -1049,7 +1050,7 @@ func TestWorkerSendsAfterCommit(t *testing.T) {
 		}
 	}
 	if len(srv.Messages()) != 4 {
-		t.Errorf("server received %d messages, want 4", len(srv.Messages()))
+		t.Errorf("server smtptest.Received %d messages, want 4", len(srv.Messages()))
 	}
 }
 
@@ -1058,7 +1059,7 @@ func TestWorkerSendsAfterCommit(t *testing.T) {
 // and hands back the messages it had claimed but not tried.
 func TestCancelledPassFinishesSendInProgress(t *testing.T) {
 	t.Parallel()
-	srv := newTestSMTP(t)
+	srv := smtptest.New(t)
 	v := newVenue(t, venueOptions{Primary: srv.Port})
 	b := v.book(berlin(t, 30, 11, 0))
 	held, release := srv.HoldData()
@@ -1165,7 +1166,7 @@ func TestEMLFilesWithoutHost(t *testing.T) {
 // other recipients are not held up.
 func TestPerRecipientLimit(t *testing.T) {
 	t.Parallel()
-	srv := newTestSMTP(t)
+	srv := smtptest.New(t)
 	v := newVenue(t, venueOptions{Primary: srv.Port, NoOwner: true, PerRecipient: "2-H"})
 	var bookings []app.Booking
 	for _, hour := range []int{9, 11, 13} {
@@ -1216,7 +1217,7 @@ func TestPerRecipientLimit(t *testing.T) {
 // recipient the customer wrote.
 func TestNoHeaderInjection(t *testing.T) {
 	t.Parallel()
-	srv := newTestSMTP(t)
+	srv := smtptest.New(t)
 	v := newVenue(t, venueOptions{Primary: srv.Port})
 	evil := "evil@example.com"
 	refused := []struct {
@@ -1298,7 +1299,7 @@ func TestNoHeaderInjection(t *testing.T) {
 // when only the owner's copy does, and not changed by later messages.
 func TestConfirmationSentFlag(t *testing.T) {
 	t.Parallel()
-	srv := newTestSMTP(t)
+	srv := smtptest.New(t)
 	v := newVenue(t, venueOptions{Primary: srv.Port})
 	srv.RejectRcpt(450, customer)
 	b := v.book(berlin(t, 30, 11, 0))

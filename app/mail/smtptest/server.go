@@ -1,4 +1,6 @@
-package mail_test
+// Package smtptest is a real SMTP server (go-smtp) on a loopback port for tests:
+// it records what it accepts and can refuse, stop and restart on demand.
+package smtptest
 
 import (
 	"bytes"
@@ -14,23 +16,23 @@ import (
 	"github.com/emersion/go-smtp"
 )
 
-// received is one message a test SMTP server accepted.
-type received struct {
+// Received is one message a test SMTP server accepted.
+type Received struct {
 	From string
 	To   []string
 	Data []byte
 }
 
-// testSMTP is a real SMTP server (go-smtp) on a loopback TCP port that records
+// Server is a real SMTP server (go-smtp) on a loopback TCP port that records
 // what it accepts. It can be told to refuse RCPT or DATA with any reply code,
 // and can be stopped and started again on the same port.
-type testSMTP struct {
-	t    *testing.T
+type Server struct {
+	t    testing.TB
 	Addr string // 127.0.0.1:port, fixed for the server's life
 	Port int
 
 	mu       sync.Mutex
-	msgs     []received
+	msgs     []Received
 	changed  chan struct{}  // closed and replaced whenever msgs grows
 	rcptCode map[string]int // recipient (or "*") → reply code to RCPT
 	dataCode int            // reply code to DATA, 0 to accept
@@ -42,10 +44,10 @@ type testSMTP struct {
 	served   chan struct{}
 }
 
-// newTestSMTP starts a server on a free loopback port; it is closed at the end of the test.
-func newTestSMTP(t *testing.T) *testSMTP {
+// New starts a server on a free loopback port; it is closed at the end of the test.
+func New(t testing.TB) *Server {
 	t.Helper()
-	s := &testSMTP{t: t, changed: make(chan struct{}), rcptCode: map[string]int{}}
+	s := &Server{t: t, changed: make(chan struct{}), rcptCode: map[string]int{}}
 	ln, err := net.Listen("tcp", "127.0.0.1:0")
 	if err != nil {
 		t.Fatal(err)
@@ -57,8 +59,8 @@ func newTestSMTP(t *testing.T) *testSMTP {
 	return s
 }
 
-// closedPort returns a loopback port nothing listens on (connection refused).
-func closedPort(t *testing.T) int {
+// ClosedPort returns a loopback port nothing listens on (connection refused).
+func ClosedPort(t testing.TB) int {
 	t.Helper()
 	ln, err := net.Listen("tcp", "127.0.0.1:0")
 	if err != nil {
@@ -69,7 +71,7 @@ func closedPort(t *testing.T) int {
 	return port
 }
 
-func (s *testSMTP) serve(ln net.Listener) {
+func (s *Server) serve(ln net.Listener) {
 	srv := smtp.NewServer(smtp.BackendFunc(func(*smtp.Conn) (smtp.Session, error) { return &session{srv: s}, nil }))
 	srv.Domain = "localhost"
 	srv.ReadTimeout, srv.WriteTimeout = 10*time.Second, 10*time.Second
@@ -89,7 +91,7 @@ func (s *testSMTP) serve(ln net.Listener) {
 
 // Stop closes the listener and every connection and waits for the server to
 // end; connecting then fails until Restart. Stopping twice is harmless.
-func (s *testSMTP) Stop() {
+func (s *Server) Stop() {
 	s.mu.Lock()
 	srv, done := s.srv, s.served
 	s.srv = nil
@@ -102,7 +104,7 @@ func (s *testSMTP) Stop() {
 }
 
 // Restart listens again on the same port.
-func (s *testSMTP) Restart() {
+func (s *Server) Restart() {
 	s.t.Helper()
 	ln, err := net.Listen("tcp", s.Addr)
 	if err != nil {
@@ -112,7 +114,7 @@ func (s *testSMTP) Restart() {
 }
 
 // RejectRcpt answers code to RCPT TO for addrs (every recipient when none).
-func (s *testSMTP) RejectRcpt(code int, addrs ...string) {
+func (s *Server) RejectRcpt(code int, addrs ...string) {
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	if len(addrs) == 0 {
@@ -124,14 +126,14 @@ func (s *testSMTP) RejectRcpt(code int, addrs ...string) {
 }
 
 // RejectData answers code to DATA; once limits it to the next message.
-func (s *testSMTP) RejectData(code int, once bool) {
+func (s *Server) RejectData(code int, once bool) {
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	s.dataCode, s.dataOnce = code, once
 }
 
 // AcceptAll clears every rejection.
-func (s *testSMTP) AcceptAll() {
+func (s *Server) AcceptAll() {
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	s.rcptCode = map[string]int{}
@@ -140,7 +142,7 @@ func (s *testSMTP) AcceptAll() {
 
 // HoldData makes the next DATA wait, after reading the message and before
 // answering, until release is called; held is closed once it waits.
-func (s *testSMTP) HoldData() (held <-chan struct{}, release func()) {
+func (s *Server) HoldData() (held <-chan struct{}, release func()) {
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	hold, h := make(chan struct{}), make(chan struct{})
@@ -150,14 +152,14 @@ func (s *testSMTP) HoldData() (held <-chan struct{}, release func()) {
 }
 
 // Messages returns a copy of what the server has accepted so far.
-func (s *testSMTP) Messages() []received {
+func (s *Server) Messages() []Received {
 	s.mu.Lock()
 	defer s.mu.Unlock()
-	return append([]received(nil), s.msgs...)
+	return append([]Received(nil), s.msgs...)
 }
 
 // DataAttempts is how many messages were offered with DATA, accepted or not.
-func (s *testSMTP) DataAttempts() int {
+func (s *Server) DataAttempts() int {
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	return s.attempts
@@ -165,7 +167,7 @@ func (s *testSMTP) DataAttempts() int {
 
 // WaitMessages waits until the server has accepted at least n messages, or
 // fails the test after timeout. It waits on a signal, not by polling.
-func (s *testSMTP) WaitMessages(n int, timeout time.Duration) []received {
+func (s *Server) WaitMessages(n int, timeout time.Duration) []Received {
 	s.t.Helper()
 	deadline := time.NewTimer(timeout)
 	defer deadline.Stop()
@@ -191,7 +193,7 @@ func smtpError(code int, what string) *smtp.SMTPError {
 
 // session is one SMTP conversation with the test server.
 type session struct {
-	srv  *testSMTP
+	srv  *Server
 	from string
 	to   []string
 }
@@ -240,7 +242,7 @@ func (c *session) Data(r io.Reader) error {
 		}
 		return smtpError(code, "the message")
 	}
-	s.msgs = append(s.msgs, received{From: c.from, To: append([]string(nil), c.to...), Data: buf.Bytes()})
+	s.msgs = append(s.msgs, Received{From: c.from, To: append([]string(nil), c.to...), Data: buf.Bytes()})
 	close(s.changed)
 	s.changed = make(chan struct{})
 	return nil
