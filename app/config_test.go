@@ -317,9 +317,9 @@ func TestLoadConfig(t *testing.T) {
 		{"VENUEBOOK_CONFIG", "", map[string]string{"VENUEBOOK_CONFIG": path}, "From File", filepath.Join(dir, "data", "venuebook.db")},
 		{"embedded demo", "", nil, "Embedded", "data/venuebook.db"},
 	}
-	if _, err := os.Stat("config.toml"); err == nil {
-		t.Skip("a config.toml in the package directory would be picked up")
-	}
+	// Work in an empty directory, so no stray ./config.toml is picked up.
+	work := t.TempDir()
+	t.Chdir(work)
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {
 			cfg, err := LoadConfig(tc.path, demo, func(k string) string { return tc.env[k] })
@@ -333,6 +333,16 @@ func TestLoadConfig(t *testing.T) {
 	}
 	if _, err := LoadConfig(filepath.Join(dir, "missing.toml"), demo, noEnv); err == nil {
 		t.Error("LoadConfig of a missing file succeeded")
+	}
+	// ./config.toml comes after $VENUEBOOK_CONFIG and before the embedded demo.
+	if err := os.WriteFile("config.toml", []byte("[venue]\nname = \"Local\"\n"+catalogTOML), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	if cfg, err := LoadConfig("", demo, noEnv); err != nil || cfg.Venue.Name != "Local" || cfg.Database.Path != filepath.Join(work, "data", "venuebook.db") {
+		t.Errorf("./config.toml: %v %+v", err, cfg)
+	}
+	if cfg, err := LoadConfig("", demo, func(k string) string { return map[string]string{"VENUEBOOK_CONFIG": path}[k] }); err != nil || cfg.Venue.Name != "From File" {
+		t.Errorf("VENUEBOOK_CONFIG before ./config.toml: %v", err)
 	}
 }
 
