@@ -3,6 +3,7 @@ package app
 import (
 	"errors"
 	"fmt"
+	"math"
 	"net"
 	"net/mail"
 	"net/url"
@@ -63,6 +64,10 @@ type VenueConfig struct {
 	MaxAdvanceDays     int    `toml:"max_advance_days"`
 	CancelCutoffHours  int    `toml:"cancel_cutoff_hours"`
 	Hours              Hours  `toml:"hours"`
+	// AccentColor is the pages' accent ("#rrggbb"); Logo an image file shown
+	// in the pages' header (PNG, JPEG, WebP or SVG, at most 1 MiB).
+	AccentColor string `toml:"accent_color"`
+	Logo        string `toml:"logo"`
 
 	// Week holds the parsed opening ranges, indexed by time.Weekday.
 	Week [7][]DayRange `toml:"-"`
@@ -176,7 +181,8 @@ func DefaultConfig() Config {
 		Venue: VenueConfig{
 			Name: "Demo Venue", Timezone: "Europe/London", Currency: "GBP",
 			SlotStepMinutes: 30, CleaningGapMinutes: 30, MinNoticeMinutes: 120, MaxAdvanceDays: 90, CancelCutoffHours: 24,
-			Hours: Hours{allDay, allDay, allDay, allDay, allDay, allDay, allDay},
+			Hours:       Hours{allDay, allDay, allDay, allDay, allDay, allDay, allDay},
+			AccentColor: "#1f5f8b",
 		},
 		Parking: ParkingConfig{Enabled: true, ApproverEmail: "parking@example.com", LinkTTLRaw: "72h"},
 		Mail: MailConfig{
@@ -247,7 +253,7 @@ func ParseConfig(text []byte, source, baseDir string, getenv func(string) string
 		}
 	}
 	if baseDir != "" {
-		for _, p := range []*string{&cfg.Database.Path, &cfg.Mail.Dir, &cfg.Backup.Dir} {
+		for _, p := range []*string{&cfg.Database.Path, &cfg.Mail.Dir, &cfg.Backup.Dir, &cfg.Venue.Logo} {
 			if *p != "" && !filepath.IsAbs(*p) {
 				*p = filepath.Join(baseDir, *p)
 			}
@@ -328,6 +334,23 @@ func (c *Config) validate() []string {
 	}
 	if len([]rune(v.Address)) > 300 {
 		add("venue.address", "must be at most 300 characters")
+	}
+	if !regexp.MustCompile(`^#[0-9a-fA-F]{6}$`).MatchString(v.AccentColor) {
+		add("venue.accent_color", "%q is not a colour such as \"#1f5f8b\"", v.AccentColor)
+	} else if ratio := ContrastWithWhite(v.AccentColor); ratio < 4.5 {
+		add("venue.accent_color", "%s is too light: white text on it has a contrast of %.1f:1, and at least 4.5:1 is needed to be readable (WCAG AA); pick a darker shade", v.AccentColor, ratio)
+	}
+	if v.Logo != "" {
+		switch strings.ToLower(filepath.Ext(v.Logo)) {
+		case ".png", ".jpg", ".jpeg", ".webp", ".svg":
+			if st, err := os.Stat(v.Logo); err != nil {
+				add("venue.logo", "cannot read %s: %v", v.Logo, err)
+			} else if st.Size() > 1<<20 {
+				add("venue.logo", "%s is %d bytes; at most 1 MiB", v.Logo, st.Size())
+			}
+		default:
+			add("venue.logo", "%q must be a .png, .jpg, .webp or .svg file", v.Logo)
+		}
 	}
 	intRange := func(key string, val, lo, hi int) {
 		if val < lo || val > hi {
@@ -630,4 +653,20 @@ func (c *Config) FindPackage(id string) (*Tier, *Package, bool) {
 		}
 	}
 	return nil, nil, false
+}
+
+// ContrastWithWhite returns the WCAG contrast ratio of white text on the
+// colour "#rrggbb".
+func ContrastWithWhite(hex string) float64 {
+	var r, g, b int
+	fmt.Sscanf(hex, "#%02x%02x%02x", &r, &g, &b)
+	lin := func(c int) float64 {
+		v := float64(c) / 255
+		if v <= 0.03928 {
+			return v / 12.92
+		}
+		return math.Pow((v+0.055)/1.055, 2.4)
+	}
+	l := 0.2126*lin(r) + 0.7152*lin(g) + 0.0722*lin(b)
+	return 1.05 / (l + 0.05)
 }

@@ -93,7 +93,7 @@ func (s *Service) mailData(b Booking) mailData {
 		Tier:      s.TierName(b.TierID), Package: s.PackageName(b.PackageID), Room: s.RoomName(b.RoomID),
 		Price: FormatMoney(b.PriceCents, b.Currency), Guests: b.Guests,
 		CustomerName: b.CustomerName, CustomerEmail: b.CustomerEmail, CustomerPhone: b.CustomerPhone, Notes: b.Notes,
-		ManageURL: b.ManageURL, GoogleURL: b.GoogleURL, OutlookURL: s.outlookCalendarURL(b.Booking), ICSURL: b.ICSURL,
+		ManageURL: b.ManageURL, GoogleURL: b.GoogleURL, OutlookURL: b.OutlookURL, ICSURL: b.ICSURL,
 		CancelPolicy: fmt.Sprintf("You can cancel free of charge until %s before the start, from the link above.",
 			humanDuration(time.Duration(s.Config.Venue.CancelCutoffHours)*time.Hour)),
 	}

@@ -110,6 +110,7 @@ type Booking struct {
 	ManageURL   string
 	ICSURL      string
 	GoogleURL   string
+	OutlookURL  string
 }
 
 // Availability lists the bookable starts of package pkgID on the local dates
@@ -296,6 +297,7 @@ func (s *Service) withLinks(b store.Booking) Booking {
 		ManageURL:   base + "/b/" + url.PathEscape(b.ID) + q,
 		ICSURL:      base + "/api/bookings/" + url.PathEscape(b.ID) + "/calendar.ics" + q,
 		GoogleURL:   s.googleCalendarURL(b),
+		OutlookURL:  s.outlookCalendarURL(b),
 	}
 }
 

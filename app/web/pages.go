@@ -8,9 +8,10 @@ import (
 	"html/template"
 	"io/fs"
 	"mime"
+	"os"
 	"path"
+	"path/filepath"
 	"strings"
-	"time"
 
 	"github.com/gofiber/fiber/v2"
 
@@ -18,10 +19,11 @@ import (
 )
 
 // pages holds the templates, parsed once at start-up so a broken template stops
-// the server before it serves, and the static files with their ETags.
+// the server before it serves, and the static files under content-hashed names.
 type pages struct {
 	templates map[string]*template.Template
-	static    map[string]staticFile
+	static    map[string]staticFile // by served name, e.g. "style.3f2a9c1d.css"
+	urls      map[string]string     // logical name ("style.css") → URL
 }
 
 type staticFile struct {
@@ -30,8 +32,8 @@ type staticFile struct {
 	contentType string
 }
 
-func loadPages(assets fs.FS) (*pages, error) {
-	p := &pages{templates: map[string]*template.Template{}, static: map[string]staticFile{}}
+func loadPages(assets fs.FS, venue app.VenueConfig) (*pages, error) {
+	p := &pages{templates: map[string]*template.Template{}, static: map[string]staticFile{}, urls: map[string]string{}}
 	names, err := fs.Glob(assets, "templates/page_*.html")
 	if err != nil || len(names) == 0 {
 		return nil, fmt.Errorf("no page templates in assets: %v", err)
@@ -52,18 +54,38 @@ func loadPages(assets fs.FS) (*pages, error) {
 		if err != nil {
 			return nil, err
 		}
-		sum := sha256.Sum256(body)
-		ct := mime.TypeByExtension(path.Ext(name))
-		if ct == "" {
-			ct = "application/octet-stream"
+		p.add(path.Base(name), body)
+	}
+	// The venue's colours, as a stylesheet (the CSP allows no inline style).
+	p.add("theme.css", []byte(fmt.Sprintf(":root { --accent: %s; }\n", venue.AccentColor)))
+	if venue.Logo != "" {
+		body, err := os.ReadFile(venue.Logo)
+		if err != nil {
+			return nil, fmt.Errorf("venue.logo: %w", err)
 		}
-		p.static[path.Base(name)] = staticFile{body: body, etag: `"` + hex.EncodeToString(sum[:8]) + `"`, contentType: ct}
+		p.add("logo"+strings.ToLower(filepath.Ext(venue.Logo)), body)
 	}
 	return p, nil
 }
 
+// add serves body under a name carrying its content hash, so that it can be
+// cached for a year and a new version is a new URL.
+func (p *pages) add(name string, body []byte) {
+	sum := sha256.Sum256(body)
+	hash := hex.EncodeToString(sum[:6])
+	ext := path.Ext(name)
+	served := strings.TrimSuffix(name, ext) + "." + hash + ext
+	ct := mime.TypeByExtension(ext)
+	if ct == "" {
+		ct = "application/octet-stream"
+	}
+	p.static[served] = staticFile{body: body, etag: `"` + hash + `"`, contentType: ct}
+	p.urls[name] = "/static/" + served
+}
+
 var templateFuncs = template.FuncMap{
 	"money": app.FormatMoney,
+	"add":   func(a, b int) int { return a + b },
 }
 
 func (s *Server) render(c *fiber.Ctx, status int, page string, data any) error {
@@ -79,13 +101,25 @@ func (s *Server) render(c *fiber.Ctx, status int, page string, data any) error {
 	return c.Status(status).Send(buf.Bytes())
 }
 
+// layoutData is what every page's frame needs.
 type layoutData struct {
-	Title string
-	Venue string
+	Title     string
+	Venue     string
+	StyleURL  string
+	ThemeURL  string
+	ScriptURL string
+	LogoURL   string
 }
 
 func (s *Server) layout(title string) layoutData {
-	return layoutData{Title: title, Venue: s.svc.Config.Venue.Name}
+	u := s.pages.urls
+	logo := ""
+	for name, url := range u {
+		if strings.HasPrefix(name, "logo.") {
+			logo = url
+		}
+	}
+	return layoutData{Title: title, Venue: s.svc.Config.Venue.Name, StyleURL: u["style.css"], ThemeURL: u["theme.css"], ScriptURL: u["app.js"], LogoURL: logo}
 }
 
 func (s *Server) renderError(c *fiber.Ctx, status int, e *app.Error) error {
@@ -101,46 +135,18 @@ func (s *Server) renderError(c *fiber.Ctx, status int, e *app.Error) error {
 	return nil
 }
 
-func (s *Server) pageHome(c *fiber.Ctx) error {
-	cfg := s.svc.Config
-	data := struct {
-		layoutData
-		Address  string
-		Currency string
-		Tiers    []app.Tier
-		Zone     string
-	}{s.layout(cfg.Venue.Name), cfg.Venue.Address, cfg.Venue.Currency, cfg.Tiers, cfg.Venue.Timezone}
-	return s.render(c, fiber.StatusOK, "home", data)
-}
-
-func (s *Server) pageBooking(c *fiber.Ctx) error {
-	b, err := s.svc.FindBooking(c.UserContext(), c.Params("id"), c.Query("t"))
-	if err != nil {
-		return err
-	}
-	data := struct {
-		layoutData
-		B       app.Booking
-		Tier    string
-		Package string
-		When    string
-		Cutoff  int
-	}{
-		s.layout("Booking " + b.Reference), b, s.svc.TierName(b.TierID), s.svc.PackageName(b.PackageID),
-		s.formatWhen(b),
-		s.svc.Config.Venue.CancelCutoffHours,
-	}
-	c.Set("Cache-Control", "no-store")
-	return s.render(c, fiber.StatusOK, "booking", data)
-}
-
 func (s *Server) static(c *fiber.Ctx) error {
-	f, ok := s.pages.static[c.Params("name")]
+	name := c.Params("name")
+	f, ok := s.pages.static[name]
 	if !ok {
+		// An unhashed name (an old bookmark, a script) gets the current file, briefly cached.
+		if url, found := s.pages.urls[name]; found {
+			return c.Redirect(url, fiber.StatusFound)
+		}
 		return app.Errorf(app.CodeNotFound, "no such file")
 	}
 	c.Set(fiber.HeaderETag, f.etag)
-	c.Set(fiber.HeaderCacheControl, fmt.Sprintf("public, max-age=%d", int(time.Hour/time.Second)))
+	c.Set(fiber.HeaderCacheControl, "public, max-age=31536000, immutable")
 	if c.Get(fiber.HeaderIfNoneMatch) == f.etag {
 		return c.SendStatus(fiber.StatusNotModified)
 	}

@@ -34,7 +34,7 @@ type Server struct {
 
 // New builds the server and registers every route. assets holds templates/ and static/.
 func New(svc *app.Service, assets fs.FS, log *slog.Logger) (*Server, error) {
-	pg, err := loadPages(assets)
+	pg, err := loadPages(assets, svc.Config.Venue)
 	if err != nil {
 		return nil, err
 	}
@@ -90,9 +90,13 @@ func (s *Server) routes() {
 	f.All("/api/admin", s.unauthorized)
 	f.All("/api/admin/*", s.unauthorized)
 
-	// Pages.
+	// The customer's pages.
 	f.Get("/", s.pageHome)
+	f.Get("/book/:package", s.pageDay)
+	f.Get("/book/:package/details", s.pageDetails)
+	f.Post("/book/:package", s.submitBooking)
 	f.Get("/b/:id", s.pageBooking)
+	f.Post("/b/:id/cancel", s.submitCancel)
 	f.Get("/static/:name", s.static)
 
 	f.Use(func(c *fiber.Ctx) error {

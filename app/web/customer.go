@@ -1,0 +1,426 @@
+package web
+
+import (
+	"crypto/rand"
+	"crypto/subtle"
+	"encoding/base64"
+	"encoding/hex"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"net/url"
+	"strconv"
+	"strings"
+	"time"
+
+	"github.com/gofiber/fiber/v2"
+
+	"venuebook/app"
+)
+
+// The customer's pages: home → a package's dates and times → details →
+// confirmation → manage. Every step is a plain link or form POST (with
+// post/redirect/get), so all of it works without JavaScript; assets/static/app.js
+// only saves reloads. The pages call the same Service as the JSON API.
+
+const (
+	csrfCookie  = "vb_csrf"
+	draftCookie = "vb_draft"
+)
+
+func (s *Server) pageHome(c *fiber.Ctx) error {
+	cfg := s.svc.Config
+	data := struct {
+		layoutData
+		Address  string
+		Currency string
+		Tiers    []app.Tier
+		Zone     string
+	}{s.layout(cfg.Venue.Name), cfg.Venue.Address, cfg.Venue.Currency, cfg.Tiers, cfg.Venue.Timezone}
+	return s.render(c, fiber.StatusOK, "home", data)
+}
+
+// calendarDay is one cell of the month grid.
+type calendarDay struct {
+	Date     string
+	Day      int
+	InMonth  bool
+	Free     bool
+	Selected bool
+	Today    bool
+}
+
+type timeSlot struct {
+	Label, Zone, Start string
+	RoomsFree          int
+}
+
+type dayPage struct {
+	layoutData
+	Tier      *app.Tier
+	Package   *app.Package
+	Price     string
+	Currency  string
+	Month     string // "December 2026"
+	PrevMonth string // "2026-11", "" when not bookable
+	NextMonth string
+	Weeks     [][]calendarDay
+	Date      string // the selected date
+	DateLabel string
+	Slots     []timeSlot
+	Message   string
+	Zone      string
+}
+
+// pageDay shows a month calendar with the days that have free times marked,
+// and the free start times of the selected day.
+func (s *Server) pageDay(c *fiber.Ctx) error {
+	return s.renderDay(c, fiber.StatusOK, c.Params("package"), c.Query("date"), c.Query("month"), "")
+}
+
+func (s *Server) renderDay(c *fiber.Ctx, status int, pkgID, dateText, monthText, message string) error {
+	tier, pkg, ok := s.svc.Config.FindPackage(pkgID)
+	if !ok {
+		return app.Errorf(app.CodeNotFound, "there is no such experience; choose one from the start page")
+	}
+	loc := s.svc.Rules.Location
+	today := app.DateOf(s.svc.Now(), loc)
+	selected, err := app.ParseDate(dateText)
+	if err != nil {
+		selected = app.Date{}
+	}
+	month := today
+	switch {
+	case monthText != "":
+		if m, err := app.ParseDate(monthText + "-01"); err == nil {
+			month = m
+		}
+	case selected != app.Date{}:
+		month = selected
+	}
+	first := app.Date{Year: month.Year, Month: month.Month, Day: 1}
+	last := first.AddDays(40)
+	last = app.Date{Year: last.Year, Month: last.Month, Day: 1}.AddDays(-1)
+	days, err := s.svc.Availability(c.UserContext(), pkg.ID, first, last)
+	if err != nil {
+		return err
+	}
+	free := map[app.Date][]app.Slot{}
+	for _, d := range days {
+		if len(d.Slots) > 0 {
+			free[d.Date] = d.Slots
+		}
+	}
+	if selected == (app.Date{}) || selected.Month != first.Month || selected.Year != first.Year {
+		selected = app.Date{}
+		for _, d := range days { // the first day of the month with free times
+			if len(d.Slots) > 0 {
+				selected = d.Date
+				break
+			}
+		}
+	}
+	data := dayPage{
+		layoutData: s.layout(pkg.Name + " · " + tier.Name),
+		Tier:       tier, Package: pkg, Price: app.FormatMoney(pkg.PriceCents, s.svc.Config.Venue.Currency),
+		Month: time.Date(first.Year, first.Month, 1, 12, 0, 0, 0, time.UTC).Format("January 2006"),
+		Date:  dateString(selected), Message: message, Zone: s.svc.Config.Venue.Timezone,
+	}
+	if (app.Date{Year: today.Year, Month: today.Month, Day: 1}).Before(first) {
+		data.PrevMonth = first.AddDays(-1).String()[:7]
+	}
+	if !today.AddDays(s.svc.Rules.MaxAdvance).Before(last.AddDays(1)) {
+		data.NextMonth = last.AddDays(1).String()[:7]
+	}
+	// Weeks start on Monday.
+	gridStart := first.AddDays(-((int(first.Weekday()) + 6) % 7))
+	gridEnd := last.AddDays((7 - int(last.Weekday())) % 7)
+	for d := gridStart; !gridEnd.Before(d); d = d.AddDays(1) {
+		if d.Weekday() == time.Monday {
+			data.Weeks = append(data.Weeks, nil)
+		}
+		w := len(data.Weeks) - 1
+		data.Weeks[w] = append(data.Weeks[w], calendarDay{Date: d.String(), Day: d.Day, InMonth: d.Month == first.Month,
+			Free: len(free[d]) > 0, Selected: d == selected, Today: d == today})
+	}
+	if selected != (app.Date{}) {
+		data.DateLabel = time.Date(selected.Year, selected.Month, selected.Day, 12, 0, 0, 0, time.UTC).Format("Monday 2 January")
+		for _, sl := range free[selected] {
+			t := sl.Start.In(loc)
+			data.Slots = append(data.Slots, timeSlot{Label: t.Format("15:04"), Zone: t.Format("MST"), Start: app.FormatInstant(sl.Start, loc), RoomsFree: sl.RoomsFree})
+		}
+	}
+	c.Set("Cache-Control", "no-store")
+	return s.render(c, status, "day", data)
+}
+
+func dateString(d app.Date) string {
+	if d == (app.Date{}) {
+		return ""
+	}
+	return d.String()
+}
+
+// draft is what the customer typed, kept in a short-lived cookie when a slot
+// was taken meanwhile, so the form is filled in again.
+type draft struct {
+	Name, Email, Phone, Notes, Registration string
+	Guests                                  int
+}
+
+type detailsPage struct {
+	layoutData
+	Tier         *app.Tier
+	Package      *app.Package
+	Start        string
+	When         string
+	Price        string
+	PriceCents   int64
+	Guests       []int
+	Form         draft
+	Errors       map[string]string
+	Message      string
+	CSRF         string
+	Idempotency  string
+	Parking      bool
+	CutoffHours  int
+	BackToTimes  string
+	ErrorSummary []string
+}
+
+// pageDetails is the form for a chosen start.
+func (s *Server) pageDetails(c *fiber.Ctx) error {
+	pkgID := c.Params("package")
+	tier, pkg, ok := s.svc.Config.FindPackage(pkgID)
+	if !ok {
+		return app.Errorf(app.CodeNotFound, "there is no such experience; choose one from the start page")
+	}
+	start, err := app.ParseInstant(c.Query("start"))
+	if err != nil {
+		return s.renderDay(c, fiber.StatusBadRequest, pkgID, "", "", "Choose a time from the list.")
+	}
+	if !s.slotFree(c, pkg.ID, start) {
+		return s.renderDay(c, fiber.StatusConflict, pkgID, app.DateOf(start, s.svc.Rules.Location).String(), "",
+			"Sorry, that time is no longer free. Please choose another.")
+	}
+	d := s.detailsData(c, tier, pkg, start)
+	d.Form = readDraft(c)
+	if d.Form.Guests == 0 {
+		d.Form.Guests = 1
+	}
+	return s.render(c, fiber.StatusOK, "details", d)
+}
+
+func (s *Server) slotFree(c *fiber.Ctx, pkgID string, start time.Time) bool {
+	date := app.DateOf(start, s.svc.Rules.Location)
+	days, err := s.svc.Availability(c.UserContext(), pkgID, date, date)
+	if err != nil || len(days) == 0 {
+		return false
+	}
+	for _, sl := range days[0].Slots {
+		if sl.Start.Equal(start) {
+			return true
+		}
+	}
+	return false
+}
+
+func (s *Server) detailsData(c *fiber.Ctx, tier *app.Tier, pkg *app.Package, start time.Time) detailsPage {
+	loc := s.svc.Rules.Location
+	st, end := start.In(loc), start.Add(time.Duration(pkg.DurationMinutes)*time.Minute).In(loc)
+	d := detailsPage{
+		layoutData: s.layout("Your details"), Tier: tier, Package: pkg,
+		Start: app.FormatInstant(start, loc),
+		When:  fmt.Sprintf("%s, %s–%s (%s)", st.Format("Monday 2 January 2006"), st.Format("15:04"), end.Format("15:04"), st.Format("MST")),
+		Price: app.FormatMoney(pkg.PriceCents, s.svc.Config.Venue.Currency), PriceCents: pkg.PriceCents,
+		CSRF: s.csrfToken(c), Idempotency: randomHex(16), Parking: s.svc.Config.Parking.Enabled,
+		CutoffHours: s.svc.Config.Venue.CancelCutoffHours, Errors: map[string]string{},
+		BackToTimes: "/book/" + url.PathEscape(pkg.ID) + "?date=" + app.DateOf(start, loc).String(),
+	}
+	for i := 1; i <= pkg.MaxGuests && i <= 50; i++ {
+		d.Guests = append(d.Guests, i)
+	}
+	return d
+}
+
+// formFields maps the API's field paths to the form's input names.
+var formFields = map[string]string{
+	"customer.name": "name", "customer.email": "email", "customer.phone": "phone",
+	"guests": "guests", "notes": "notes", "parking.vehicle_registration": "registration", "parking": "registration",
+}
+
+// submitBooking books the chosen start from the details form.
+func (s *Server) submitBooking(c *fiber.Ctx) error {
+	if err := s.checkCSRF(c); err != nil {
+		return err
+	}
+	pkgID := c.Params("package")
+	tier, pkg, ok := s.svc.Config.FindPackage(pkgID)
+	if !ok {
+		return app.Errorf(app.CodeNotFound, "there is no such experience; choose one from the start page")
+	}
+	form := draft{Name: c.FormValue("name"), Email: c.FormValue("email"), Phone: c.FormValue("phone"),
+		Notes: c.FormValue("notes"), Registration: c.FormValue("registration")}
+	form.Guests, _ = strconv.Atoi(c.FormValue("guests"))
+	start, err := app.ParseInstant(c.FormValue("start"))
+	if err != nil {
+		return s.renderDay(c, fiber.StatusBadRequest, pkgID, "", "", "Choose a time from the list.")
+	}
+	req := app.BookingRequest{Tier: tier.ID, Package: pkg.ID, Start: c.FormValue("start"), Guests: form.Guests,
+		Customer: app.CustomerRequest{Name: form.Name, Email: form.Email, Phone: form.Phone}, Notes: form.Notes}
+	if price, err := strconv.ParseInt(c.FormValue("price_cents"), 10, 64); err == nil {
+		req.ExpectedPriceCents = &price
+	}
+	if strings.TrimSpace(form.Registration) != "" {
+		req.Parking = &app.ParkingRequest{VehicleRegistration: form.Registration}
+	}
+	key := ""
+	if k := c.FormValue("idempotency"); len(k) >= 8 && len(k) <= 64 {
+		key = "form-" + k
+	}
+	b, _, err := s.svc.CreateBooking(c.UserContext(), req, key)
+	if err == nil {
+		s.reqLog(c).Info("booking created from the pages", "booking_id", b.ID, "reference", b.Reference)
+		c.ClearCookie(draftCookie)
+		return c.Redirect("/b/"+url.PathEscape(b.ID)+"?t="+url.QueryEscape(b.ManageToken)+"&new=1", fiber.StatusSeeOther)
+	}
+	var e *app.Error
+	if !errors.As(err, &e) {
+		return err
+	}
+	d := s.detailsData(c, tier, pkg, start)
+	d.Form, d.Idempotency = form, c.FormValue("idempotency")
+	switch e.Code {
+	case app.CodeSlotUnavailable:
+		s.saveDraft(c, form)
+		return s.renderDay(c, fiber.StatusConflict, pkgID, app.DateOf(start, s.svc.Rules.Location).String(), "",
+			"Sorry, that time was just taken by someone else. Please choose another time: what you typed is kept.")
+	case app.CodePriceChanged:
+		d.Message = "The price has just changed to " + d.Price + ". Please check it and book again."
+		d.Idempotency = randomHex(16)
+	case app.CodeValidationFailed:
+		for field, problem := range e.Fields {
+			if name, ok := formFields[field]; ok {
+				d.Errors[name] = problem
+			} else {
+				d.Message = "Something in this booking is not right: " + field + " " + problem + "."
+			}
+		}
+		d.Message = firstNonEmpty(d.Message, "Please correct the fields marked below.")
+		d.Idempotency = randomHex(16)
+	default:
+		return err
+	}
+	return s.render(c, statusOf(e.Code), "details", d)
+}
+
+type bookingPage struct {
+	layoutData
+	B            app.Booking
+	Tier         string
+	Package      string
+	When         string
+	New          bool
+	Cancelled    bool
+	CanCancel    bool
+	CutoffHours  int
+	CutoffAt     string
+	CSRF         string
+	Message      string
+	OutlookURL   string
+	VenueAddress string
+}
+
+// pageBooking is the confirmation (right after booking) and the manage page.
+func (s *Server) pageBooking(c *fiber.Ctx) error {
+	return s.renderBooking(c, fiber.StatusOK, "")
+}
+
+func (s *Server) renderBooking(c *fiber.Ctx, status int, message string) error {
+	b, err := s.svc.FindBooking(c.UserContext(), c.Params("id"), c.Query("t"))
+	if err != nil {
+		return err
+	}
+	cutoff := time.Duration(s.svc.Config.Venue.CancelCutoffHours) * time.Hour
+	loc := s.svc.Rules.Location
+	title := "Booking " + b.Reference
+	if c.Query("new") == "1" {
+		title = "You're booked: " + b.Reference
+	}
+	data := bookingPage{
+		layoutData: s.layout(title), B: b, Tier: s.svc.TierName(b.TierID), Package: s.svc.PackageName(b.PackageID),
+		When: s.formatWhen(b), New: c.Query("new") == "1", Cancelled: c.Query("cancelled") == "1",
+		CanCancel:   b.Status == "confirmed" && !s.svc.Now().Add(cutoff).After(b.Start),
+		CutoffHours: s.svc.Config.Venue.CancelCutoffHours,
+		CutoffAt:    b.Start.Add(-cutoff).In(loc).Format("Monday 2 January, 15:04 MST"),
+		CSRF:        s.csrfToken(c), Message: message, OutlookURL: b.OutlookURL, VenueAddress: s.svc.Config.Venue.Address,
+	}
+	c.Set("Cache-Control", "no-store")
+	return s.render(c, status, "booking", data)
+}
+
+// submitCancel cancels from the manage page.
+func (s *Server) submitCancel(c *fiber.Ctx) error {
+	if err := s.checkCSRF(c); err != nil {
+		return err
+	}
+	b, err := s.svc.CancelBooking(c.UserContext(), c.Params("id"), c.Query("t"))
+	if err != nil {
+		var e *app.Error
+		if errors.As(err, &e) && e.Code == app.CodeCancellationClosed {
+			return s.renderBooking(c, fiber.StatusConflict, e.Message)
+		}
+		return err
+	}
+	s.reqLog(c).Info("booking cancelled from the manage page", "booking_id", b.ID, "reference", b.Reference)
+	return c.Redirect("/b/"+url.PathEscape(b.ID)+"?t="+url.QueryEscape(b.ManageToken)+"&cancelled=1", fiber.StatusSeeOther)
+}
+
+// csrfToken returns the visitor's CSRF token, setting its cookie on first use.
+// Forms carry it in a hidden field; a POST must send both, equal
+// (double-submit), which a cross-site page cannot.
+func (s *Server) csrfToken(c *fiber.Ctx) string {
+	if v := c.Cookies(csrfCookie); len(v) == 32 {
+		return v
+	}
+	v := randomHex(16)
+	c.Cookie(&fiber.Cookie{Name: csrfCookie, Value: v, Path: "/", HTTPOnly: true, SameSite: "Lax",
+		Secure: strings.HasPrefix(s.svc.Config.Server.BaseURL, "https://")})
+	c.Request().Header.SetCookie(csrfCookie, v) // so a page rendered in this request agrees
+	return v
+}
+
+func (s *Server) checkCSRF(c *fiber.Ctx) error {
+	cookie, field := c.Cookies(csrfCookie), c.FormValue("csrf")
+	if len(cookie) != 32 || subtle.ConstantTimeCompare([]byte(cookie), []byte(field)) != 1 {
+		return app.Errorf(app.CodeForbidden, "This form has expired, or your browser does not keep cookies for this site. Go back, reload the page and try again.")
+	}
+	return nil
+}
+
+func (s *Server) saveDraft(c *fiber.Ctx, d draft) {
+	data, _ := json.Marshal(d)
+	c.Cookie(&fiber.Cookie{Name: draftCookie, Value: base64.RawURLEncoding.EncodeToString(data), Path: "/book/",
+		MaxAge: 1800, HTTPOnly: true, SameSite: "Lax", Secure: strings.HasPrefix(s.svc.Config.Server.BaseURL, "https://")})
+}
+
+func readDraft(c *fiber.Ctx) draft {
+	var d draft
+	if raw, err := base64.RawURLEncoding.DecodeString(c.Cookies(draftCookie)); err == nil && len(raw) < 8192 {
+		_ = json.Unmarshal(raw, &d)
+	}
+	return d
+}
+
+func randomHex(n int) string {
+	b := make([]byte, n)
+	_, _ = rand.Read(b)
+	return hex.EncodeToString(b)
+}
+
+func firstNonEmpty(a, b string) string {
+	if a != "" {
+		return a
+	}
+	return b
+}
