@@ -14,7 +14,10 @@ FUZZ_TARGETS := \
 	./app:FuzzValidateBooking \
 	./app:FuzzParseConfig
 
-.PHONY: all build run test unit fuzz bench lint clean
+AXE_VERSION := 4.10.3
+AXE := .cache/axe-core-$(AXE_VERSION)/axe.min.js
+
+.PHONY: all build run test unit fuzz bench lint clean browser-deps
 
 all: build
 
@@ -24,10 +27,10 @@ build:
 run: build
 	./$(BIN)
 
-test: lint fuzz unit
+test: lint browser-deps fuzz unit
 
 unit:
-	$(GO) test -race -count=1 -timeout 15m ./...
+	VENUEBOOK_AXE=$(CURDIR)/$(AXE) $(GO) test -race -count=1 -timeout 15m ./...
 
 fuzz:
 	@set -e; for t in $(FUZZ_TARGETS); do \
@@ -41,10 +44,29 @@ bench:
 	$(GO) test -run='^$$' -bench=. -benchtime=3s -count=1 -timeout 30m ./app/web | tee /tmp/venuebook-bench.txt
 	@awk -f bench.awk /tmp/venuebook-bench.txt
 
+# browser-deps makes sure the browser tests have Debian's chromium (installed
+# with apt-get when missing, as root) and axe-core from the npm registry.
+browser-deps: $(AXE)
+	@if ! command -v chromium >/dev/null 2>&1; then \
+		if [ "$$(id -u)" != 0 ]; then echo "chromium is missing: run 'sudo apt-get install -y chromium' (the browser tests need it)"; exit 1; fi; \
+		echo "installing chromium with apt-get"; \
+		apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium >/dev/null; \
+	fi
+
+$(AXE):
+	@if ! command -v npm >/dev/null 2>&1; then \
+		if [ "$$(id -u)" != 0 ]; then echo "npm is missing: run 'sudo apt-get install -y npm' (axe-core comes from the npm registry)"; exit 1; fi; \
+		echo "installing npm with apt-get"; \
+		apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq npm >/dev/null; \
+	fi
+	mkdir -p .cache/tmp
+	cd .cache/tmp && npm pack axe-core@$(AXE_VERSION) --silent >/dev/null && tar xzf axe-core-$(AXE_VERSION).tgz
+	mv .cache/tmp/package .cache/axe-core-$(AXE_VERSION) && rm -rf .cache/tmp
+
 lint:
 	@out=$$(gofmt -l $$(git ls-files '*.go' 2>/dev/null || find . -name '*.go')); \
 		if [ -n "$$out" ]; then echo "gofmt needed:"; echo "$$out"; exit 1; fi
 	$(GO) vet ./...
 
 clean:
-	rm -rf bin data
+	rm -rf bin data .cache
