@@ -12,7 +12,8 @@ FUZZ_TARGETS := \
 	./app:FuzzParseHours \
 	./app:FuzzParseDate \
 	./app:FuzzValidateBooking \
-	./app:FuzzParseConfig
+	./app:FuzzParseConfig \
+	./app:FuzzPermitToken
 
 AXE_VERSION := 4.10.3
 AXE := .cache/axe-core-$(AXE_VERSION)/axe.min.js

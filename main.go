@@ -3,6 +3,7 @@
 package main
 
 import (
+	"bufio"
 	"context"
 	"embed"
 	"errors"
@@ -15,6 +16,7 @@ import (
 	"os"
 	"os/signal"
 	"runtime/debug"
+	"strings"
 	"syscall"
 	"time"
 	_ "time/tzdata" // the binary works on hosts without a zone database
@@ -49,6 +51,7 @@ const usage = `venuebook sells a small venue's time slots online.
 Usage:
   venuebook [serve] [-config FILE]        run the server (the default)
   venuebook check-config [-config FILE]   validate a config file, print problems, exit 1 if any
+  venuebook admin add EMAIL [-config FILE]   create an owner account; password read from stdin
   venuebook version                       print the version
 
 Config is found in this order: -config, $VENUEBOOK_CONFIG, ./config.toml, the
@@ -72,7 +75,9 @@ func run(ctx context.Context, args []string, stdin io.Reader, stdout, stderr io.
 	case "help", "-h", "-help", "--help":
 		fmt.Fprint(stdout, usage)
 		return 0
-	case "backup", "restore", "verify", "admin":
+	case "admin":
+		return cmdAdmin(ctx, args, stdin, stdout, stderr, getenv)
+	case "backup", "restore", "verify":
 		fmt.Fprintf(stderr, "venuebook: %q is not in this build yet; see the README's roadmap\n", cmd)
 		return 2
 	default:
@@ -100,22 +105,22 @@ func buildVersion() string {
 
 // configFlags parses a command's flags, of which every command has -config.
 func configFlags(name string, args []string, stderr io.Writer) (*flag.FlagSet, *string, error) {
-	fs := flag.NewFlagSet("venuebook "+name, flag.ContinueOnError)
-	fs.SetOutput(stderr)
-	path := fs.String("config", "", "config file (default: $VENUEBOOK_CONFIG, ./config.toml, or the embedded demo)")
-	if err := fs.Parse(args); err != nil {
+	flags := flag.NewFlagSet("venuebook "+name, flag.ContinueOnError)
+	flags.SetOutput(stderr)
+	path := flags.String("config", "", "config file (default: $VENUEBOOK_CONFIG, ./config.toml, or the embedded demo)")
+	if err := flags.Parse(args); err != nil {
 		return nil, nil, err
 	}
-	return fs, path, nil
+	return flags, path, nil
 }
 
 func cmdCheckConfig(args []string, stdout, stderr io.Writer, getenv func(string) string) int {
-	fs, path, err := configFlags("check-config", args, stderr)
+	flags, path, err := configFlags("check-config", args, stderr)
 	if err != nil {
 		return exitForFlagError(err)
 	}
-	if fs.NArg() > 0 {
-		fmt.Fprintf(stderr, "venuebook check-config: unexpected argument %q (use -config FILE)\n", fs.Arg(0))
+	if flags.NArg() > 0 {
+		fmt.Fprintf(stderr, "venuebook check-config: unexpected argument %q (use -config FILE)\n", flags.Arg(0))
 		return 2
 	}
 	cfg, err := app.LoadConfig(*path, demoConfig, getenv)
@@ -132,6 +137,71 @@ func cmdCheckConfig(args []string, stdout, stderr io.Writer, getenv func(string)
 		return 1
 	}
 	fmt.Fprintf(stdout, "%s: OK (%s, %d room(s), %d tier(s), timezone %s)\n", cfg.Source, cfg.Venue.Name, len(cfg.Rooms), len(cfg.Tiers), cfg.Venue.Timezone)
+	return 0
+}
+
+// cmdAdmin runs "admin add EMAIL [-config FILE]": the password is the first
+// line of standard input (typed, or piped by a script).
+func cmdAdmin(ctx context.Context, args []string, stdin io.Reader, stdout, stderr io.Writer, getenv func(string) string) int {
+	if len(args) == 0 || args[0] != "add" {
+		fmt.Fprintln(stderr, "usage: venuebook admin add EMAIL [-config FILE]   (password read from stdin)")
+		return 2
+	}
+	flags := flag.NewFlagSet("venuebook admin add", flag.ContinueOnError)
+	flags.SetOutput(stderr)
+	path := flags.String("config", "", "config file (default: $VENUEBOOK_CONFIG, ./config.toml, or the embedded demo)")
+	var positional []string
+	rest := args[1:]
+	for {
+		if err := flags.Parse(rest); err != nil {
+			return exitForFlagError(err)
+		}
+		if flags.NArg() == 0 {
+			break
+		}
+		positional = append(positional, flags.Arg(0))
+		rest = flags.Args()[1:]
+	}
+	if len(positional) != 1 {
+		fmt.Fprintln(stderr, "usage: venuebook admin add EMAIL [-config FILE]   (password read from stdin)")
+		return 2
+	}
+	cfg, err := app.LoadConfig(*path, demoConfig, getenv)
+	if err != nil {
+		fmt.Fprintf(stderr, "venuebook: %v\nRun 'venuebook check-config' to see every problem.\n", err)
+		return 1
+	}
+	if f, ok := stdin.(*os.File); ok {
+		if st, err := f.Stat(); err == nil && st.Mode()&os.ModeCharDevice != 0 {
+			fmt.Fprint(stderr, "Password (at least 8 characters; it is shown as you type): ")
+		}
+	}
+	line, err := bufio.NewReader(io.LimitReader(stdin, 4096)).ReadString('\n')
+	if err != nil && !errors.Is(err, io.EOF) {
+		fmt.Fprintf(stderr, "venuebook admin add: read the password: %v\n", err)
+		return 1
+	}
+	password := strings.TrimRight(line, "\r\n")
+	assets, _ := fs.Sub(assetsDir, "assets")
+	log := newLogger(app.LogConfig{Level: "error", Format: "text"}, stderr)
+	svc, err := app.Open(ctx, cfg, schemaSQL, assets, log, time.Now)
+	if err != nil {
+		fmt.Fprintf(stderr, "venuebook admin add: open %s: %v\n", cfg.Database.Path, err)
+		return 1
+	}
+	defer svc.Close()
+	if _, err := svc.CreateAdmin(ctx, positional[0], password); err != nil {
+		var e *app.Error
+		if errors.As(err, &e) && len(e.Fields) > 0 {
+			for field, problem := range e.Fields {
+				fmt.Fprintf(stderr, "venuebook admin add: the %s %s\n", field, problem)
+			}
+			return 1
+		}
+		fmt.Fprintf(stderr, "venuebook admin add: %v\n", err)
+		return 1
+	}
+	fmt.Fprintf(stdout, "owner account %s created; sign in at %s/admin\n", strings.TrimSpace(positional[0]), cfg.Server.BaseURL)
 	return 0
 }
 
@@ -220,9 +290,15 @@ func serve(ctx context.Context, cfg *app.Config, log *slog.Logger) error {
 			log.Error("close database", "err", err)
 		}
 	}()
-	srv, err := web.New(svc, assets, log)
+	runner := jobs.New(cfg.Location, log)
+	srv, err := web.New(svc, assets, log, web.WithJobs(runner.Statuses))
 	if err != nil {
 		return err
+	}
+	if link, err := svc.SetupLink(ctx); err != nil {
+		return err
+	} else if link != "" {
+		log.Warn("no owner account yet: open this one-time link within 24 hours to create one (or run 'venuebook admin add EMAIL')", "setup_link", link)
 	}
 	worker := mail.NewWorker(svc.Store, cfg, log, time.Now)
 	svc.Store.OnMailQueued = worker.Wake
@@ -230,7 +306,6 @@ func serve(ctx context.Context, cfg *app.Config, log *slog.Logger) error {
 		return fmt.Errorf("start mail worker: %w", err)
 	}
 	defer worker.Stop()
-	runner := jobs.New(cfg.Location, log)
 	if err := scheduleJobs(runner, svc, worker); err != nil {
 		return err
 	}

@@ -220,3 +220,37 @@ CREATE INDEX outbox_recipient_sent ON outbox (recipient COLLATE NOCASE, sent_at)
 CREATE INDEX outbox_booking ON outbox (booking_id);
 -- Bookings whose reminder is still to be queued, by start.
 CREATE INDEX bookings_reminder_due ON bookings (start_at) WHERE reminder_queued_at IS NULL AND status = 'confirmed';
+
+-- Owner accounts. Passwords are argon2id hashes in PHC form.
+CREATE TABLE admins (
+    id            INTEGER PRIMARY KEY,
+    email         TEXT NOT NULL UNIQUE COLLATE NOCASE CHECK (length(email) BETWEEN 3 AND 254),
+    password_hash TEXT NOT NULL CHECK (password_hash LIKE '$argon2id$%'),
+    created_at    INTEGER NOT NULL,
+    last_login_at INTEGER
+) STRICT;
+
+-- Console sessions: only a hash of the cookie's random id is kept, so a copy
+-- of the database opens no session. Logout deletes the row.
+CREATE TABLE sessions (
+    id_hash      TEXT PRIMARY KEY CHECK (length(id_hash) = 64),
+    admin_id     INTEGER NOT NULL REFERENCES admins (id) ON DELETE CASCADE,
+    csrf_token   TEXT NOT NULL CHECK (length(csrf_token) >= 32),
+    created_at   INTEGER NOT NULL,
+    last_seen_at INTEGER NOT NULL,
+    expires_at   INTEGER NOT NULL,
+    CHECK (expires_at > created_at)
+) STRICT;
+CREATE INDEX sessions_admin ON sessions (admin_id);
+
+-- Every owner action and permit decision.
+CREATE TABLE audit_log (
+    id         INTEGER PRIMARY KEY,
+    at         INTEGER NOT NULL,
+    actor      TEXT NOT NULL CHECK (length(actor) BETWEEN 1 AND 300),
+    action     TEXT NOT NULL CHECK (length(action) BETWEEN 1 AND 100),
+    booking_id TEXT REFERENCES bookings (id),
+    details    TEXT NOT NULL DEFAULT '' CHECK (length(details) <= 4000)
+) STRICT;
+CREATE INDEX audit_log_at ON audit_log (at);
+CREATE INDEX audit_log_booking ON audit_log (booking_id);

@@ -27,35 +27,65 @@ const (
 // apps update or remove the same event when it changes.
 func (s *Service) ICS(b Booking, method CalendarMethod, stamp time.Time) []byte {
 	var w icsWriter
+	s.icsHeader(&w, string(method))
+	s.icsEvent(&w, b, method == MethodCancel || b.Status == "cancelled", false, stamp)
+	w.line("END:VCALENDAR")
+	return []byte(w.String())
+}
+
+// feedICS renders bookings as the owner's calendar subscription: one event
+// per booking (cancelled ones marked so, so they disappear from the calendar).
+func (s *Service) feedICS(bookings []Booking, stamp time.Time) []byte {
+	var w icsWriter
+	s.icsHeader(&w, string(MethodPublish))
+	w.line("X-WR-CALNAME:" + icsEscape(s.Config.Venue.Name+" bookings"))
+	for _, b := range bookings {
+		s.icsEvent(&w, b, b.Status == "cancelled", true, stamp)
+	}
+	w.line("END:VCALENDAR")
+	return []byte(w.String())
+}
+
+func (s *Service) icsHeader(w *icsWriter, method string) {
 	w.line("BEGIN:VCALENDAR")
 	w.line("VERSION:2.0")
 	w.line("PRODID:-//venuebook//venuebook//EN")
 	w.line("CALSCALE:GREGORIAN")
-	w.line("METHOD:" + string(method))
+	w.line("METHOD:" + method)
+}
+
+// icsEvent writes one booking. The owner's feed describes the guest and holds
+// no manage link (a leaked feed URL must not let anyone cancel bookings).
+func (s *Service) icsEvent(w *icsWriter, b Booking, cancelled, forOwner bool, stamp time.Time) {
 	w.line("BEGIN:VEVENT")
 	w.line("UID:" + s.calendarUID(b.ID))
 	w.line("DTSTAMP:" + stamp.UTC().Format(icsTime))
 	w.line("DTSTART:" + b.Start.UTC().Format(icsTime))
 	w.line("DTEND:" + b.End.UTC().Format(icsTime))
 	w.line(fmt.Sprintf("SEQUENCE:%d", b.Sequence))
-	w.line("SUMMARY:" + icsEscape(s.eventTitle(b.Booking)))
-	w.line("DESCRIPTION:" + icsEscape(s.eventDetails(b)))
+	if forOwner {
+		w.line("SUMMARY:" + icsEscape(fmt.Sprintf("%s (%d) %s, %s", b.CustomerName, b.Guests, s.PackageName(b.PackageID), s.RoomName(b.RoomID))))
+		w.line("DESCRIPTION:" + icsEscape(fmt.Sprintf("Booking %s\n%s %s\n%s", b.Reference, b.CustomerEmail, b.CustomerPhone, b.Notes)))
+	} else {
+		w.line("SUMMARY:" + icsEscape(s.eventTitle(b.Booking)))
+		w.line("DESCRIPTION:" + icsEscape(s.eventDetails(b)))
+	}
 	if addr := s.Config.Venue.Address; addr != "" {
 		w.line("LOCATION:" + icsEscape(addr))
 	}
 	if from, err := parseAddress(s.Config.Mail.From); err == nil {
 		w.line("ORGANIZER;CN=" + icsParam(s.Config.Venue.Name) + ":mailto:" + from)
 	}
-	w.line("URL:" + b.ManageURL)
-	if method == MethodCancel || b.Status == "cancelled" {
+	if !forOwner {
+		w.line("URL:" + b.ManageURL)
+	}
+	if cancelled {
 		w.line("STATUS:CANCELLED")
 	} else {
 		w.line("STATUS:CONFIRMED")
 	}
 	w.line("TRANSP:OPAQUE")
 	w.line("END:VEVENT")
-	w.line("END:VCALENDAR")
-	return []byte(w.String())
 }
 
 func (s *Service) calendarUID(id string) string {

@@ -73,19 +73,23 @@ var (
 	errLinkTampered  = &Error{Code: CodeForbidden, Message: "This link is not valid. Open it straight from the email; if it still fails, ask the venue to send a new one."}
 	errLinkExpired   = &Error{Code: CodeLinkExpired, Message: "This link has expired. Ask the venue to send a new one if the request still needs a decision."}
 	errLinkUsed      = &Error{Code: CodeLinkUsed, Message: "This link was already used: the request has been decided."}
-	errLinkReplaced  = &Error{Code: CodeLinkUsed, Message: "A newer link was sent for this request: use the link in the most recent email."}
 	errPermitClosed  = &Error{Code: CodeLinkUsed, Message: "This request is closed: the booking was cancelled, or the request was already decided."}
 )
+
+// ErrLinkReplaced refuses a permit link superseded by a newer one (code
+// link_used): its request may still be open, so its page says so.
+var ErrLinkReplaced = &Error{Code: CodeLinkUsed, Message: "A newer link was sent for this request: use the link in the most recent email."}
 
 // checkPermitLink verifies a permit link and returns its record. The parser
 // pins HS256, requires exp, checks iss, aud and iat; the jti must be one the
 // venue issued for this very permit, unused, current, and the permit still
 // requested.
 func (s *Service) checkPermitLink(ctx context.Context, token string) (store.PermitToken, error) {
-	if token == "" || len(token) > 2048 {
+	if token == "" || len(token) > 2048 || !compactJWS(token) {
 		return store.PermitToken{}, errLinkMalformed
 	}
 	parser := jwt.NewParser(
+		jwt.WithStrictDecoding(), // a signature's spare bits must be zero: one signature, one string
 		jwt.WithValidMethods([]string{jwt.SigningMethodHS256.Alg()}),
 		jwt.WithExpirationRequired(),
 		jwt.WithIssuer(s.Config.Server.BaseURL),
@@ -124,13 +128,27 @@ func (s *Service) checkPermitLink(ctx context.Context, token string) (store.Perm
 	case !pt.UsedAt.IsZero():
 		return pt, errLinkUsed
 	case !pt.SupersededAt.IsZero():
-		return pt, errLinkReplaced
+		return pt, ErrLinkReplaced
 	case pt.Booking.Permit.Status == PermitExpired || !s.Now().Before(pt.ExpiresAt):
 		return pt, errLinkExpired
 	case pt.Booking.Permit.Status != PermitRequested:
 		return pt, errPermitClosed
 	}
 	return pt, nil
+}
+
+// compactJWS reports whether token holds only what a signed JWT is written
+// with: base64url characters and dots. The base64 decoder would skip line
+// breaks inside a segment, so without this check other strings than the one
+// issued would carry a valid signature.
+func compactJWS(token string) bool {
+	for i := 0; i < len(token); i++ {
+		c := token[i]
+		if !('A' <= c && c <= 'Z' || 'a' <= c && c <= 'z' || '0' <= c && c <= '9' || c == '-' || c == '_' || c == '.') {
+			return false
+		}
+	}
+	return true
 }
 
 // PermitRequestByLink shows the request behind an approval link. It changes
@@ -151,6 +169,12 @@ func (s *Service) PermitRequestByLink(ctx context.Context, token string) (Permit
 // requested, so a repeated or concurrent decision changes nothing and answers
 // link_used. The customer is emailed the decision.
 func (s *Service) DecidePermit(ctx context.Context, token, decision, note string) (PermitRequest, error) {
+	return s.decidePermit(ctx, token, decision, note, "")
+}
+
+// decidePermit decides through a link; decidedBy is recorded as who decided
+// ("" = the approver the link was sent to).
+func (s *Service) decidePermit(ctx context.Context, token, decision, note, decidedBy string) (PermitRequest, error) {
 	f := fieldErrors{}
 	status := ""
 	switch decision {
@@ -173,10 +197,7 @@ func (s *Service) DecidePermit(ctx context.Context, token, decision, note string
 		s.Log.Warn("permit decision refused", "permit_id", pt.PermitID, "code", ErrorCode(err))
 		return PermitRequest{}, err
 	}
-	approver := pt.Booking.Permit.ApproverEmail
-	if approver == "" {
-		approver = s.Config.Parking.ApproverEmail
-	}
+	approver := firstNonBlank(decidedBy, pt.Booking.Permit.ApproverEmail, s.Config.Parking.ApproverEmail)
 	b, err := s.Store.DecidePermit(ctx, pt.JTI, status, note, approver, s.Now(), s.permitDecisionEmails)
 	switch {
 	case errors.Is(err, store.ErrLinkUsed):
@@ -193,7 +214,7 @@ func (s *Service) DecidePermit(ctx context.Context, token, decision, note string
 // ReissuePermitLink sends the approver a new link for a permit still
 // requested; every earlier link stops working. Errors: not_found, link_used
 // (the request is no longer open).
-func (s *Service) ReissuePermitLink(ctx context.Context, permitID string) (Booking, error) {
+func (s *Service) ReissuePermitLink(ctx context.Context, permitID, actor string) (Booking, error) {
 	now := s.Now()
 	var token string
 	compose := func(b store.Booking) ([]store.Message, error) {
@@ -208,7 +229,7 @@ func (s *Service) ReissuePermitLink(ctx context.Context, permitID string) (Booki
 		return Booking{}, err
 	}
 	token = tok
-	b, err := s.Store.ReissuePermitLink(ctx, permitID, link, now, compose)
+	b, err := s.Store.ReissuePermitLink(ctx, permitID, link, actor, now, compose)
 	if errors.Is(err, store.ErrStateChanged) {
 		return Booking{}, errPermitClosed
 	}
@@ -223,4 +244,13 @@ func (s *Service) ReissuePermitLink(ctx context.Context, permitID string) (Booki
 // starts; the permit-expiry job calls it.
 func (s *Service) ExpirePermits(ctx context.Context) (int64, error) {
 	return s.Store.ExpirePermits(ctx, s.Now())
+}
+
+func firstNonBlank(values ...string) string {
+	for _, v := range values {
+		if v != "" {
+			return v
+		}
+	}
+	return ""
 }

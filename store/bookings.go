@@ -362,8 +362,9 @@ type Interval struct {
 	Start, End time.Time
 }
 
-// AddBlackout closes a room (or every room when room is "") for [start, end).
-func (s *Store) AddBlackout(ctx context.Context, room string, start, end time.Time, reason string, now time.Time) (int64, error) {
+// AddBlackout closes a room (or every room when room is "") for [start, end),
+// and records who did.
+func (s *Store) AddBlackout(ctx context.Context, room string, start, end time.Time, reason, actor string, now time.Time) (int64, error) {
 	var id int64
 	err := s.write(ctx, func(tx *sql.Tx) error {
 		var roomArg any
@@ -376,6 +377,10 @@ func (s *Store) AddBlackout(ctx context.Context, room string, start, end time.Ti
 			return fmt.Errorf("add blackout: %w", err)
 		}
 		if id, err = res.LastInsertId(); err != nil {
+			return err
+		}
+		if err := insertAudit(ctx, tx, now, actor, "blackout.added", "", fmt.Sprintf("blackout %d: room %q, %s to %s, %s",
+			id, room, start.UTC().Format(time.RFC3339), end.UTC().Format(time.RFC3339), reason)); err != nil {
 			return err
 		}
 		// The mirror holds what the row holds: whole seconds.

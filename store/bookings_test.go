@@ -110,10 +110,10 @@ func TestCreateBookingRoomAssignment(t *testing.T) {
 func TestCreateBookingBlackouts(t *testing.T) {
 	ctx := context.Background()
 	s := openTestStore(t, nil)
-	if _, err := s.AddBlackout(ctx, "a", at(14, 0), at(16, 0), "maintenance", testNow); err != nil {
+	if _, err := s.AddBlackout(ctx, "a", at(14, 0), at(16, 0), "maintenance", "owner@example.com", testNow); err != nil {
 		t.Fatal(err)
 	}
-	if _, err := s.AddBlackout(ctx, "", at(18, 0), at(20, 0), "closed", testNow); err != nil {
+	if _, err := s.AddBlackout(ctx, "", at(18, 0), at(20, 0), "closed", "owner@example.com", testNow); err != nil {
 		t.Fatal(err)
 	}
 	cases := []struct {
@@ -361,7 +361,7 @@ func TestOccupancy(t *testing.T) {
 	mustCreate(t, s, newBooking(at(20+48, 0), "b")) // exactly to+48h: outside
 	mustCreate(t, s, newBooking(at(20+46, 0), "b")) // inside the look-ahead
 	mustBlackout := func(room string, h1, h2 int) {
-		if _, err := s.AddBlackout(ctx, room, at(h1, 0), at(h2, 0), "", testNow); err != nil {
+		if _, err := s.AddBlackout(ctx, room, at(h1, 0), at(h2, 0), "", "owner@example.com", testNow); err != nil {
 			t.Fatal(err)
 		}
 	}

@@ -93,6 +93,12 @@ func (o *occupancy) removeBooking(room string, start, end time.Time) {
 	}
 }
 
+func (o *occupancy) deleteBlackout(id int64) {
+	o.mu.Lock()
+	delete(o.blackouts, id)
+	o.mu.Unlock()
+}
+
 func (o *occupancy) setBlackout(id int64, iv Interval) {
 	o.mu.Lock()
 	o.blackouts[id] = iv

@@ -155,7 +155,7 @@ func TestOccupancyMirrorFollowsWrites(t *testing.T) {
 		default: // blackout
 			start := day0.Add(time.Duration(rng.IntN(2*24*4)) * 15 * time.Minute)
 			room := []string{"", "a", "b"}[rng.IntN(3)]
-			if _, err := s.AddBlackout(ctx, room, start, start.Add(time.Duration(1+rng.IntN(4))*15*time.Minute), "", testNow); err != nil {
+			if _, err := s.AddBlackout(ctx, room, start, start.Add(time.Duration(1+rng.IntN(4))*15*time.Minute), "", "owner@example.com", testNow); err != nil {
 				t.Fatalf("step %d: AddBlackout: %v", step, err)
 			}
 		}
@@ -206,7 +206,7 @@ func TestOccupancyMirrorIgnoresRolledBackBooking(t *testing.T) {
 			if _, err := s.EnsureSetting(ctx, "after-"+tc.name, "x"); err != nil {
 				t.Fatal(err)
 			}
-			if _, err := s.AddBlackout(ctx, "b", at(30, 0), at(31, 0), "", testNow); err != nil {
+			if _, err := s.AddBlackout(ctx, "b", at(30, 0), at(31, 0), "", "owner@example.com", testNow); err != nil {
 				t.Fatal(err)
 			}
 			bookings, _, err := s.Occupancy(ctx, []string{"a", "b"}, at(0, 0), at(24, 0))
@@ -229,7 +229,7 @@ func TestOccupancyMirrorBlackoutWholeSeconds(t *testing.T) {
 	s := openTestStore(t, nil)
 	db := openRaw(t, s)
 	half := 500 * time.Millisecond
-	if _, err := s.AddBlackout(ctx, "a", at(10, 0).Add(half), at(11, 0).Add(half), "", testNow); err != nil {
+	if _, err := s.AddBlackout(ctx, "a", at(10, 0).Add(half), at(11, 0).Add(half), "", "owner@example.com", testNow); err != nil {
 		t.Fatal(err)
 	}
 	// The database's blackout ends at 11:00:00, so a booking from 11:00 in

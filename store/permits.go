@@ -100,6 +100,9 @@ func (s *Store) DecidePermit(ctx context.Context, jti, status, note, decidedBy s
 			return err
 		}
 		b = pt.Booking
+		if err := insertAudit(ctx, tx, now, "approver:"+decidedBy, "permit."+status, b.ID, note); err != nil {
+			return err
+		}
 		if compose != nil {
 			msgs, err := compose(b)
 			if err != nil {
@@ -116,7 +119,7 @@ func (s *Store) DecidePermit(ctx context.Context, jti, status, note, decidedBy s
 // records a new one and queues the emails compose renders (the approver's new
 // link). ErrNotFound for an unknown permit; ErrStateChanged when it is no
 // longer requested.
-func (s *Store) ReissuePermitLink(ctx context.Context, permitID string, t NewPermitToken, now time.Time, compose Composer) (Booking, error) {
+func (s *Store) ReissuePermitLink(ctx context.Context, permitID string, t NewPermitToken, actor string, now time.Time, compose Composer) (Booking, error) {
 	var b Booking
 	err := s.write(ctx, func(tx *sql.Tx) error {
 		var err error
@@ -132,6 +135,9 @@ func (s *Store) ReissuePermitLink(ctx context.Context, permitID string, t NewPer
 			return fmt.Errorf("supersede permit links: %w", err)
 		}
 		if err := insertPermitToken(ctx, tx, permitID, t, now); err != nil {
+			return err
+		}
+		if err := insertAudit(ctx, tx, now, actor, "permit.link_reissued", b.ID, ""); err != nil {
 			return err
 		}
 		if compose != nil {

@@ -21,6 +21,7 @@ import (
 	_ "modernc.org/sqlite"
 
 	"venuebook/app"
+	"venuebook/app/mail"
 	"venuebook/app/web"
 )
 
@@ -38,7 +39,9 @@ type venueOptions struct {
 	PackageMins  int    // classic-60's duration, default 60
 	StepMinutes  int    // default 30
 	DatabasePath string
-	NoClosures   bool // leave out the Christmas closure
+	NoClosures   bool   // leave out the Christmas closure
+	Approver     string // parking.approver_email, default parking@example.com
+	SMTPPort     int    // when set, [mail.primary] is 127.0.0.1:SMTPPort without TLS and a mail worker runs
 }
 
 // testVenue is a real server on a loopback port with a real SQLite file and a pinned clock.
@@ -51,6 +54,7 @@ type testVenue struct {
 	now    atomic.Int64
 	db     *sql.DB
 	srv    *web.Server
+	worker *mail.Worker // running when venueOptions.SMTPPort is set
 
 	closeOnce sync.Once
 }
@@ -73,6 +77,9 @@ func configTOML(o venueOptions, dbPath string) string {
 	}
 	if o.Timezone == "" {
 		o.Timezone = "Europe/London"
+	}
+	if o.Approver == "" {
+		o.Approver = "parking@example.com"
 	}
 	var b strings.Builder
 	fmt.Fprintf(&b, `
@@ -133,11 +140,14 @@ rooms = ["room1"]
   max_guests = 8
 [parking]
 enabled = %v
-approver_email = "parking@example.com"
+approver_email = %q
 [log]
 level = "error"
-%s
-`, def(o.PackageMins, 60), o.Parking, o.ExtraTOML)
+`, def(o.PackageMins, 60), o.Parking, o.Approver)
+	if o.SMTPPort != 0 {
+		fmt.Fprintf(&b, "[mail.primary]\nhost = \"127.0.0.1\"\nport = %d\ntls = \"none\"\n", o.SMTPPort)
+	}
+	b.WriteString(o.ExtraTOML + "\n")
 	return b.String()
 }
 
@@ -186,6 +196,13 @@ func newVenue(t testing.TB, o venueOptions) *testVenue {
 		t.Fatal(err)
 	}
 	v.srv = srv
+	if o.SMTPPort != 0 {
+		v.worker = mail.NewWorker(svc.Store, cfg, log, svc.Now)
+		svc.Store.OnMailQueued = v.worker.Wake
+		if err := v.worker.Start(context.Background()); err != nil {
+			t.Fatalf("start mail worker: %v", err)
+		}
+	}
 	t.Cleanup(func() { v.close(t) })
 	return v
 }
@@ -198,6 +215,9 @@ func (v *testVenue) close(t testing.TB) {
 		v.Client.CloseIdleConnections()
 		if err := v.srv.Shutdown(ctx); err != nil {
 			t.Errorf("shutdown: %v", err)
+		}
+		if v.worker != nil {
+			v.worker.Stop()
 		}
 		v.db.Close()
 		v.Svc.Close()

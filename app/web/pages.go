@@ -12,6 +12,7 @@ import (
 	"path"
 	"path/filepath"
 	"strings"
+	"time"
 
 	"github.com/gofiber/fiber/v2"
 
@@ -32,14 +33,27 @@ type staticFile struct {
 	contentType string
 }
 
-func loadPages(assets fs.FS, venue app.VenueConfig) (*pages, error) {
+func loadPages(assets fs.FS, venue app.VenueConfig, loc *time.Location) (*pages, error) {
+	funcs := template.FuncMap{
+		"money": app.FormatMoney,
+		"add":   func(a, b int) int { return a + b },
+		// when writes an instant in the venue's time, the zone named.
+		"when": func(t time.Time) string { return t.In(loc).Format("Mon 2 Jan 2006 15:04 MST") },
+		"date": func(t time.Time) string { return t.In(loc).Format("Mon 2 Jan 2006") },
+		"clock": func(t time.Time) string { return t.In(loc).Format("15:04") },
+		"hours": func(minutes int) string { return fmt.Sprintf("%.1f h", float64(minutes)/60) },
+	}
 	p := &pages{templates: map[string]*template.Template{}, static: map[string]staticFile{}, urls: map[string]string{}}
 	names, err := fs.Glob(assets, "templates/page_*.html")
 	if err != nil || len(names) == 0 {
 		return nil, fmt.Errorf("no page templates in assets: %v", err)
 	}
 	for _, name := range names {
-		t, err := template.New(path.Base(name)).Funcs(templateFuncs).ParseFS(assets, "templates/layout.html", name)
+		files := []string{"templates/layout.html", name}
+		if strings.HasPrefix(path.Base(name), "page_admin_") {
+			files = append(files, "templates/admin_partials.html")
+		}
+		t, err := template.New(path.Base(name)).Funcs(funcs).ParseFS(assets, files...)
 		if err != nil {
 			return nil, fmt.Errorf("parse template %s: %w", name, err)
 		}
@@ -81,11 +95,6 @@ func (p *pages) add(name string, body []byte) {
 	}
 	p.static[served] = staticFile{body: body, etag: `"` + hash + `"`, contentType: ct}
 	p.urls[name] = "/static/" + served
-}
-
-var templateFuncs = template.FuncMap{
-	"money": app.FormatMoney,
-	"add":   func(a, b int) int { return a + b },
 }
 
 func (s *Server) render(c *fiber.Ctx, status int, page string, data any) error {

@@ -20,6 +20,7 @@ type permitPage struct {
 	Approved bool
 	Problem  string
 	Code     string
+	Replaced bool // the link was superseded by a newer one
 }
 
 func (s *Server) permitPageData(p app.PermitRequest) permitPage {
@@ -63,6 +64,7 @@ func (s *Server) permitProblem(c *fiber.Ctx, err error) error {
 	}
 	d := s.permitPageData(app.PermitRequest{})
 	d.Problem, d.Code = e.Message, e.Code
+	d.Replaced = errors.Is(err, app.ErrLinkReplaced)
 	if e.Code == app.CodeValidationFailed {
 		d.Problem = "Choose Approve or Deny, and keep the note under 1000 characters."
 	}

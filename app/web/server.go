@@ -11,6 +11,7 @@ import (
 	"log/slog"
 	"net"
 	"net/http"
+	"net/url"
 	"strconv"
 	"strings"
 	"time"
@@ -19,6 +20,7 @@ import (
 	"github.com/gofiber/fiber/v2/middleware/recover"
 
 	"venuebook/app"
+	"venuebook/app/jobs"
 )
 
 // BodyLimit is the largest request body accepted (API.md: 64 KiB).
@@ -30,15 +32,30 @@ type Server struct {
 	log   *slog.Logger
 	fiber *fiber.App
 	pages *pages
+
+	loginLimit  *rateLimit
+	jobStatuses func() []jobs.Status
+}
+
+// Option configures a Server.
+type Option func(*Server)
+
+// WithJobs lets the console show the scheduled jobs' statuses.
+func WithJobs(statuses func() []jobs.Status) Option {
+	return func(s *Server) { s.jobStatuses = statuses }
 }
 
 // New builds the server and registers every route. assets holds templates/ and static/.
-func New(svc *app.Service, assets fs.FS, log *slog.Logger) (*Server, error) {
-	pg, err := loadPages(assets, svc.Config.Venue)
+func New(svc *app.Service, assets fs.FS, log *slog.Logger, opts ...Option) (*Server, error) {
+	pg, err := loadPages(assets, svc.Config.Venue, svc.Rules.Location)
 	if err != nil {
 		return nil, err
 	}
-	s := &Server{svc: svc, log: log, pages: pg}
+	s := &Server{svc: svc, log: log, pages: pg, jobStatuses: func() []jobs.Status { return nil },
+		loginLimit: newRateLimit("login", svc.Config.Limits.LoginPerIP)}
+	for _, o := range opts {
+		o(s)
+	}
 	cfg := svc.Config.Server
 	s.fiber = fiber.New(fiber.Config{
 		AppName:               "venuebook",
@@ -86,9 +103,59 @@ func (s *Server) routes() {
 	f.Post("/permits/decide", s.pagePermitDecided)
 	f.Post("/api/permits/decision", s.apiPermitDecision)
 
-	// Owner console: nobody can sign in until the console exists.
+	// The owner console's pages.
+	f.Get("/admin/login", s.pageLogin)
+	f.Post("/admin/login", s.submitLogin)
+	f.Get("/admin/setup", s.pageSetup)
+	f.Post("/admin/setup", s.submitSetup)
+	console := f.Group("/admin", s.requireOwner)
+	console.Get("/", s.pageConsoleDay)
+	console.Post("/logout", s.submitLogout)
+	console.Get("/bookings", s.pageConsoleBookings)
+	console.Get("/bookings/:id", s.pageConsoleBooking)
+	console.Post("/bookings/:id/status", s.submitConsoleStatus)
+	console.Post("/bookings/:id/resend", s.submitConsoleResend)
+	console.Get("/blackouts", s.pageConsoleBlackouts)
+	console.Post("/blackouts", s.submitConsoleBlackout)
+	console.Post("/blackouts/:id/delete", s.submitConsoleUnblock)
+	console.Get("/permits", s.pageConsolePermits)
+	console.Post("/permits/:id/decision", s.submitConsolePermitDecision)
+	console.Post("/permits/:id/resend", s.submitConsolePermitResend)
+	console.Get("/mail", s.pageConsoleMail)
+	console.Post("/mail/:id/retry", s.submitConsoleRetry)
+	console.Get("/reports", s.pageConsoleReports)
+	console.Get("/audit", s.pageConsoleAudit)
+	console.Get("/settings", s.pageConsoleSettings)
+	console.Post("/settings/calendar-feed", s.submitConsoleRotateFeed)
+
+	// The owner's calendar subscription, behind its secret token.
+	f.Get("/calendar/:file", s.calendarFeed)
+
+	// Owner console API: sign-in, then a session (and CSRF token to change anything).
+	f.Post("/api/admin/login", s.apiLogin)
 	f.All("/api/admin", s.unauthorized)
-	f.All("/api/admin/*", s.unauthorized)
+	api := f.Group("/api/admin", s.requireOwner)
+	api.Get("/session", s.apiSession)
+	api.Post("/logout", s.apiLogout)
+	api.Post("/logout-everywhere", s.apiLogoutEverywhere)
+	api.Get("/bookings", s.apiAdminBookings)
+	api.Get("/bookings/:id", s.apiAdminBooking)
+	api.Post("/bookings/:id/status", s.apiAdminBookingStatus)
+	api.Post("/bookings/:id/resend", s.apiAdminResend)
+	api.Get("/blackouts", s.apiAdminBlackouts)
+	api.Post("/blackouts", s.apiAdminAddBlackout)
+	api.Delete("/blackouts/:id", s.apiAdminDeleteBlackout)
+	api.Get("/permits", s.apiAdminPermits)
+	api.Post("/permits/:id/resend", s.apiAdminPermitResend)
+	api.Post("/permits/:id/decision", s.apiAdminPermitDecision)
+	api.Get("/outbox", s.apiAdminOutbox)
+	api.Post("/outbox/:id/retry", s.apiAdminOutboxRetry)
+	api.Get("/stats", s.apiAdminStats)
+	api.Get("/export.csv", s.apiAdminExport)
+	api.Get("/audit", s.apiAdminAudit)
+	api.Get("/jobs", s.apiAdminJobs)
+	api.Get("/calendar-feed", s.apiAdminCalendarFeed)
+	api.Post("/calendar-feed/rotate", s.apiAdminRotateCalendarFeed)
 
 	// The customer's pages.
 	f.Get("/", s.pageHome)
@@ -310,3 +377,5 @@ func (s *Server) healthz(c *fiber.Ctx) error {
 func invalidf(format string, args ...any) error {
 	return app.Errorf(app.CodeInvalidRequest, format, args...)
 }
+
+func urlQueryEscape(v string) string { return url.QueryEscape(v) }
