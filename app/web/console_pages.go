@@ -39,7 +39,7 @@ func flashText(code string) string {
 		"resent": "The confirmation is queued to be sent again.", "blackout": "The blackout is added.",
 		"unblocked": "The blackout is removed.", "permit": "The permit is decided; the guest is emailed.",
 		"reissued": "A new link is on its way to the approver; earlier links no longer work.",
-		"retried": "The message is queued to be sent again.", "rotated": "The calendar address is changed; the old one no longer works.",
+		"retried":  "The message is queued to be sent again.", "rotated": "The calendar address is changed; the old one no longer works.",
 		"backup": "The backup is made and verified.",
 	}[code]
 }
@@ -296,7 +296,7 @@ func (s *Server) renderBlackouts(c *fiber.Ctx, status int, errs map[string]strin
 	}
 	loc := s.svc.Rules.Location
 	type row struct {
-		ID                 int64
+		ID                  int64
 		Room, From, To, Why string
 	}
 	var rows []row

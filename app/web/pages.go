@@ -38,8 +38,8 @@ func loadPages(assets fs.FS, venue app.VenueConfig, loc *time.Location) (*pages,
 		"money": app.FormatMoney,
 		"add":   func(a, b int) int { return a + b },
 		// when writes an instant in the venue's time, the zone named.
-		"when": func(t time.Time) string { return t.In(loc).Format("Mon 2 Jan 2006 15:04 MST") },
-		"date": func(t time.Time) string { return t.In(loc).Format("Mon 2 Jan 2006") },
+		"when":  func(t time.Time) string { return t.In(loc).Format("Mon 2 Jan 2006 15:04 MST") },
+		"date":  func(t time.Time) string { return t.In(loc).Format("Mon 2 Jan 2006") },
 		"clock": func(t time.Time) string { return t.In(loc).Format("15:04") },
 		"hours": func(minutes int) string { return fmt.Sprintf("%.1f h", float64(minutes)/60) },
 	}
