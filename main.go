@@ -25,6 +25,7 @@ import (
 	"venuebook/app/jobs"
 	"venuebook/app/mail"
 	"venuebook/app/web"
+	"venuebook/store"
 )
 
 //go:embed schema.sql
@@ -51,6 +52,9 @@ const usage = `venuebook sells a small venue's time slots online.
 Usage:
   venuebook [serve] [-config FILE]        run the server (the default)
   venuebook check-config [-config FILE]   validate a config file, print problems, exit 1 if any
+  venuebook backup [-config FILE] [-out FILE]   consistent snapshot of the live database; prints its path
+  venuebook restore [-config FILE] FILE   verify FILE, then make it the database (server must be stopped)
+  venuebook verify FILE                   integrity check of a database or backup file; exit 1 if bad
   venuebook admin add EMAIL [-config FILE]   create an owner account; password read from stdin
   venuebook version                       print the version
 
@@ -70,6 +74,10 @@ func run(ctx context.Context, args []string, stdin io.Reader, stdout, stderr io.
 	case "check-config":
 		return cmdCheckConfig(args, stdout, stderr, getenv)
 	case "version":
+		if len(args) > 0 && strings.TrimLeft(args[0], "-") == "help" || len(args) > 0 && args[0] == "-h" {
+			fmt.Fprintln(stdout, "usage: venuebook version   (prints the version)")
+			return 0
+		}
 		fmt.Fprintln(stdout, "venuebook", buildVersion())
 		return 0
 	case "help", "-h", "-help", "--help":
@@ -77,9 +85,12 @@ func run(ctx context.Context, args []string, stdin io.Reader, stdout, stderr io.
 		return 0
 	case "admin":
 		return cmdAdmin(ctx, args, stdin, stdout, stderr, getenv)
-	case "backup", "restore", "verify":
-		fmt.Fprintf(stderr, "venuebook: %q is not in this build yet; see the README's roadmap\n", cmd)
-		return 2
+	case "backup":
+		return cmdBackup(ctx, args, stdout, stderr, getenv)
+	case "restore":
+		return cmdRestore(ctx, args, stdout, stderr, getenv)
+	case "verify":
+		return cmdVerify(ctx, args, stdout, stderr)
 	default:
 		fmt.Fprintf(stderr, "venuebook: unknown command %q\n\n%s", cmd, usage)
 		return 2
@@ -101,6 +112,123 @@ func buildVersion() string {
 		}
 	}
 	return "dev"
+}
+
+// cmdBackup writes a verified snapshot of the live database: to -out, or into
+// backup.dir (keeping the newest backup.keep). It works beside a running server.
+func cmdBackup(ctx context.Context, args []string, stdout, stderr io.Writer, getenv func(string) string) int {
+	flags := flag.NewFlagSet("venuebook backup", flag.ContinueOnError)
+	flags.SetOutput(stderr)
+	path := flags.String("config", "", "config file (default: $VENUEBOOK_CONFIG, ./config.toml, or the embedded demo)")
+	out := flags.String("out", "", "write the backup to this file instead of backup.dir")
+	if err := flags.Parse(args); err != nil {
+		return exitForFlagError(err)
+	}
+	if flags.NArg() > 0 {
+		fmt.Fprintf(stderr, "venuebook backup: unexpected argument %q (use -out FILE)\n", flags.Arg(0))
+		return 2
+	}
+	cfg, err := app.LoadConfig(*path, demoConfig, getenv)
+	if err != nil {
+		fmt.Fprintf(stderr, "venuebook: %v\n", err)
+		return 1
+	}
+	if _, err := os.Stat(cfg.Database.Path); err != nil {
+		fmt.Fprintf(stderr, "venuebook backup: no database at %s (database.path): %v\n", cfg.Database.Path, err)
+		return 1
+	}
+	began := time.Now()
+	fmt.Fprintf(stderr, "backing up %s …\n", cfg.Database.Path)
+	target := *out
+	if target != "" {
+		err = store.SnapshotTo(ctx, cfg.Database.Path, target)
+	} else {
+		var f store.BackupFile
+		f, err = store.BackupDatabase(ctx, cfg.Database.Path, cfg.Backup.Dir, cfg.Backup.Keep, time.Now())
+		target = f.Path
+	}
+	if err != nil {
+		fmt.Fprintf(stderr, "venuebook backup: %v\n", err)
+		return 1
+	}
+	if st, err := os.Stat(target); err == nil {
+		fmt.Fprintf(stderr, "verified: %d bytes in %s\n", st.Size(), time.Since(began).Round(time.Millisecond))
+	}
+	fmt.Fprintln(stdout, target)
+	return 0
+}
+
+// cmdRestore verifies FILE, keeps the current database, and puts FILE in its
+// place; it refuses while a server holds the database.
+func cmdRestore(ctx context.Context, args []string, stdout, stderr io.Writer, getenv func(string) string) int {
+	flags := flag.NewFlagSet("venuebook restore", flag.ContinueOnError)
+	flags.SetOutput(stderr)
+	path := flags.String("config", "", "config file (default: $VENUEBOOK_CONFIG, ./config.toml, or the embedded demo)")
+	var positional []string
+	rest := args
+	for {
+		if err := flags.Parse(rest); err != nil {
+			return exitForFlagError(err)
+		}
+		if flags.NArg() == 0 {
+			break
+		}
+		positional = append(positional, flags.Arg(0))
+		rest = flags.Args()[1:]
+	}
+	if len(positional) != 1 {
+		fmt.Fprintln(stderr, "usage: venuebook restore [-config FILE] BACKUP-FILE   (stop the server first)")
+		return 2
+	}
+	cfg, err := app.LoadConfig(*path, demoConfig, getenv)
+	if err != nil {
+		fmt.Fprintf(stderr, "venuebook: %v\n", err)
+		return 1
+	}
+	began := time.Now()
+	lastShown := time.Time{}
+	progress := func(done, total int64) {
+		if time.Since(lastShown) > 500*time.Millisecond || done == total {
+			lastShown = time.Now()
+			fmt.Fprintf(stderr, "\rcopying: %d of %d bytes (%d%%)", done, total, done*100/max(total, 1))
+			if done == total {
+				fmt.Fprintln(stderr)
+			}
+		}
+	}
+	fmt.Fprintf(stderr, "verifying %s …\n", positional[0])
+	kept, err := store.Restore(ctx, cfg.Database.Path, positional[0], time.Now(), progress)
+	if err != nil {
+		fmt.Fprintf(stderr, "venuebook restore: %v\n", err)
+		return 1
+	}
+	if kept != "" {
+		fmt.Fprintf(stdout, "the previous database is kept as %s\n", kept)
+	}
+	fmt.Fprintf(stdout, "restored %s into %s in %s; start the server again\n", positional[0], cfg.Database.Path, time.Since(began).Round(time.Millisecond))
+	return 0
+}
+
+// cmdVerify checks a database or backup file.
+func cmdVerify(ctx context.Context, args []string, stdout, stderr io.Writer) int {
+	flags := flag.NewFlagSet("venuebook verify", flag.ContinueOnError)
+	flags.SetOutput(stderr)
+	flags.Usage = func() {
+		fmt.Fprintln(stderr, "usage: venuebook verify FILE   (integrity check of a database or backup; exit 1 if bad)")
+	}
+	if err := flags.Parse(args); err != nil {
+		return exitForFlagError(err)
+	}
+	if flags.NArg() != 1 {
+		flags.Usage()
+		return 2
+	}
+	if err := store.Verify(ctx, flags.Arg(0)); err != nil {
+		fmt.Fprintf(stderr, "%s: BAD: %v\n", flags.Arg(0), err)
+		return 1
+	}
+	fmt.Fprintf(stdout, "%s: ok\n", flags.Arg(0))
+	return 0
 }
 
 // configFlags parses a command's flags, of which every command has -config.
@@ -252,6 +380,14 @@ func scheduleJobs(runner *jobs.Runner, svc *app.Service, worker *mail.Worker) er
 	}); err != nil {
 		return err
 	}
+	if spec := svc.Config.Backup.Schedule; spec != "" {
+		if err := runner.Add("backup", spec, func(ctx context.Context) error {
+			_, err := svc.Backup(ctx, "")
+			return err
+		}); err != nil {
+			return err
+		}
+	}
 	if err := runner.Add("permit-expiry", "@every 5m", func(ctx context.Context) error {
 		_, err := svc.ExpirePermits(ctx)
 		return err
@@ -277,6 +413,11 @@ func serve(ctx context.Context, cfg *app.Config, log *slog.Logger) error {
 		return fmt.Errorf("listen on %s (server.listen): %w", cfg.Server.Listen, err)
 	}
 	defer ln.Close()
+	lock, err := store.LockDatabase(cfg.Database.Path)
+	if err != nil {
+		return err
+	}
+	defer lock.Release()
 	assets, err := fs.Sub(assetsDir, "assets")
 	if err != nil {
 		return err

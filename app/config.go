@@ -47,6 +47,8 @@ type ServerConfig struct {
 	BaseURL        string   `toml:"base_url"`
 	TrustedProxies []string `toml:"trusted_proxies"`
 	ProxyHeader    string   `toml:"proxy_header"`
+	// MetricsToken, when set, is the bearer token /metrics asks for.
+	MetricsToken string `toml:"metrics_token"`
 }
 
 type DatabaseConfig struct {

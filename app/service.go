@@ -34,9 +34,13 @@ type Service struct {
 	// Now is the clock; tests pin it.
 	Now func() time.Time
 
+	// Counters feed /metrics.
+	Counters Counters
+
 	manageKey []byte
 	permitKey []byte
 	mail      *mailTemplates
+	backups   backupState
 }
 
 // Open opens the store at the configured path, syncs the catalog into it,
@@ -209,11 +213,15 @@ func (s *Service) CreateBooking(ctx context.Context, req BookingRequest, idempot
 	})
 	switch {
 	case errors.Is(err, store.ErrSlotTaken):
+		s.Counters.BookingConflicts.Add(1)
 		return Booking{}, false, s.slotError(v.Start, "was just taken; choose another time")
 	case errors.Is(err, store.ErrIdempotencyConflict):
 		return Booking{}, false, Errorf(CodeIdempotencyConflict, "this Idempotency-Key was already used with a different request; use a new key for a new booking")
 	case err != nil:
 		return Booking{}, false, mapStoreError(err)
+	}
+	if !replayed {
+		s.Counters.BookingsCreated.Add(1)
 	}
 	return s.withLinks(sb), !replayed, nil
 }

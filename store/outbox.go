@@ -280,3 +280,25 @@ func (s *Store) QueueReminders(ctx context.Context, now time.Time, before time.D
 	})
 	return queued, err
 }
+
+// OutboxCounts returns how many messages the outbox holds in each status.
+func (s *Store) OutboxCounts(ctx context.Context) (map[string]int64, error) {
+	out := map[string]int64{}
+	err := s.read(ctx, func(tx *sql.Tx) error {
+		rows, err := tx.QueryContext(ctx, "SELECT status, count(*) FROM outbox GROUP BY status")
+		if err != nil {
+			return err
+		}
+		defer rows.Close()
+		for rows.Next() {
+			var st string
+			var n int64
+			if err := rows.Scan(&st, &n); err != nil {
+				return err
+			}
+			out[st] = n
+		}
+		return rows.Err()
+	})
+	return out, err
+}

@@ -485,3 +485,26 @@ func (s *Server) submitConsoleRotateFeed(c *fiber.Ctx) error {
 	}
 	return c.Redirect("/admin/settings?done=rotated", fiber.StatusSeeOther)
 }
+
+func (s *Server) pageConsoleBackups(c *fiber.Ctx) error {
+	list, err := s.svc.Backups()
+	if err != nil {
+		return err
+	}
+	data := struct {
+		consoleData
+		Backups  []store.BackupFile
+		Status   app.BackupStatus
+		Schedule string
+		Keep     int
+		Dir      string
+	}{s.console(c, "Backups", "backups"), list, s.svc.BackupStatus(), s.svc.Config.Backup.Schedule, s.svc.Config.Backup.Keep, s.svc.Config.Backup.Dir}
+	return s.render(c, fiber.StatusOK, "admin_backups", data)
+}
+
+func (s *Server) submitConsoleBackup(c *fiber.Ctx) error {
+	if _, err := s.svc.Backup(c.UserContext(), owner(c).Email); err != nil {
+		return err
+	}
+	return c.Redirect("/admin/backups?done=backup", fiber.StatusSeeOther)
+}

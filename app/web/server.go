@@ -35,6 +35,7 @@ type Server struct {
 
 	loginLimit  *rateLimit
 	jobStatuses func() []jobs.Status
+	httpMetrics *httpMetrics
 }
 
 // Option configures a Server.
@@ -51,7 +52,7 @@ func New(svc *app.Service, assets fs.FS, log *slog.Logger, opts ...Option) (*Ser
 	if err != nil {
 		return nil, err
 	}
-	s := &Server{svc: svc, log: log, pages: pg, jobStatuses: func() []jobs.Status { return nil },
+	s := &Server{svc: svc, log: log, pages: pg, jobStatuses: func() []jobs.Status { return nil }, httpMetrics: newHTTPMetrics(),
 		loginLimit: newRateLimit("login", svc.Config.Limits.LoginPerIP)}
 	for _, o := range opts {
 		o(s)
@@ -87,6 +88,7 @@ func (s *Server) routes() {
 
 	// Operations.
 	f.Get("/healthz", s.healthz)
+	f.Get("/metrics", s.metrics)
 
 	// Public reads: what availability needs and nothing more.
 	f.Get("/api/catalog", s.apiCatalog)
@@ -127,6 +129,8 @@ func (s *Server) routes() {
 	console.Get("/audit", s.pageConsoleAudit)
 	console.Get("/settings", s.pageConsoleSettings)
 	console.Post("/settings/calendar-feed", s.submitConsoleRotateFeed)
+	console.Get("/backups", s.pageConsoleBackups)
+	console.Post("/backups", s.submitConsoleBackup)
 
 	// The owner's calendar subscription, behind its secret token.
 	f.Get("/calendar/:file", s.calendarFeed)
@@ -156,6 +160,9 @@ func (s *Server) routes() {
 	api.Get("/jobs", s.apiAdminJobs)
 	api.Get("/calendar-feed", s.apiAdminCalendarFeed)
 	api.Post("/calendar-feed/rotate", s.apiAdminRotateCalendarFeed)
+	api.Get("/backups", s.apiAdminBackups)
+	api.Post("/backups", s.apiAdminCreateBackup)
+	api.Get("/backups/:name", s.apiAdminDownloadBackup)
 
 	// The customer's pages.
 	f.Get("/", s.pageHome)
@@ -209,9 +216,11 @@ func (s *Server) accessLog(c *fiber.Ctx) error {
 			_ = c.SendStatus(fiber.StatusInternalServerError)
 		}
 	}
+	elapsed := time.Since(start)
+	s.httpMetrics.observe(c.Method(), routeLabel(c), c.Response().StatusCode(), elapsed)
 	s.reqLog(c).Info("request",
 		"method", c.Method(), "path", c.Path(), "status", c.Response().StatusCode(),
-		"duration_ms", float64(time.Since(start).Microseconds())/1000, "ip", c.IP(), "bytes", len(c.Response().Body()))
+		"duration_ms", float64(elapsed.Microseconds())/1000, "ip", c.IP(), "bytes", len(c.Response().Body()))
 	return nil
 }
 

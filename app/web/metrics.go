@@ -1,0 +1,136 @@
+package web
+
+import (
+	"crypto/subtle"
+	"fmt"
+	"sort"
+	"strings"
+	"sync"
+	"time"
+
+	"github.com/gofiber/fiber/v2"
+
+	"venuebook/app"
+)
+
+// httpMetrics counts requests by method, route and status, and their
+// durations in a histogram with buckets for a fast server.
+type httpMetrics struct {
+	mu       sync.Mutex
+	requests map[requestKey]uint64
+	duration map[durationKey]*histogram
+}
+
+type requestKey struct{ method, route, status string }
+type durationKey struct{ method, route string }
+
+var durationBuckets = []float64{0.0005, 0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5}
+
+type histogram struct {
+	counts []uint64 // per bucket, not cumulative
+	sum    float64
+	count  uint64
+}
+
+func newHTTPMetrics() *httpMetrics {
+	return &httpMetrics{requests: map[requestKey]uint64{}, duration: map[durationKey]*histogram{}}
+}
+
+func (m *httpMetrics) observe(method, route string, status int, d time.Duration) {
+	m.mu.Lock()
+	defer m.mu.Unlock()
+	m.requests[requestKey{method, route, fmt.Sprint(status)}]++
+	k := durationKey{method, route}
+	h := m.duration[k]
+	if h == nil {
+		h = &histogram{counts: make([]uint64, len(durationBuckets))}
+		m.duration[k] = h
+	}
+	sec := d.Seconds()
+	for i, b := range durationBuckets {
+		if sec <= b {
+			h.counts[i]++
+			break
+		}
+	}
+	h.sum += sec
+	h.count++
+}
+
+// routeLabel is the route pattern that served c ("/api/bookings/:id"), so that
+// ids and tokens never become label values; "other" for unmatched paths.
+func routeLabel(c *fiber.Ctx) string {
+	r := c.Route()
+	if r == nil || r.Path == "" || r.Path == "/" && c.Path() != "/" || strings.Contains(r.Path, "*") {
+		return "other"
+	}
+	return r.Path
+}
+
+// metrics answers /metrics in the Prometheus text format; with
+// server.metrics_token set, only to "Authorization: Bearer <token>".
+func (s *Server) metrics(c *fiber.Ctx) error {
+	if token := s.svc.Config.Server.MetricsToken; token != "" {
+		got, ok := strings.CutPrefix(c.Get(fiber.HeaderAuthorization), "Bearer ")
+		if !ok || subtle.ConstantTimeCompare([]byte(got), []byte(token)) != 1 {
+			c.Set(fiber.HeaderWWWAuthenticate, `Bearer realm="metrics"`)
+			return app.Errorf(app.CodeUnauthorized, "metrics need the bearer token of server.metrics_token")
+		}
+	}
+	var b strings.Builder
+	m := s.httpMetrics
+	m.mu.Lock()
+	b.WriteString("# HELP venuebook_http_requests_total HTTP requests served, by method, route and status.\n# TYPE venuebook_http_requests_total counter\n")
+	keys := make([]requestKey, 0, len(m.requests))
+	for k := range m.requests {
+		keys = append(keys, k)
+	}
+	sort.Slice(keys, func(i, j int) bool { return fmt.Sprint(keys[i]) < fmt.Sprint(keys[j]) })
+	for _, k := range keys {
+		fmt.Fprintf(&b, "venuebook_http_requests_total{method=%q,route=%q,status=%q} %d\n", k.method, k.route, k.status, m.requests[k])
+	}
+	b.WriteString("# HELP venuebook_http_request_duration_seconds Time to serve HTTP requests.\n# TYPE venuebook_http_request_duration_seconds histogram\n")
+	dkeys := make([]durationKey, 0, len(m.duration))
+	for k := range m.duration {
+		dkeys = append(dkeys, k)
+	}
+	sort.Slice(dkeys, func(i, j int) bool { return fmt.Sprint(dkeys[i]) < fmt.Sprint(dkeys[j]) })
+	for _, k := range dkeys {
+		h := m.duration[k]
+		var cum uint64
+		for i, le := range durationBuckets {
+			cum += h.counts[i]
+			fmt.Fprintf(&b, "venuebook_http_request_duration_seconds_bucket{method=%q,route=%q,le=%q} %d\n", k.method, k.route, fmt.Sprint(le), cum)
+		}
+		fmt.Fprintf(&b, "venuebook_http_request_duration_seconds_bucket{method=%q,route=%q,le=\"+Inf\"} %d\n", k.method, k.route, h.count)
+		fmt.Fprintf(&b, "venuebook_http_request_duration_seconds_sum{method=%q,route=%q} %g\n", k.method, k.route, h.sum)
+		fmt.Fprintf(&b, "venuebook_http_request_duration_seconds_count{method=%q,route=%q} %d\n", k.method, k.route, h.count)
+	}
+	m.mu.Unlock()
+
+	fmt.Fprintf(&b, "# HELP venuebook_bookings_created_total Bookings created since start-up.\n# TYPE venuebook_bookings_created_total counter\nvenuebook_bookings_created_total %d\n",
+		s.svc.Counters.BookingsCreated.Load())
+	fmt.Fprintf(&b, "# HELP venuebook_booking_conflicts_total Bookings refused because the slot was taken meanwhile.\n# TYPE venuebook_booking_conflicts_total counter\nvenuebook_booking_conflicts_total %d\n",
+		s.svc.Counters.BookingConflicts.Load())
+	counts, err := s.svc.Store.OutboxCounts(c.UserContext())
+	if err != nil {
+		return err
+	}
+	b.WriteString("# HELP venuebook_outbox_messages Outbox messages by status.\n# TYPE venuebook_outbox_messages gauge\n")
+	for _, st := range []string{"queued", "sending", "sent", "failed", "dead"} {
+		fmt.Fprintf(&b, "venuebook_outbox_messages{status=%q} %d\n", st, counts[st])
+	}
+	fmt.Fprintf(&b, "# HELP venuebook_emails_sent_total Emails sent (all time, from the outbox).\n# TYPE venuebook_emails_sent_total counter\nvenuebook_emails_sent_total %d\n", counts["sent"])
+	last := s.svc.BackupStatus().LastSuccess
+	if list, err := s.svc.Backups(); err == nil && len(list) > 0 && list[0].ModTime.After(last) {
+		last = list[0].ModTime
+	}
+	var stamp float64
+	if !last.IsZero() {
+		stamp = float64(last.Unix())
+	}
+	fmt.Fprintf(&b, "# HELP venuebook_backup_last_success_timestamp_seconds When the last verified backup was made (0: none).\n# TYPE venuebook_backup_last_success_timestamp_seconds gauge\nvenuebook_backup_last_success_timestamp_seconds %g\n", stamp)
+	c.Set(fiber.HeaderContentType, "text/plain; version=0.0.4; charset=utf-8")
+	c.Set("Cache-Control", "no-store")
+	return c.SendString(b.String())
+}

@@ -1,0 +1,334 @@
+package store
+
+import (
+	"context"
+	"database/sql"
+	"errors"
+	"fmt"
+	"io"
+	"net/url"
+	"os"
+	"path/filepath"
+	"sort"
+	"strings"
+	"syscall"
+	"time"
+)
+
+// BackupFile is one backup in the backup directory.
+type BackupFile struct {
+	Name    string
+	Path    string
+	Size    int64
+	ModTime time.Time
+}
+
+// backupPrefix and backupSuffix frame every backup's name:
+// venuebook-20261127T030000Z.db.
+const (
+	backupPrefix = "venuebook-"
+	backupSuffix = ".db"
+)
+
+// Backup writes a consistent snapshot of the live database into dir and
+// returns it. VACUUM INTO reads one snapshot without blocking writers; the copy
+// goes to a temporary name, must pass PRAGMA integrity_check, is fsynced, and
+// only then renamed into place. Backups beyond the newest keep are deleted.
+func (s *Store) Backup(ctx context.Context, dir string, keep int, now time.Time) (BackupFile, error) {
+	return BackupDatabase(ctx, s.path, dir, keep, now)
+}
+
+// BackupDatabase is Backup for the database file at dbPath, whether or not a
+// server has it open (VACUUM INTO is safe beside a running server).
+func BackupDatabase(ctx context.Context, dbPath, dir string, keep int, now time.Time) (BackupFile, error) {
+	if err := os.MkdirAll(dir, 0o700); err != nil {
+		return BackupFile{}, fmt.Errorf("backup directory: %w", err)
+	}
+	name := backupPrefix + now.UTC().Format("20060102T150405Z") + backupSuffix
+	final := filepath.Join(dir, name)
+	tmp := filepath.Join(dir, "."+name+".tmp")
+	_ = os.Remove(tmp)
+	ctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), 30*time.Minute)
+	defer cancel()
+	// VACUUM INTO reads one snapshot and writes only the new file; it runs on
+	// a connection of its own (the readers are query_only, the writer is for bookings).
+	if err := vacuumInto(ctx, dbPath, tmp); err != nil {
+		_ = os.Remove(tmp)
+		return BackupFile{}, fmt.Errorf("snapshot: %w", err)
+	}
+	if err := Verify(ctx, tmp); err != nil {
+		_ = os.Remove(tmp)
+		return BackupFile{}, fmt.Errorf("the new backup failed its check, so it was discarded: %w", err)
+	}
+	if err := syncFile(tmp); err != nil {
+		_ = os.Remove(tmp)
+		return BackupFile{}, err
+	}
+	if err := os.Rename(tmp, final); err != nil {
+		_ = os.Remove(tmp)
+		return BackupFile{}, fmt.Errorf("backup: %w", err)
+	}
+	if err := syncDir(dir); err != nil {
+		return BackupFile{}, err
+	}
+	if err := prune(dir, keep); err != nil {
+		return BackupFile{}, err
+	}
+	st, err := os.Stat(final)
+	if err != nil {
+		return BackupFile{}, err
+	}
+	return BackupFile{Name: name, Path: final, Size: st.Size(), ModTime: st.ModTime().UTC()}, nil
+}
+
+// vacuumInto writes a consistent copy of the database at path to target.
+func vacuumInto(ctx context.Context, path, target string) error {
+	db, err := sql.Open("sqlite", dsn(path))
+	if err != nil {
+		return err
+	}
+	defer db.Close()
+	db.SetMaxOpenConns(1)
+	_, err = db.ExecContext(ctx, "VACUUM INTO ?", target)
+	return err
+}
+
+// SnapshotTo writes a checked snapshot of the database at dbPath to out
+// (through a temporary name, synced, then renamed).
+func SnapshotTo(ctx context.Context, dbPath, out string) error {
+	if _, err := os.Stat(out); err == nil {
+		return fmt.Errorf("%s exists already; name a new file", out)
+	}
+	tmp := out + ".tmp"
+	_ = os.Remove(tmp)
+	if err := vacuumInto(ctx, dbPath, tmp); err != nil {
+		_ = os.Remove(tmp)
+		return fmt.Errorf("snapshot: %w", err)
+	}
+	if err := Verify(ctx, tmp); err != nil {
+		_ = os.Remove(tmp)
+		return fmt.Errorf("the snapshot failed its check, so it was discarded: %w", err)
+	}
+	if err := syncFile(tmp); err != nil {
+		return err
+	}
+	if err := os.Rename(tmp, out); err != nil {
+		return err
+	}
+	return syncDir(filepath.Dir(out))
+}
+
+// ListBackups returns the backups in dir, newest first.
+func ListBackups(dir string) ([]BackupFile, error) {
+	entries, err := os.ReadDir(dir)
+	if errors.Is(err, os.ErrNotExist) {
+		return nil, nil
+	}
+	if err != nil {
+		return nil, err
+	}
+	var out []BackupFile
+	for _, e := range entries {
+		if !ValidBackupName(e.Name()) {
+			continue
+		}
+		info, err := e.Info()
+		if err != nil {
+			continue
+		}
+		out = append(out, BackupFile{Name: e.Name(), Path: filepath.Join(dir, e.Name()), Size: info.Size(), ModTime: info.ModTime().UTC()})
+	}
+	sort.Slice(out, func(i, j int) bool { return out[i].Name > out[j].Name })
+	return out, nil
+}
+
+// ValidBackupName reports whether name is a backup's file name (and so safe
+// to join to the backup directory).
+func ValidBackupName(name string) bool {
+	if !strings.HasPrefix(name, backupPrefix) || !strings.HasSuffix(name, backupSuffix) {
+		return false
+	}
+	stamp := strings.TrimSuffix(strings.TrimPrefix(name, backupPrefix), backupSuffix)
+	_, err := time.Parse("20060102T150405Z", stamp)
+	return err == nil
+}
+
+func prune(dir string, keep int) error {
+	list, err := ListBackups(dir)
+	if err != nil {
+		return err
+	}
+	for i := keep; i < len(list); i++ {
+		if err := os.Remove(list[i].Path); err != nil {
+			return fmt.Errorf("remove old backup: %w", err)
+		}
+	}
+	return nil
+}
+
+// Verify opens a database file read-only and checks it: PRAGMA
+// integrity_check must say ok, and it must carry a venuebook schema version.
+func Verify(ctx context.Context, path string) error {
+	st, err := os.Stat(path)
+	if err != nil {
+		return err
+	}
+	if !st.Mode().IsRegular() {
+		return fmt.Errorf("%s is not a regular file", path)
+	}
+	db, err := sql.Open("sqlite", "file:"+(&url.URL{Path: path}).EscapedPath()+"?mode=ro&_pragma=query_only(1)")
+	if err != nil {
+		return err
+	}
+	defer db.Close()
+	db.SetMaxOpenConns(1)
+	var result string
+	if err := db.QueryRowContext(ctx, "PRAGMA integrity_check").Scan(&result); err != nil {
+		return fmt.Errorf("not a readable SQLite database: %w", err)
+	}
+	if result != "ok" {
+		return fmt.Errorf("integrity check failed: %s", result)
+	}
+	var version, bookings int
+	if err := db.QueryRowContext(ctx, "PRAGMA user_version").Scan(&version); err != nil || version == 0 {
+		return errors.New("not a venuebook database (no schema version)")
+	}
+	if err := db.QueryRowContext(ctx, "SELECT count(*) FROM bookings").Scan(&bookings); err != nil {
+		return errors.New("not a venuebook database (no bookings table)")
+	}
+	return nil
+}
+
+// Lock holds an exclusive advisory lock beside the database for as long as a
+// server (or a restore) works on it, so two never share one file.
+type Lock struct{ f *os.File }
+
+// ErrLocked means another venuebook process holds the database.
+var ErrLocked = errors.New("another venuebook process is using this database")
+
+// LockDatabase takes the lock of the database at path without waiting.
+func LockDatabase(path string) (*Lock, error) {
+	if err := os.MkdirAll(filepath.Dir(path), 0o700); err != nil {
+		return nil, err
+	}
+	f, err := os.OpenFile(path+".lock", os.O_CREATE|os.O_RDWR, 0o600)
+	if err != nil {
+		return nil, fmt.Errorf("lock file: %w", err)
+	}
+	if err := syscall.Flock(int(f.Fd()), syscall.LOCK_EX|syscall.LOCK_NB); err != nil {
+		f.Close()
+		if errors.Is(err, syscall.EWOULDBLOCK) {
+			return nil, fmt.Errorf("%w (%s.lock is held): stop the running server first", ErrLocked, path)
+		}
+		return nil, fmt.Errorf("lock file: %w", err)
+	}
+	return &Lock{f: f}, nil
+}
+
+// Release gives the lock up.
+func (l *Lock) Release() error {
+	if l == nil || l.f == nil {
+		return nil
+	}
+	_ = syscall.Flock(int(l.f.Fd()), syscall.LOCK_UN)
+	return l.f.Close()
+}
+
+// Restore makes backup the database at path, which no process may hold: it
+// verifies backup first, keeps the current database (with what its WAL holds)
+// as path.replaced-TIMESTAMP, then puts a synced copy of backup in place.
+// progress, when set, is told how many bytes were copied.
+func Restore(ctx context.Context, path, backup string, now time.Time, progress func(done, total int64)) (kept string, err error) {
+	if err := Verify(ctx, backup); err != nil {
+		return "", fmt.Errorf("%s: %w; nothing was changed", backup, err)
+	}
+	lock, err := LockDatabase(path)
+	if err != nil {
+		return "", err
+	}
+	defer lock.Release()
+	if _, err := os.Stat(path); err == nil {
+		kept = path + ".replaced-" + now.UTC().Format("20060102T150405Z")
+		if err := vacuumInto(ctx, path, kept); err != nil {
+			return "", fmt.Errorf("keep the current database: %w; nothing was changed", err)
+		}
+		if err := syncFile(kept); err != nil {
+			return "", err
+		}
+	}
+	tmp := path + ".restore.tmp"
+	if err := copyFile(backup, tmp, progress); err != nil {
+		_ = os.Remove(tmp)
+		return "", fmt.Errorf("copy the backup: %w; nothing was changed", err)
+	}
+	for _, suffix := range []string{"-wal", "-shm"} {
+		if err := os.Remove(path + suffix); err != nil && !errors.Is(err, os.ErrNotExist) {
+			return "", err
+		}
+	}
+	if err := os.Rename(tmp, path); err != nil {
+		return "", err
+	}
+	return kept, syncDir(filepath.Dir(path))
+}
+
+func copyFile(from, to string, progress func(done, total int64)) error {
+	src, err := os.Open(from)
+	if err != nil {
+		return err
+	}
+	defer src.Close()
+	st, err := src.Stat()
+	if err != nil {
+		return err
+	}
+	dst, err := os.OpenFile(to, os.O_CREATE|os.O_TRUNC|os.O_WRONLY, 0o600)
+	if err != nil {
+		return err
+	}
+	buf := make([]byte, 1<<20)
+	var done int64
+	for {
+		n, rerr := src.Read(buf)
+		if n > 0 {
+			if _, err := dst.Write(buf[:n]); err != nil {
+				dst.Close()
+				return err
+			}
+			done += int64(n)
+			if progress != nil {
+				progress(done, st.Size())
+			}
+		}
+		if rerr == io.EOF {
+			break
+		}
+		if rerr != nil {
+			dst.Close()
+			return rerr
+		}
+	}
+	if err := dst.Sync(); err != nil {
+		dst.Close()
+		return err
+	}
+	return dst.Close()
+}
+
+func syncFile(path string) error {
+	f, err := os.OpenFile(path, os.O_RDWR, 0)
+	if err != nil {
+		return err
+	}
+	defer f.Close()
+	return f.Sync()
+}
+
+func syncDir(dir string) error {
+	d, err := os.Open(dir)
+	if err != nil {
+		return err
+	}
+	defer d.Close()
+	return d.Sync()
+}
