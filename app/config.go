@@ -156,6 +156,9 @@ type LimitsConfig struct {
 	ReadPerIP         string `toml:"read_per_ip"`
 	LoginPerIP        string `toml:"login_per_ip"`
 	EmailPerRecipient string `toml:"email_per_recipient"`
+	// MinFillSeconds is the least time a person takes to fill in the booking
+	// form; a quicker submission is a bot's (0 = no check).
+	MinFillSeconds int `toml:"min_fill_seconds"`
 }
 
 type BackupConfig struct {
@@ -192,7 +195,7 @@ func DefaultConfig() Config {
 			Primary:  SMTPConfig{Port: 587, TLS: "starttls"},
 			Fallback: SMTPConfig{Port: 587, TLS: "starttls"},
 		},
-		Limits: LimitsConfig{BookingPerIP: "20-H", BookingPerEmail: "5-H", ReadPerIP: "600-M", LoginPerIP: "10-M", EmailPerRecipient: "20-H"},
+		Limits: LimitsConfig{BookingPerIP: "20-H", BookingPerEmail: "5-H", ReadPerIP: "600-M", LoginPerIP: "10-M", EmailPerRecipient: "20-H", MinFillSeconds: 3},
 		Backup: BackupConfig{Dir: "data/backups", Schedule: "0 3 * * *", Keep: 14},
 		Log:    LogConfig{Level: "info", Format: "json"},
 	}
@@ -537,6 +540,8 @@ func (c *Config) validate() []string {
 			add(l.key, "%v", err)
 		}
 	}
+
+	intRange("limits.min_fill_seconds", c.Limits.MinFillSeconds, 0, 600)
 
 	// [backup]
 	if c.Backup.Dir == "" {

@@ -13,6 +13,8 @@ import (
 	"io/fs"
 	"log/slog"
 	"net/url"
+	"strconv"
+	"strings"
 	"time"
 
 	"venuebook/store"
@@ -39,6 +41,7 @@ type Service struct {
 
 	manageKey []byte
 	permitKey []byte
+	formKey   []byte
 	mail      *mailTemplates
 	backups   backupState
 }
@@ -77,6 +80,7 @@ func Open(ctx context.Context, cfg *Config, schemaSQL string, assets fs.FS, log 
 	}
 	svc.manageKey = DeriveKey(secret, "manage-link")
 	svc.permitKey = DeriveKey(secret, "permit-link")
+	svc.formKey = DeriveKey(secret, "form-time")
 	return svc, nil
 }
 
@@ -354,4 +358,34 @@ func (s *Service) TierName(id string) string {
 		}
 	}
 	return id
+}
+
+// FormStamp returns a signed stamp of when a booking form was shown.
+func (s *Service) FormStamp() string {
+	ts := strconv.FormatInt(s.Now().Unix(), 10)
+	m := hmac.New(sha256.New, s.formKey)
+	m.Write([]byte(ts))
+	return ts + "." + base64.RawURLEncoding.EncodeToString(m.Sum(nil)[:12])
+}
+
+// CheckFormStamp refuses a form sent sooner than limits.min_fill_seconds
+// after it was shown (people take longer; bots do not), or with a missing or
+// forged stamp.
+func (s *Service) CheckFormStamp(stamp string) error {
+	min := time.Duration(s.Config.Limits.MinFillSeconds) * time.Second
+	if min == 0 {
+		return nil
+	}
+	ts, sig, ok := strings.Cut(stamp, ".")
+	m := hmac.New(sha256.New, s.formKey)
+	m.Write([]byte(ts))
+	want := base64.RawURLEncoding.EncodeToString(m.Sum(nil)[:12])
+	shown, err := strconv.ParseInt(ts, 10, 64)
+	if !ok || err != nil || !hmac.Equal([]byte(sig), []byte(want)) {
+		return Errorf(CodeInvalidRequest, "This form is out of date. Please check your details and press Book again.")
+	}
+	if s.Now().Sub(time.Unix(shown, 0)) < min {
+		return Errorf(CodeInvalidRequest, "That was quick! Please check your details and press Book again.")
+	}
+	return nil
 }

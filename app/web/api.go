@@ -186,12 +186,18 @@ func (s *Server) bookingJSON(b app.Booking) bookingEnvelope {
 }
 
 func (s *Server) apiCreateBooking(c *fiber.Ctx) error {
+	if err := s.bookingIPLimit.take(c, clientKey(c)); err != nil {
+		return err
+	}
 	key, err := idempotencyKey(c.Get("Idempotency-Key"))
 	if err != nil {
 		return err
 	}
 	var req app.BookingRequest
 	if err := decodeJSON(c.Get(fiber.HeaderContentType), rawBody(c), &req); err != nil {
+		return err
+	}
+	if err := s.limitBookingEmail(c, req.Customer.Email); err != nil {
 		return err
 	}
 	b, created, err := s.svc.CreateBooking(c.UserContext(), req, key)
@@ -240,6 +246,15 @@ func (s *Server) apiCalendar(c *fiber.Ctx) error {
 	c.Set(fiber.HeaderContentType, "text/calendar; charset=utf-8")
 	c.Set(fiber.HeaderContentDisposition, fmt.Sprintf(`attachment; filename="%s.ics"`, b.Reference))
 	return c.Send(s.svc.ICS(b, method, s.svc.Now()))
+}
+
+// limitBookingEmail applies limits.booking_per_email to the address a booking
+// is for, so nobody can flood one inbox with confirmations.
+func (s *Server) limitBookingEmail(c *fiber.Ctx, email string) error {
+	if e := strings.ToLower(strings.TrimSpace(email)); e != "" && len(e) <= 254 {
+		return s.bookingEmailLimit.take(c, e)
+	}
+	return nil
 }
 
 // rawBody returns the request body as sent. Fiber's c.Body() would inflate a

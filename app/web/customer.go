@@ -182,6 +182,7 @@ type detailsPage struct {
 	Message      string
 	CSRF         string
 	Idempotency  string
+	FormStamp    string
 	Parking      bool
 	CutoffHours  int
 	BackToTimes  string
@@ -254,6 +255,13 @@ func (s *Server) submitBooking(c *fiber.Ctx) error {
 	if err := s.checkCSRF(c); err != nil {
 		return err
 	}
+	if err := s.bookingIPLimit.take(c, clientKey(c)); err != nil {
+		return err
+	}
+	if c.FormValue("website") != "" { // the honeypot: people never see this field
+		s.reqLog(c).Warn("booking form refused: honeypot filled", "ip", c.IP())
+		return app.Errorf(app.CodeInvalidRequest, "This booking could not be taken. If you are a person, please call or email the venue.")
+	}
 	pkgID := c.Params("package")
 	tier, pkg, ok := s.svc.Config.FindPackage(pkgID)
 	if !ok {
@@ -277,6 +285,19 @@ func (s *Server) submitBooking(c *fiber.Ctx) error {
 	key := ""
 	if k := c.FormValue("idempotency"); len(k) >= 8 && len(k) <= 64 {
 		key = "form-" + k
+	}
+	var err2 error
+	if err2 = s.svc.CheckFormStamp(c.FormValue("form_time")); err2 == nil {
+		err2 = s.limitBookingEmail(c, form.Email)
+	}
+	if err2 != nil {
+		var e *app.Error
+		if errors.As(err2, &e) && e.Code == app.CodeInvalidRequest {
+			d := s.detailsData(c, tier, pkg, start)
+			d.Form, d.Message = form, e.Message
+			return s.render(c, fiber.StatusBadRequest, "details", d)
+		}
+		return err2
 	}
 	b, _, err := s.svc.CreateBooking(c.UserContext(), req, key)
 	if err == nil {

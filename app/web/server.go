@@ -33,7 +33,10 @@ type Server struct {
 	fiber *fiber.App
 	pages *pages
 
-	loginLimit  *rateLimit
+	loginLimit        *rateLimit
+	bookingIPLimit    *rateLimit
+	bookingEmailLimit *rateLimit
+	readLimit         *rateLimit
 	jobStatuses func() []jobs.Status
 	httpMetrics *httpMetrics
 }
@@ -53,7 +56,10 @@ func New(svc *app.Service, assets fs.FS, log *slog.Logger, opts ...Option) (*Ser
 		return nil, err
 	}
 	s := &Server{svc: svc, log: log, pages: pg, jobStatuses: func() []jobs.Status { return nil }, httpMetrics: newHTTPMetrics(),
-		loginLimit: newRateLimit("login", svc.Config.Limits.LoginPerIP)}
+		loginLimit:        newRateLimit("login", svc.Config.Limits.LoginPerIP),
+		bookingIPLimit:    newRateLimit("booking-ip", svc.Config.Limits.BookingPerIP),
+		bookingEmailLimit: newRateLimit("booking-email", svc.Config.Limits.BookingPerEmail),
+		readLimit:         newRateLimit("read", svc.Config.Limits.ReadPerIP)}
 	for _, o := range opts {
 		o(s)
 	}
@@ -84,7 +90,7 @@ func New(svc *app.Service, assets fs.FS, log *slog.Logger, opts ...Option) (*Ser
 // routes registers every route, grouped by who may call it.
 func (s *Server) routes() {
 	f := s.fiber
-	f.Use(s.requestID, s.accessLog, recover.New(), s.securityHeaders, refuseEncodedBodies)
+	f.Use(s.requestID, s.accessLog, recover.New(), s.securityHeaders, refuseEncodedBodies, s.limitReads)
 
 	// Operations.
 	f.Get("/healthz", s.healthz)
@@ -226,6 +232,20 @@ func (s *Server) accessLog(c *fiber.Ctx) error {
 
 func (s *Server) securityHeaders(c *fiber.Ctx) error {
 	s.setSecurityHeaders(c)
+	return c.Next()
+}
+
+// limitReads applies limits.read_per_ip to pages and API reads (not to static
+// files, /healthz or /metrics).
+func (s *Server) limitReads(c *fiber.Ctx) error {
+	if m := c.Method(); m == fiber.MethodGet || m == fiber.MethodHead {
+		p := c.Path()
+		if !strings.HasPrefix(p, "/static/") && p != "/healthz" && p != "/metrics" {
+			if err := s.readLimit.take(c, clientKey(c)); err != nil {
+				return err
+			}
+		}
+	}
 	return c.Next()
 }
 
