@@ -65,6 +65,10 @@ embedded demo config. Run 'venuebook COMMAND -help' for a command's flags.
 // run is the whole program; tests call it with their own arguments and streams.
 func run(ctx context.Context, args []string, stdin io.Reader, stdout, stderr io.Writer, getenv func(string) string) int {
 	cmd := "serve"
+	if len(args) == 1 && (args[0] == "-h" || args[0] == "-help" || args[0] == "--help") {
+		fmt.Fprint(stdout, usage)
+		return 0
+	}
 	if len(args) > 0 && len(args[0]) > 0 && args[0][0] != '-' {
 		cmd, args = args[0], args[1:]
 	}
@@ -271,6 +275,10 @@ func cmdCheckConfig(args []string, stdout, stderr io.Writer, getenv func(string)
 // cmdAdmin runs "admin add EMAIL [-config FILE]": the password is the first
 // line of standard input (typed, or piped by a script).
 func cmdAdmin(ctx context.Context, args []string, stdin io.Reader, stdout, stderr io.Writer, getenv func(string) string) int {
+	if len(args) == 1 && strings.TrimLeft(args[0], "-") == "help" || len(args) == 1 && args[0] == "-h" {
+		fmt.Fprintln(stdout, "usage: venuebook admin add EMAIL [-config FILE]   (password read from stdin)")
+		return 0
+	}
 	if len(args) == 0 || args[0] != "add" {
 		fmt.Fprintln(stderr, "usage: venuebook admin add EMAIL [-config FILE]   (password read from stdin)")
 		return 2

@@ -37,8 +37,8 @@ type Server struct {
 	bookingIPLimit    *rateLimit
 	bookingEmailLimit *rateLimit
 	readLimit         *rateLimit
-	jobStatuses func() []jobs.Status
-	httpMetrics *httpMetrics
+	jobStatuses       func() []jobs.Status
+	httpMetrics       *httpMetrics
 }
 
 // Option configures a Server.
