@@ -44,6 +44,9 @@ fuzz:
 bench:
 	$(GO) test -run='^$$' -bench=. -benchtime=3s -count=1 -timeout 30m ./app/web | tee /tmp/venuebook-bench.txt
 	@awk -f bench.awk /tmp/venuebook-bench.txt
+	@echo; echo "Crash safety: SIGKILL at random moments while 6 clients book, 20 rounds"
+	@VENUEBOOK_CRASH_ROUNDS=20 $(GO) test -run '^TestCrashSafety$$' -count=1 -v . | grep -E 'rounds|ok|FAIL'
+	@if command -v systemd-analyze >/dev/null 2>&1; then systemd-analyze verify deploy/venuebook.service || true; fi
 
 # browser-deps makes sure the browser tests have Debian's chromium (installed
 # with apt-get when missing, as root) and axe-core from the npm registry.
