@@ -50,7 +50,7 @@ func (s *Server) pageLogin(c *fiber.Ctx) error {
 		Next, Email, Problem string
 	}{s.layout("Sign in"), safeNext(c.Query("next")), "", ""}
 	c.Set("Cache-Control", "no-store")
-	return s.render(c, fiber.StatusOK, "admin_login", data)
+	return s.render(c, fiber.StatusOK, "signin", data)
 }
 
 // safeNext keeps a post-login redirect on this site's console.
@@ -91,7 +91,7 @@ func (s *Server) submitLogin(c *fiber.Ctx) error {
 	if strings.HasPrefix(problem, "Too many") {
 		status = fiber.StatusTooManyRequests
 	}
-	return s.render(c, status, "admin_login", data)
+	return s.render(c, status, "signin", data)
 }
 
 func (s *Server) submitLogout(c *fiber.Ctx) error {
@@ -118,7 +118,7 @@ func (s *Server) pageSetup(c *fiber.Ctx) error {
 		Errors       map[string]string
 	}{s.layout("Create the owner account"), c.Query("token"), "", nil}
 	c.Set("Cache-Control", "no-store")
-	return s.render(c, fiber.StatusOK, "admin_setup", data)
+	return s.render(c, fiber.StatusOK, "setup", data)
 }
 
 func (s *Server) submitSetup(c *fiber.Ctx) error {
@@ -132,7 +132,7 @@ func (s *Server) submitSetup(c *fiber.Ctx) error {
 				Token, Email string
 				Errors       map[string]string
 			}{s.layout("Create the owner account"), token, c.FormValue("email"), e.Fields}
-			return s.render(c, fiber.StatusBadRequest, "admin_setup", data)
+			return s.render(c, fiber.StatusBadRequest, "setup", data)
 		}
 		return err
 	}

@@ -42,6 +42,8 @@ type venueOptions struct {
 	NoClosures   bool   // leave out the Christmas closure
 	Approver     string // parking.approver_email, default parking@example.com
 	SMTPPort     int    // when set, [mail.primary] is 127.0.0.1:SMTPPort without TLS and a mail worker runs
+	BaseURL      string // server.base_url, default http://venue.test
+	ServerTOML   string // more keys of [server] (trusted_proxies, metrics_token, …)
 }
 
 // testVenue is a real server on a loopback port with a real SQLite file and a pinned clock.
@@ -81,10 +83,12 @@ func configTOML(o venueOptions, dbPath string) string {
 	if o.Approver == "" {
 		o.Approver = "parking@example.com"
 	}
+	if o.BaseURL == "" {
+		o.BaseURL = "http://venue.test"
+	}
 	var b strings.Builder
+	fmt.Fprintf(&b, "\n[server]\nbase_url = %q\n%s\n", o.BaseURL, o.ServerTOML)
 	fmt.Fprintf(&b, `
-[server]
-base_url = "http://venue.test"
 [database]
 path = %q
 [venue]
