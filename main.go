@@ -168,17 +168,9 @@ func cmdRestore(ctx context.Context, args []string, stdout, stderr io.Writer, ge
 	flags := flag.NewFlagSet("venuebook restore", flag.ContinueOnError)
 	flags.SetOutput(stderr)
 	path := flags.String("config", "", "config file (default: $VENUEBOOK_CONFIG, ./config.toml, or the embedded demo)")
-	var positional []string
-	rest := args
-	for {
-		if err := flags.Parse(rest); err != nil {
-			return exitForFlagError(err)
-		}
-		if flags.NArg() == 0 {
-			break
-		}
-		positional = append(positional, flags.Arg(0))
-		rest = flags.Args()[1:]
+	positional, err := parseInterspersed(flags, args)
+	if err != nil {
+		return exitForFlagError(err)
 	}
 	if len(positional) != 1 {
 		fmt.Fprintln(stderr, "usage: venuebook restore [-config FILE] BACKUP-FILE   (stop the server first)")
@@ -286,17 +278,9 @@ func cmdAdmin(ctx context.Context, args []string, stdin io.Reader, stdout, stder
 	flags := flag.NewFlagSet("venuebook admin add", flag.ContinueOnError)
 	flags.SetOutput(stderr)
 	path := flags.String("config", "", "config file (default: $VENUEBOOK_CONFIG, ./config.toml, or the embedded demo)")
-	var positional []string
-	rest := args[1:]
-	for {
-		if err := flags.Parse(rest); err != nil {
-			return exitForFlagError(err)
-		}
-		if flags.NArg() == 0 {
-			break
-		}
-		positional = append(positional, flags.Arg(0))
-		rest = flags.Args()[1:]
+	positional, err := parseInterspersed(flags, args[1:])
+	if err != nil {
+		return exitForFlagError(err)
 	}
 	if len(positional) != 1 {
 		fmt.Fprintln(stderr, "usage: venuebook admin add EMAIL [-config FILE]   (password read from stdin)")
@@ -339,6 +323,22 @@ func cmdAdmin(ctx context.Context, args []string, stdin io.Reader, stdout, stder
 	}
 	fmt.Fprintf(stdout, "owner account %s created; sign in at %s/admin\n", strings.TrimSpace(positional[0]), cfg.Server.BaseURL)
 	return 0
+}
+
+// parseInterspersed parses flags that may come before, between or after the
+// positional arguments ("admin add EMAIL -config FILE"), and returns those.
+func parseInterspersed(flags *flag.FlagSet, args []string) ([]string, error) {
+	var positional []string
+	for {
+		if err := flags.Parse(args); err != nil {
+			return nil, err
+		}
+		if flags.NArg() == 0 {
+			return positional, nil
+		}
+		positional = append(positional, flags.Arg(0))
+		args = flags.Args()[1:]
+	}
 }
 
 func exitForFlagError(err error) int {
