@@ -186,7 +186,7 @@ func (s *Server) bookingJSON(b app.Booking) bookingEnvelope {
 }
 
 func (s *Server) apiCreateBooking(c *fiber.Ctx) error {
-	if err := s.bookingIPLimit.take(c, clientKey(c)); err != nil {
+	if err := s.bookingIPLimit.take(c, s.clientKey(c)); err != nil {
 		return err
 	}
 	key, err := idempotencyKey(c.Get("Idempotency-Key"))

@@ -75,7 +75,7 @@ type loginRequest struct {
 }
 
 func (s *Server) apiLogin(c *fiber.Ctx) error {
-	if err := s.loginLimit.take(c, clientKey(c)); err != nil {
+	if err := s.loginLimit.take(c, s.clientKey(c)); err != nil {
 		return err
 	}
 	var req loginRequest

@@ -64,7 +64,7 @@ func safeNext(next string) string {
 func (s *Server) submitLogin(c *fiber.Ctx) error {
 	next := safeNext(c.FormValue("next"))
 	problem := ""
-	if err := s.loginLimit.take(c, clientKey(c)); err != nil {
+	if err := s.loginLimit.take(c, s.clientKey(c)); err != nil {
 		var e *app.Error
 		errors.As(err, &e)
 		problem = "Too many attempts. Wait a minute and try again."

@@ -234,7 +234,7 @@ func (s *Server) detailsData(c *fiber.Ctx, tier *app.Tier, pkg *app.Package, sta
 		Start: app.FormatInstant(start, loc),
 		When:  fmt.Sprintf("%s, %s–%s (%s)", st.Format("Monday 2 January 2006"), st.Format("15:04"), end.Format("15:04"), st.Format("MST")),
 		Price: app.FormatMoney(pkg.PriceCents, s.svc.Config.Venue.Currency), PriceCents: pkg.PriceCents,
-		CSRF: s.csrfToken(c), Idempotency: randomHex(16), Parking: s.svc.Config.Parking.Enabled,
+		CSRF: s.csrfToken(c), Idempotency: randomHex(16), FormStamp: s.svc.FormStamp(), Parking: s.svc.Config.Parking.Enabled,
 		CutoffHours: s.svc.Config.Venue.CancelCutoffHours, Errors: map[string]string{},
 		BackToTimes: "/book/" + url.PathEscape(pkg.ID) + "?date=" + app.DateOf(start, loc).String(),
 	}
@@ -255,11 +255,11 @@ func (s *Server) submitBooking(c *fiber.Ctx) error {
 	if err := s.checkCSRF(c); err != nil {
 		return err
 	}
-	if err := s.bookingIPLimit.take(c, clientKey(c)); err != nil {
+	if err := s.bookingIPLimit.take(c, s.clientKey(c)); err != nil {
 		return err
 	}
 	if c.FormValue("website") != "" { // the honeypot: people never see this field
-		s.reqLog(c).Warn("booking form refused: honeypot filled", "ip", c.IP())
+		s.reqLog(c).Warn("booking form refused: honeypot filled", "ip", s.clientAddr(c).String())
 		return app.Errorf(app.CodeInvalidRequest, "This booking could not be taken. If you are a person, please call or email the venue.")
 	}
 	pkgID := c.Params("package")

@@ -2,8 +2,9 @@ package web
 
 import (
 	"context"
-	"net"
+	"net/netip"
 	"strconv"
+	"strings"
 	"time"
 
 	"github.com/gofiber/fiber/v2"
@@ -53,16 +54,70 @@ func (rl *rateLimit) take(c *fiber.Ctx, key string) error {
 	return &app.Error{Code: app.CodeRateLimited, Message: "too many attempts; wait a little and try again", RetryAfter: wait}
 }
 
-// clientKey is the client's address for rate limits: c.IP() (which believes
-// the proxy header only from trusted proxies), IPv6 grouped by /64 so one
-// host cannot dodge a limit by changing its interface id.
-func clientKey(c *fiber.Ctx) string {
-	ip := net.ParseIP(c.IP())
-	if ip == nil {
-		return c.IP()
+// clientKey is the client's address for rate limits, IPv6 grouped by /64 so
+// one host cannot dodge a limit by changing its interface id.
+func (s *Server) clientKey(c *fiber.Ctx) string {
+	a := s.clientAddr(c)
+	if a.Is4() {
+		return a.String()
 	}
-	if v4 := ip.To4(); v4 != nil {
-		return v4.String()
+	p, err := a.WithZone("").Prefix(64)
+	if err != nil {
+		return a.String()
 	}
-	return ip.Mask(net.CIDRMask(64, 128)).String() + "/64"
+	return p.String()
+}
+
+// clientAddr is the peer's address, or, when the peer is a trusted proxy, the
+// address its proxy header names. Proxies append the address they received
+// from, so the header is read from the right: entries that are trusted proxies
+// are skipped, and the first other address is the client. Whatever stands
+// left of it came from the client and is not believed, nor is anything past an
+// entry that is not an address.
+func (s *Server) clientAddr(c *fiber.Ctx) netip.Addr {
+	peer, _ := netip.AddrFromSlice(c.Context().RemoteIP())
+	addr := peer.Unmap()
+	if !c.IsProxyTrusted() {
+		return addr
+	}
+	var hops []string // every line of the header, in order (RFC 9110 5.3)
+	for _, line := range c.Request().Header.PeekAll(s.svc.Config.Server.ProxyHeader) {
+		hops = append(hops, strings.Split(string(line), ",")...)
+	}
+	for i := len(hops) - 1; i >= 0; i-- {
+		hop, err := netip.ParseAddr(strings.TrimSpace(hops[i]))
+		if err != nil {
+			break
+		}
+		addr = hop.Unmap()
+		if !s.trustedProxy(addr) {
+			break
+		}
+	}
+	return addr
+}
+
+// trustedProxy reports whether a is in server.trusted_proxies.
+func (s *Server) trustedProxy(a netip.Addr) bool {
+	for _, p := range s.proxies {
+		if p.Contains(a) {
+			return true
+		}
+	}
+	return false
+}
+
+// parseProxies turns server.trusted_proxies (addresses or CIDR ranges,
+// checked by the config) into prefixes.
+func parseProxies(list []string) []netip.Prefix {
+	var out []netip.Prefix
+	for _, tp := range list {
+		if p, err := netip.ParsePrefix(tp); err == nil {
+			out = append(out, p.Masked())
+		} else if a, err := netip.ParseAddr(tp); err == nil {
+			a = a.Unmap()
+			out = append(out, netip.PrefixFrom(a, a.BitLen()))
+		}
+	}
+	return out
 }

@@ -11,6 +11,7 @@ import (
 	"log/slog"
 	"net"
 	"net/http"
+	"net/netip"
 	"net/url"
 	"strconv"
 	"strings"
@@ -39,6 +40,7 @@ type Server struct {
 	readLimit         *rateLimit
 	jobStatuses       func() []jobs.Status
 	httpMetrics       *httpMetrics
+	proxies           []netip.Prefix // server.trusted_proxies
 }
 
 // Option configures a Server.
@@ -59,7 +61,8 @@ func New(svc *app.Service, assets fs.FS, log *slog.Logger, opts ...Option) (*Ser
 		loginLimit:        newRateLimit("login", svc.Config.Limits.LoginPerIP),
 		bookingIPLimit:    newRateLimit("booking-ip", svc.Config.Limits.BookingPerIP),
 		bookingEmailLimit: newRateLimit("booking-email", svc.Config.Limits.BookingPerEmail),
-		readLimit:         newRateLimit("read", svc.Config.Limits.ReadPerIP)}
+		readLimit:         newRateLimit("read", svc.Config.Limits.ReadPerIP),
+		proxies:           parseProxies(svc.Config.Server.TrustedProxies)}
 	for _, o := range opts {
 		o(s)
 	}
@@ -226,7 +229,7 @@ func (s *Server) accessLog(c *fiber.Ctx) error {
 	s.httpMetrics.observe(c.Method(), routeLabel(c), c.Response().StatusCode(), elapsed)
 	s.reqLog(c).Info("request",
 		"method", c.Method(), "path", c.Path(), "status", c.Response().StatusCode(),
-		"duration_ms", float64(elapsed.Microseconds())/1000, "ip", c.IP(), "bytes", len(c.Response().Body()))
+		"duration_ms", float64(elapsed.Microseconds())/1000, "ip", s.clientAddr(c).String(), "bytes", len(c.Response().Body()))
 	return nil
 }
 
@@ -241,7 +244,7 @@ func (s *Server) limitReads(c *fiber.Ctx) error {
 	if m := c.Method(); m == fiber.MethodGet || m == fiber.MethodHead {
 		p := c.Path()
 		if !strings.HasPrefix(p, "/static/") && p != "/healthz" && p != "/metrics" {
-			if err := s.readLimit.take(c, clientKey(c)); err != nil {
+			if err := s.readLimit.take(c, s.clientKey(c)); err != nil {
 				return err
 			}
 		}
@@ -327,7 +330,7 @@ func (s *Server) handleError(c *fiber.Ctx, err error) error {
 		c.Locals("request_id", id)
 		c.Set("X-Request-Id", id)
 		s.setSecurityHeaders(c)
-		s.reqLog(c).Info("request refused", "method", c.Method(), "path", requestPath(c), "code", e.Code, "ip", c.IP())
+		s.reqLog(c).Info("request refused", "method", c.Method(), "path", requestPath(c), "code", e.Code, "ip", s.clientAddr(c).String())
 	}
 	status := statusOf(e.Code)
 	if e.RetryAfter > 0 {
