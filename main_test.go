@@ -7,6 +7,8 @@ import (
 	"encoding/json"
 	"fmt"
 	"io"
+	"io/fs"
+	"log/slog"
 	"net"
 	"net/http"
 	"os"
@@ -16,6 +18,8 @@ import (
 	"syscall"
 	"testing"
 	"time"
+
+	"venuebook/app"
 )
 
 func runCLI(t *testing.T, env map[string]string, args ...string) (int, string, string) {
@@ -256,4 +260,84 @@ func waitHealthy(t *testing.T, base string) {
 		time.Sleep(50 * time.Millisecond)
 	}
 	t.Fatalf("%s did not become healthy", base)
+}
+
+// runCLIInput is runCLI with text on standard input.
+func runCLIInput(t *testing.T, stdin string, args ...string) (int, string, string) {
+	t.Helper()
+	var stdout, stderr bytes.Buffer
+	code := run(context.Background(), args, strings.NewReader(stdin), &stdout, &stderr, func(string) string { return "" })
+	return code, stdout.String(), stderr.String()
+}
+
+// TestAdminAdd: "venuebook admin add EMAIL -config FILE" creates an owner
+// account with the password on the first line of stdin; the account then
+// signs in. A short or common password, a taken email or a bad one exit 1
+// with a message and create nothing; a wrong command line exits 2.
+func TestAdminAdd(t *testing.T) {
+	dir := t.TempDir()
+	dbPath := filepath.Join(dir, "owners.db")
+	cfg := strings.Replace(string(demoConfig), `path = "data/venuebook.db"`, fmt.Sprintf("path = %q", dbPath), 1)
+	if !strings.Contains(cfg, dbPath) {
+		t.Fatal("the demo config has no database.path line to replace")
+	}
+	cfgPath := writeFile(t, dir, "config.toml", cfg)
+	if code, out, _ := runCLI(t, nil, "check-config", "-config", cfgPath); code != 0 {
+		t.Fatalf("check-config: %d %s", code, out)
+	}
+
+	code, out, errOut := runCLIInput(t, "correct horse battery staple\n", "admin", "add", "owner@example.com", "-config", cfgPath)
+	if code != 0 || out != "owner account owner@example.com created; sign in at http://localhost:8080/admin\n" {
+		t.Fatalf("admin add: %d %q %q", code, out, errOut)
+	}
+	// The flag may come first; a password line may end in CR LF.
+	if code, out, errOut := runCLIInput(t, "another long passphrase\r\n", "admin", "add", "-config", cfgPath, "partner@example.com"); code != 0 {
+		t.Fatalf("admin add with the flag first: %d %q %q", code, out, errOut)
+	}
+
+	for _, c := range []struct {
+		name, stdin string
+		args        []string
+		code        int
+		stderr      string
+	}{
+		{"short password", "short\n", []string{"admin", "add", "third@example.com", "-config", cfgPath}, 1, "the password must be at least 8 characters"},
+		{"common password", "password123\n", []string{"admin", "add", "third@example.com", "-config", cfgPath}, 1, "the password is one of the most common passwords"},
+		{"no password", "", []string{"admin", "add", "third@example.com", "-config", cfgPath}, 1, "the password must be at least 8 characters"},
+		{"taken email", "a third long passphrase\n", []string{"admin", "add", "OWNER@example.com", "-config", cfgPath}, 1, "the email has an account already"},
+		{"bad email", "a third long passphrase\n", []string{"admin", "add", "not-an-email", "-config", cfgPath}, 1, "the email must be a valid email address"},
+		{"no email", "a third long passphrase\n", []string{"admin", "add", "-config", cfgPath}, 2, "usage: venuebook admin add EMAIL"},
+		{"two emails", "a third long passphrase\n", []string{"admin", "add", "a@example.com", "b@example.com", "-config", cfgPath}, 2, "usage: venuebook admin add EMAIL"},
+		{"no sub-command", "", []string{"admin"}, 2, "usage: venuebook admin add EMAIL"},
+		{"unknown sub-command", "", []string{"admin", "remove", "owner@example.com", "-config", cfgPath}, 2, "usage: venuebook admin add EMAIL"},
+		{"unknown flag", "", []string{"admin", "add", "third@example.com", "-force"}, 2, "flag provided but not defined: -force"},
+	} {
+		code, out, errOut := runCLIInput(t, c.stdin, c.args...)
+		if code != c.code || !strings.Contains(errOut, c.stderr) || out != "" {
+			t.Errorf("%s: exit %d, stdout %q, stderr %q; want exit %d and %q", c.name, code, out, errOut, c.code, c.stderr)
+		}
+	}
+
+	// Exactly the two accounts, each signing in with its password as typed.
+	conf, err := app.LoadConfig(cfgPath, demoConfig, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	assets, _ := fs.Sub(assetsDir, "assets")
+	svc, err := app.Open(context.Background(), conf, schemaSQL, assets, slog.New(slog.NewTextHandler(io.Discard, nil)), time.Now)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer svc.Close()
+	if n, err := svc.Store.CountAdmins(context.Background()); err != nil || n != 2 {
+		t.Errorf("%d accounts (%v), want 2", n, err)
+	}
+	for email, password := range map[string]string{"owner@example.com": "correct horse battery staple", "partner@example.com": "another long passphrase"} {
+		if _, _, err := svc.Login(context.Background(), email, password); err != nil {
+			t.Errorf("sign-in as %s: %v", email, err)
+		}
+	}
+	if _, _, err := svc.Login(context.Background(), "partner@example.com", "another long passphrase\r"); err == nil {
+		t.Error("the CR of the password line became part of the password")
+	}
 }

@@ -142,7 +142,7 @@ func (s *Service) Login(ctx context.Context, email, password string) (string, st
 	id := randomToken(32)
 	sess := store.Session{IDHash: hashToken(id), AdminID: a.ID, Email: a.Email, CSRFToken: randomToken(24),
 		CreatedAt: now, LastSeen: now, ExpiresAt: now.Add(SessionMax)}
-	if err := s.Store.CreateSession(ctx, sess, now); err != nil {
+	if err := s.Store.CreateSession(ctx, sess, now, now.Add(-SessionIdle)); err != nil {
 		return "", store.Session{}, mapStoreError(err)
 	}
 	s.Log.Info("owner signed in", "email", a.Email)
@@ -222,8 +222,14 @@ func (s *Service) CheckSetupToken(ctx context.Context, token string) error {
 	return nil
 }
 
+// setupMu makes SetupFirstAdmin's check-then-create one step: without it,
+// forms submitted together all pass the checks before any account exists.
+var setupMu sync.Mutex
+
 // SetupFirstAdmin creates the first owner account with the setup token, once.
 func (s *Service) SetupFirstAdmin(ctx context.Context, token, email, password string) (store.Admin, error) {
+	setupMu.Lock()
+	defer setupMu.Unlock()
 	if err := s.CheckSetupToken(ctx, token); err != nil {
 		return store.Admin{}, err
 	}

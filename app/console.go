@@ -230,6 +230,18 @@ func (s *Service) ListPermits(ctx context.Context, status string) ([]Booking, er
 // a fresh link (superseding the approver's) and uses it at once, so the
 // decision goes through the same single-use path as the approver's.
 func (s *Service) DecidePermitAsOwner(ctx context.Context, permitID, decision, note, actor string) (PermitRequest, error) {
+	// Check the decision before the fresh link supersedes the approver's: a
+	// refused request must change nothing.
+	f := fieldErrors{}
+	if decision != "approve" && decision != "deny" {
+		f.add("decision", `must be "approve" or "deny"`)
+	}
+	if _, problem := cleanText(note, 0, 1000, true); problem != "" {
+		f.add("note", problem)
+	}
+	if err := f.err(); err != nil {
+		return PermitRequest{}, err
+	}
 	b, err := s.Store.FindBookingByPermit(ctx, permitID)
 	if err != nil {
 		return PermitRequest{}, mapStoreError(err)

@@ -73,8 +73,9 @@ type Session struct {
 	ExpiresAt time.Time
 }
 
-// CreateSession stores a new session (by the hash of its id) and records the login.
-func (s *Store) CreateSession(ctx context.Context, sess Session, now time.Time) error {
+// CreateSession stores a new session (by the hash of its id) and records the
+// login; sessions past their expiry or idle since before idleSince are deleted.
+func (s *Store) CreateSession(ctx context.Context, sess Session, now, idleSince time.Time) error {
 	return s.write(ctx, func(tx *sql.Tx) error {
 		_, err := tx.ExecContext(ctx, `INSERT INTO sessions (id_hash, admin_id, csrf_token, created_at, last_seen_at, expires_at)
 			VALUES (?, ?, ?, ?, ?, ?)`, sess.IDHash, sess.AdminID, sess.CSRFToken, now.Unix(), now.Unix(), sess.ExpiresAt.Unix())
@@ -85,7 +86,7 @@ func (s *Store) CreateSession(ctx context.Context, sess Session, now time.Time) 
 			return err
 		}
 		// Sessions past their time are deleted as new ones come.
-		_, err = tx.ExecContext(ctx, "DELETE FROM sessions WHERE expires_at <= ?", now.Unix())
+		_, err = tx.ExecContext(ctx, "DELETE FROM sessions WHERE expires_at <= ? OR last_seen_at <= ?", now.Unix(), idleSince.Unix())
 		return err
 	})
 }
@@ -192,8 +193,8 @@ type BookingFilter struct {
 
 // ListBookings returns the bookings matching f, by start.
 func (s *Store) ListBookings(ctx context.Context, f BookingFilter) ([]Booking, error) {
-	if f.Limit <= 0 || f.Limit > 5000 {
-		f.Limit = 5000
+	if f.Limit <= 0 {
+		f.Limit = -1 // SQLite: no limit
 	}
 	var out []Booking
 	err := s.read(ctx, func(tx *sql.Tx) error {
