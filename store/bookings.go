@@ -96,11 +96,11 @@ func (s *Store) CreateBooking(ctx context.Context, nb NewBooking) (Booking, bool
 				return err
 			}
 		}
-		room, err := freeRoom(ctx, tx, nb.Rooms, nb.Start, nb.End)
+		room, err := s.freeRoom(ctx, tx, nb.Rooms, nb.Start, nb.End)
 		if err != nil {
 			return err
 		}
-		b, err = insertBooking(ctx, tx, nb, room)
+		b, err = s.insertBooking(ctx, tx, nb, room)
 		if err != nil {
 			return err
 		}
@@ -183,19 +183,10 @@ func lookupIdempotencyKey(ctx context.Context, tx *sql.Tx, nb NewBooking) (strin
 
 // freeRoom returns the first of rooms that no active booking (with the cleaning
 // gap on both sides) and no blackout occupies during [start, end).
-func freeRoom(ctx context.Context, tx *sql.Tx, rooms []string, start, end time.Time) (string, error) {
+func (s *Store) freeRoom(ctx context.Context, tx *sql.Tx, rooms []string, start, end time.Time) (string, error) {
 	for _, room := range rooms {
 		var busy int
-		err := tx.QueryRowContext(ctx, `SELECT EXISTS (
-				SELECT 1 FROM bookings AS b, venue_rules AS r
-				WHERE r.id = 1 AND b.room_id = ?1
-				  AND b.start_at > ?2 - r.cleaning_gap_s - r.max_duration_s
-				  AND b.start_at < ?3 + r.cleaning_gap_s
-				  AND ?2 < b.end_at + r.cleaning_gap_s
-				  AND b.status <> 'cancelled')
-			OR EXISTS (
-				SELECT 1 FROM blackouts WHERE (room_id = ?1 OR room_id IS NULL) AND start_at < ?3 AND end_at > ?2)`,
-			room, start.Unix(), end.Unix()).Scan(&busy)
+		err := tx.StmtContext(ctx, s.hot.freeRoom).QueryRowContext(ctx, room, start.Unix(), end.Unix()).Scan(&busy)
 		if err != nil {
 			return "", fmt.Errorf("check room %s: %w", room, err)
 		}
@@ -206,14 +197,14 @@ func freeRoom(ctx context.Context, tx *sql.Tx, rooms []string, start, end time.T
 	return "", ErrSlotTaken
 }
 
-func insertBooking(ctx context.Context, tx *sql.Tx, nb NewBooking, room string) (Booking, error) {
+func (s *Store) insertBooking(ctx context.Context, tx *sql.Tx, nb NewBooking, room string) (Booking, error) {
 	now := nb.Now.Unix()
 	id := newID()
 	var reference string
 	for attempt := 0; ; attempt++ {
 		reference = newReference()
 		var taken int
-		if err := tx.QueryRowContext(ctx, "SELECT count(*) FROM bookings WHERE reference = ?", reference).Scan(&taken); err != nil {
+		if err := tx.StmtContext(ctx, s.hot.referenceTaken).QueryRowContext(ctx, reference).Scan(&taken); err != nil {
 			return Booking{}, fmt.Errorf("check reference: %w", err)
 		}
 		if taken == 0 {
@@ -223,9 +214,7 @@ func insertBooking(ctx context.Context, tx *sql.Tx, nb NewBooking, room string) 
 			return Booking{}, errors.New("no free booking reference after 20 attempts")
 		}
 	}
-	_, err := tx.ExecContext(ctx, `INSERT INTO bookings (id, reference, tier_id, package_id, room_id, start_at, end_at, guests,
-			price_cents, currency, customer_name, customer_email, customer_phone, notes, status, sequence, created_at, updated_at)
-		VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, 'confirmed', 0, ?, ?)`,
+	_, err := tx.StmtContext(ctx, s.hot.insertBooking).ExecContext(ctx,
 		id, reference, nb.TierID, nb.PackageID, room, nb.Start.Unix(), nb.End.Unix(), nb.Guests,
 		nb.PriceCents, nb.Currency, nb.CustomerName, nb.CustomerEmail, nb.CustomerPhone, nb.Notes, now, now)
 	if err != nil {

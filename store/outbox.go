@@ -55,9 +55,7 @@ type Composer func(b Booking) ([]Message, error)
 // the mail worker woken after the commit.
 func (s *Store) queueMessages(ctx context.Context, tx *sql.Tx, msgs []Message, now time.Time) error {
 	for _, m := range msgs {
-		_, err := tx.ExecContext(ctx, `INSERT INTO outbox (kind, booking_id, recipient, subject, body_text, body_html, ics, ics_method,
-				message_id, status, attempts, next_attempt_at, created_at, updated_at)
-			VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, 'queued', 0, ?, ?, ?)`,
+		_, err := tx.StmtContext(ctx, s.hot.insertOutbox).ExecContext(ctx,
 			m.Kind, nullIfEmpty(m.BookingID), m.Recipient, m.Subject, m.Text, m.HTML, m.ICS, m.ICSMethod,
 			newMessageID(s.mailDomain), now.Unix(), now.Unix(), now.Unix())
 		if err != nil {

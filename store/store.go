@@ -43,6 +43,8 @@ type Store struct {
 	// a freed connection to a random waiter, which makes tail latency unfair.
 	readSlots chan struct{}
 
+	hot hotStatements
+
 	// occupancy mirrors active bookings and blackouts for availability reads.
 	occupancy occupancy
 	// OnMailQueued, when set, is called after a commit that queued email.
@@ -121,6 +123,10 @@ func Open(ctx context.Context, path string, schema Schema) (*Store, error) {
 		writer.Close()
 		return nil, err
 	}
+	if err := s.hot.prepare(ctx, writer); err != nil {
+		writer.Close()
+		return nil, err
+	}
 	reader, err := sql.Open("sqlite", dsn(path, "query_only(1)"))
 	if err != nil {
 		writer.Close()
@@ -144,7 +150,7 @@ func (s *Store) Path() string { return s.path }
 
 // Close closes both pools; the last close checkpoints the WAL.
 func (s *Store) Close() error {
-	var errs []error
+	errs := []error{s.hot.close()}
 	if s.reader != nil {
 		errs = append(errs, s.reader.Close())
 	}
