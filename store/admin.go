@@ -199,22 +199,15 @@ func (s *Store) ListBookings(ctx context.Context, f BookingFilter) ([]Booking, e
 	var out []Booking
 	err := s.read(ctx, func(tx *sql.Tx) error {
 		q := "%" + strings.NewReplacer(`\`, `\\`, "%", `\%`, "_", `\_`).Replace(f.Query) + "%"
-		rows, err := tx.QueryContext(ctx, "SELECT "+bookingColumns+` FROM bookings AS b LEFT JOIN parking_permits AS p ON p.booking_id = b.id
+		var err error
+		out, err = queryAll(ctx, tx, scanBooking, "SELECT "+bookingColumns+` FROM bookings AS b LEFT JOIN parking_permits AS p ON p.booking_id = b.id
 			WHERE b.start_at >= ?1 AND b.start_at < ?2 AND (?3 = '' OR b.status = ?3)
 			  AND (?4 = '' OR b.reference LIKE ?5 ESCAPE '\' OR b.customer_name LIKE ?5 ESCAPE '\' OR b.customer_email LIKE ?5 ESCAPE '\')
 			ORDER BY b.start_at, b.room_id LIMIT ?6`, f.From.Unix(), f.To.Unix(), f.Status, f.Query, q, f.Limit)
 		if err != nil {
 			return fmt.Errorf("list bookings: %w", err)
 		}
-		defer rows.Close()
-		for rows.Next() {
-			b, err := scanBooking(rows)
-			if err != nil {
-				return err
-			}
-			out = append(out, b)
-		}
-		return rows.Err()
+		return nil
 	})
 	return out, err
 }
@@ -378,20 +371,10 @@ func (s *Store) RetryMessage(ctx context.Context, id int64, actor string, now ti
 func (s *Store) ListPermits(ctx context.Context, status string, limit int) ([]Booking, error) {
 	var out []Booking
 	err := s.read(ctx, func(tx *sql.Tx) error {
-		rows, err := tx.QueryContext(ctx, "SELECT "+bookingColumns+` FROM parking_permits AS p JOIN bookings AS b ON b.id = p.booking_id
+		var err error
+		out, err = queryAll(ctx, tx, scanBooking, "SELECT "+bookingColumns+` FROM parking_permits AS p JOIN bookings AS b ON b.id = p.booking_id
 			WHERE ?1 = '' OR p.status = ?1 ORDER BY (p.status = 'requested') DESC, b.start_at LIMIT ?2`, status, limit)
-		if err != nil {
-			return err
-		}
-		defer rows.Close()
-		for rows.Next() {
-			b, err := scanBooking(rows)
-			if err != nil {
-				return err
-			}
-			out = append(out, b)
-		}
-		return rows.Err()
+		return err
 	})
 	return out, err
 }

@@ -257,7 +257,7 @@ func findBooking(ctx context.Context, tx *sql.Tx, where string, args ...any) (Bo
 	return b, err
 }
 
-func scanBooking(row interface{ Scan(...any) error }) (Booking, error) {
+func scanBooking(row rowScanner) (Booking, error) {
 	var (
 		b                          Booking
 		start, end, created, upd   int64

@@ -89,7 +89,7 @@ func (s *Store) SetMailDomain(domain string) { s.mailDomain = domain }
 const outboxColumns = `id, kind, coalesce(booking_id, ''), recipient, subject, body_text, body_html, ics, ics_method, message_id,
 	status, attempts, next_attempt_at, last_error, relay, created_at, coalesce(sent_at, 0)`
 
-func scanOutbox(row interface{ Scan(...any) error }) (OutboxMessage, error) {
+func scanOutbox(row rowScanner) (OutboxMessage, error) {
 	var m OutboxMessage
 	var next, created, sent int64
 	err := row.Scan(&m.ID, &m.Kind, &m.BookingID, &m.Recipient, &m.Subject, &m.Text, &m.HTML, &m.ICS, &m.ICSMethod, &m.MessageID,
@@ -108,7 +108,8 @@ func scanOutbox(row interface{ Scan(...any) error }) (OutboxMessage, error) {
 func (s *Store) ClaimDueMessages(ctx context.Context, now time.Time, limit int, stuckAfter time.Duration) ([]OutboxMessage, error) {
 	var out []OutboxMessage
 	err := s.write(ctx, func(tx *sql.Tx) error {
-		rows, err := tx.QueryContext(ctx, `UPDATE outbox SET status = 'sending', attempts = attempts + 1, claimed_at = ?1, updated_at = ?1
+		var err error
+		out, err = queryAll(ctx, tx, scanOutbox, `UPDATE outbox SET status = 'sending', attempts = attempts + 1, claimed_at = ?1, updated_at = ?1
 			WHERE id IN (SELECT id FROM outbox
 				WHERE (status IN ('queued', 'failed') AND next_attempt_at <= ?1)
 				   OR (status = 'sending' AND claimed_at <= ?2)
@@ -117,15 +118,7 @@ func (s *Store) ClaimDueMessages(ctx context.Context, now time.Time, limit int, 
 		if err != nil {
 			return fmt.Errorf("claim messages: %w", err)
 		}
-		defer rows.Close()
-		for rows.Next() {
-			m, err := scanOutbox(rows)
-			if err != nil {
-				return err
-			}
-			out = append(out, m)
-		}
-		return rows.Err()
+		return nil
 	})
 	return out, err
 }
@@ -214,19 +207,9 @@ func (s *Store) SentTo(ctx context.Context, recipient string, since time.Time) (
 func (s *Store) ListOutbox(ctx context.Context, status string, limit int) ([]OutboxMessage, error) {
 	var out []OutboxMessage
 	err := s.read(ctx, func(tx *sql.Tx) error {
-		rows, err := tx.QueryContext(ctx, "SELECT "+outboxColumns+" FROM outbox WHERE ?1 = '' OR status = ?1 ORDER BY id DESC LIMIT ?2", status, limit)
-		if err != nil {
-			return err
-		}
-		defer rows.Close()
-		for rows.Next() {
-			m, err := scanOutbox(rows)
-			if err != nil {
-				return err
-			}
-			out = append(out, m)
-		}
-		return rows.Err()
+		var err error
+		out, err = queryAll(ctx, tx, scanOutbox, "SELECT "+outboxColumns+" FROM outbox WHERE ?1 = '' OR status = ?1 ORDER BY id DESC LIMIT ?2", status, limit)
+		return err
 	})
 	return out, err
 }

@@ -421,3 +421,24 @@ func (s *Store) DeleteSetting(ctx context.Context, key string) error {
 		return err
 	})
 }
+
+// rowScanner is what *sql.Row and *sql.Rows share.
+type rowScanner interface{ Scan(...any) error }
+
+// queryAll runs query in tx and scans every row with scan.
+func queryAll[T any](ctx context.Context, tx *sql.Tx, scan func(rowScanner) (T, error), query string, args ...any) ([]T, error) {
+	rows, err := tx.QueryContext(ctx, query, args...)
+	if err != nil {
+		return nil, err
+	}
+	defer rows.Close()
+	var out []T
+	for rows.Next() {
+		v, err := scan(rows)
+		if err != nil {
+			return nil, err
+		}
+		out = append(out, v)
+	}
+	return out, rows.Err()
+}
