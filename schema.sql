@@ -149,7 +149,9 @@ CREATE TABLE parking_permits (
     decision_note        TEXT NOT NULL DEFAULT '' CHECK (length(decision_note) <= 1000),
     created_at           INTEGER NOT NULL,
     updated_at           INTEGER NOT NULL,
-    CHECK ((decided_at IS NOT NULL) = (status IN ('approved', 'denied')))
+    -- A decision keeps its time even if the booking is cancelled later.
+    CHECK (status NOT IN ('approved', 'denied') OR decided_at IS NOT NULL),
+    CHECK (decided_at IS NULL OR status IN ('approved', 'denied', 'cancelled'))
 ) STRICT;
 CREATE INDEX parking_permits_status ON parking_permits (status);
 

@@ -249,6 +249,12 @@ func Restore(ctx context.Context, path, backup string, now time.Time, progress f
 	defer lock.Release()
 	if _, err := os.Stat(path); err == nil {
 		kept = path + ".replaced-" + now.UTC().Format("20060102T150405Z")
+		for n := 2; ; n++ { // two restores in one second keep both files
+			if _, err := os.Stat(kept); errors.Is(err, os.ErrNotExist) {
+				break
+			}
+			kept = fmt.Sprintf("%s.replaced-%s-%d", path, now.UTC().Format("20060102T150405Z"), n)
+		}
 		if err := vacuumInto(ctx, path, kept); err != nil {
 			return "", fmt.Errorf("keep the current database: %w; nothing was changed", err)
 		}

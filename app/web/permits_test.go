@@ -1037,3 +1037,41 @@ func TestPermitProblemPages(t *testing.T) {
 		distinct[headings[name]] = name
 	}
 }
+
+// A booking whose permit was approved (or denied) can still be cancelled, by
+// the customer and by the owner: the permit becomes cancelled and keeps the
+// time of its decision.
+func TestCancelBookingWithDecidedPermit(t *testing.T) {
+	t.Parallel()
+	v := newPermitVenue(t)
+	approved := v.book(t, "2026-12-14T10:00:00Z", "ada@example.com", "EF56GHI")
+	denied := v.book(t, "2026-12-15T10:00:00Z", "grace@example.com", "JK78LMN")
+	msgs := v.syncMail(t)
+	if r := v.decideAPI(t, v.permitLink(t, msgs, approved), "approve", "Bay 3"); r.Status != 200 {
+		t.Fatalf("approve: %d %s", r.Status, r.Body)
+	}
+	if r := v.decideAPI(t, v.permitLink(t, msgs, denied), "deny", ""); r.Status != 200 {
+		t.Fatalf("deny: %d %s", r.Status, r.Body)
+	}
+
+	r := v.do(t, "POST", "/api/bookings/"+approved.ID+"/cancel?t="+approved.ManageToken, nil, nil)
+	var got bookingResponse
+	r.json(t, &got)
+	if r.Status != 200 || got.Booking.Status != "cancelled" || got.Booking.Parking == nil || got.Booking.Parking.Status != "cancelled" {
+		t.Fatalf("customer cancel with an approved permit: %d %s", r.Status, r.Body)
+	}
+	if s := v.permit(t, approved.PermitID); s.Status != "cancelled" || !s.DecidedAt.Valid || s.Note != "Bay 3" {
+		t.Errorf("approved then cancelled permit: %+v", s)
+	}
+	if !v.offered(t, "2026-12-14T10:00:00+00:00") {
+		t.Error("the slot is not free again")
+	}
+
+	// The owner cancels the one whose permit was denied: a denied permit stays denied.
+	if _, err := v.Svc.SetBookingStatus(context.Background(), denied.ID, "cancelled", false, "owner@example.com"); err != nil {
+		t.Fatalf("owner cancel with a denied permit: %v", err)
+	}
+	if s := v.permit(t, denied.PermitID); s.Status != "denied" || !s.DecidedAt.Valid {
+		t.Errorf("denied then cancelled booking's permit: %+v", s)
+	}
+}

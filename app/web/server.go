@@ -305,7 +305,7 @@ type errorBody struct {
 type errorDetail struct {
 	Code    string            `json:"code"`
 	Message string            `json:"message"`
-	Fields  map[string]string `json:"fields,omitempty"`
+	Fields  map[string]string `json:"fields"`
 }
 
 // handleError is the one place where errors become responses: domain errors
@@ -340,7 +340,11 @@ func (s *Server) handleError(c *fiber.Ctx, err error) error {
 	if s.wantsPage(c, routed) {
 		return s.renderError(c, status, e)
 	}
-	return c.Status(status).JSON(errorBody{Error: errorDetail{Code: e.Code, Message: e.Message, Fields: e.Fields}})
+	fields := e.Fields
+	if fields == nil {
+		fields = map[string]string{} // the shape is the same for every error
+	}
+	return c.Status(status).JSON(errorBody{Error: errorDetail{Code: e.Code, Message: e.Message, Fields: fields}})
 }
 
 func fiberError(fe *fiber.Error) *app.Error {
