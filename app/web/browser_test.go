@@ -437,7 +437,7 @@ func (b *browser) confirmed() string {
 	}
 	ref := b.text("dd.reference")
 	if !referenceRe.MatchString(ref) {
-		b.t.Fatalf("reference %q is not VB-XXXXXX", ref)
+		b.t.Fatalf("reference %q is not of the form VB-7K3Q9M", ref)
 	}
 	if st := b.text("dd.status"); st != "confirmed" {
 		b.t.Errorf("status on the confirmation page = %q, want confirmed", st)

@@ -225,29 +225,8 @@ func consoleState(t testing.TB, v *testVenue) string {
 
 // --- JSON shapes of the console API --------------------------------------
 
-type adminBooking struct {
-	ID         string `json:"id"`
-	Reference  string `json:"reference"`
-	Status     string `json:"status"`
-	Tier       string `json:"tier"`
-	Package    string `json:"package"`
-	Room       string `json:"room"`
-	Start      string `json:"start"`
-	End        string `json:"end"`
-	Guests     int    `json:"guests"`
-	PriceCents int64  `json:"price_cents"`
-	Currency   string `json:"currency"`
-	Customer   struct {
-		Name  string `json:"name"`
-		Email string `json:"email"`
-		Phone string `json:"phone"`
-	} `json:"customer"`
-	Notes   string `json:"notes"`
-	Parking *struct {
-		Status              string `json:"status"`
-		VehicleRegistration string `json:"vehicle_registration"`
-	} `json:"parking"`
-}
+// adminBooking is a booking as the console API lists it (the public shape).
+type adminBooking = apiBooking
 
 type auditEntry struct {
 	ID        int64  `json:"id"`

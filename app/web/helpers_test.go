@@ -332,34 +332,37 @@ func bookingBody(start string, edits ...func(map[string]any)) map[string]any {
 }
 
 type bookingResponse struct {
-	Booking struct {
-		ID         string `json:"id"`
-		Reference  string `json:"reference"`
-		Status     string `json:"status"`
-		Tier       string `json:"tier"`
-		Package    string `json:"package"`
-		Room       string `json:"room"`
-		Start      string `json:"start"`
-		End        string `json:"end"`
-		Guests     int    `json:"guests"`
-		PriceCents int64  `json:"price_cents"`
-		Currency   string `json:"currency"`
-		Customer   struct {
-			Name  string `json:"name"`
-			Email string `json:"email"`
-			Phone string `json:"phone"`
-		} `json:"customer"`
-		Notes   string `json:"notes"`
-		Parking *struct {
-			Status              string `json:"status"`
-			VehicleRegistration string `json:"vehicle_registration"`
-		} `json:"parking"`
-		ManageURL string `json:"manage_url"`
-		Calendar  struct {
-			ICSURL    string `json:"ics_url"`
-			GoogleURL string `json:"google_url"`
-		} `json:"calendar"`
-	} `json:"booking"`
+	Booking apiBooking `json:"booking"`
+}
+
+// apiBooking is a booking as the JSON API answers it.
+type apiBooking struct {
+	ID         string `json:"id"`
+	Reference  string `json:"reference"`
+	Status     string `json:"status"`
+	Tier       string `json:"tier"`
+	Package    string `json:"package"`
+	Room       string `json:"room"`
+	Start      string `json:"start"`
+	End        string `json:"end"`
+	Guests     int    `json:"guests"`
+	PriceCents int64  `json:"price_cents"`
+	Currency   string `json:"currency"`
+	Customer   struct {
+		Name  string `json:"name"`
+		Email string `json:"email"`
+		Phone string `json:"phone"`
+	} `json:"customer"`
+	Notes   string `json:"notes"`
+	Parking *struct {
+		Status              string `json:"status"`
+		VehicleRegistration string `json:"vehicle_registration"`
+	} `json:"parking"`
+	ManageURL string `json:"manage_url"`
+	Calendar  struct {
+		ICSURL    string `json:"ics_url"`
+		GoogleURL string `json:"google_url"`
+	} `json:"calendar"`
 }
 
 // mustBook creates a booking and fails the test unless it answers 201.
