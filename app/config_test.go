@@ -55,23 +55,7 @@ func TestParseConfigDemoFile(t *testing.T) {
 // TestParseConfigProblems checks that every kind of mistake is reported as a
 // *ConfigError whose problems name the key at fault.
 func TestParseConfigProblems(t *testing.T) {
-	twoTiers := func(second string) string {
-		return `
-[[rooms]]
-id = "main"
-name = "Main"
-
-[[tiers]]
-id = "classic"
-name = "Classic"
-  [[tiers.packages]]
-  id = "classic-60"
-  name = "60 minutes"
-  duration_minutes = 60
-  price_cents = 4500
-  max_guests = 4
-` + second
-	}
+	twoTiers := func(second string) string { return catalogTOML + second }
 	onePackage := func(fields string) string {
 		return `
 [[rooms]]
