@@ -3,16 +3,10 @@ package mail_test
 import (
 	"bytes"
 	"context"
-	"encoding/base64"
 	"errors"
 	"fmt"
 	"io"
 	"log/slog"
-	"mime"
-	"mime/multipart"
-	"mime/quotedprintable"
-	netmail "net/mail"
-	"net/textproto"
 	"os"
 	"path/filepath"
 	"sort"
@@ -305,122 +299,13 @@ func (v *venue) booking(id string) store.Booking {
 	return b
 }
 
-// --- MIME ---------------------------------------------------------------
+// The MIME parsing lives in smtptest, shared with the other packages' tests.
+type (
+	leaf  = smtptest.Part
+	email = smtptest.Message
+)
 
-// leaf is one non-multipart part of a message, with its body decoded.
-type leaf struct {
-	MediaType string
-	Params    map[string]string
-	Header    textproto.MIMEHeader
-	Body      []byte
-}
-
-// email is a message parsed with net/mail and mime/multipart.
-type email struct {
-	Raw      []byte
-	Header   netmail.Header
-	Envelope smtptest.Received
-	Subject  string // decoded
-	Parts    []leaf
-}
-
-func parseEmail(t testing.TB, raw []byte) email {
-	t.Helper()
-	msg, err := netmail.ReadMessage(bytes.NewReader(raw))
-	if err != nil {
-		t.Fatalf("net/mail cannot read the message: %v\n%s", err, raw)
-	}
-	subject, err := new(mime.WordDecoder).DecodeHeader(msg.Header.Get("Subject"))
-	if err != nil {
-		t.Fatalf("subject %q: %v", msg.Header.Get("Subject"), err)
-	}
-	e := email{Raw: raw, Header: msg.Header, Subject: subject}
-	top := textproto.MIMEHeader(msg.Header)
-	e.Parts = walkMIME(t, top, msg.Body, 0)
-	return e
-}
-
-func walkMIME(t testing.TB, h textproto.MIMEHeader, body io.Reader, depth int) []leaf {
-	t.Helper()
-	if depth > 5 {
-		t.Fatal("MIME nested too deep")
-	}
-	ct := h.Get("Content-Type")
-	if ct == "" {
-		ct = "text/plain"
-	}
-	mediaType, params, err := mime.ParseMediaType(ct)
-	if err != nil {
-		t.Fatalf("Content-Type %q: %v", ct, err)
-	}
-	if strings.HasPrefix(mediaType, "multipart/") {
-		if params["boundary"] == "" {
-			t.Fatalf("%s without a boundary", mediaType)
-		}
-		var out []leaf
-		mr := multipart.NewReader(body, params["boundary"])
-		for {
-			p, err := mr.NextPart() // decodes quoted-printable itself
-			if errors.Is(err, io.EOF) {
-				break
-			}
-			if err != nil {
-				t.Fatalf("multipart: %v", err)
-			}
-			out = append(out, walkMIME(t, p.Header, p, depth+1)...)
-		}
-		return out
-	}
-	var r io.Reader = body
-	switch strings.ToLower(h.Get("Content-Transfer-Encoding")) {
-	case "base64":
-		r = base64.NewDecoder(base64.StdEncoding, body)
-	case "quoted-printable":
-		r = quotedprintable.NewReader(body)
-	}
-	data, err := io.ReadAll(r)
-	if err != nil {
-		t.Fatalf("%s body: %v", mediaType, err)
-	}
-	return []leaf{{MediaType: mediaType, Params: params, Header: h, Body: data}}
-}
-
-// part returns the one leaf of mediaType, or fails the test.
-func (e email) part(t testing.TB, mediaType string) leaf {
-	t.Helper()
-	var found []leaf
-	for _, p := range e.Parts {
-		if p.MediaType == mediaType {
-			found = append(found, p)
-		}
-	}
-	if len(found) != 1 {
-		t.Fatalf("%d %s part(s), want 1; parts: %v", len(found), mediaType, e.mediaTypes())
-	}
-	return found[0]
-}
-
-func (e email) has(mediaType string) bool {
-	for _, p := range e.Parts {
-		if p.MediaType == mediaType {
-			return true
-		}
-	}
-	return false
-}
-
-func (e email) mediaTypes() []string {
-	var out []string
-	for _, p := range e.Parts {
-		out = append(out, p.MediaType)
-	}
-	return out
-}
-
-// messageID is the Message-ID without its angle brackets.
-func (e email) messageID() string {
-	return strings.TrimSuffix(strings.TrimPrefix(strings.TrimSpace(e.Header.Get("Message-Id")), "<"), ">")
-}
+func parseEmail(t testing.TB, raw []byte) email { return smtptest.Parse(t, raw) }
 
 // parseAll parses what a server smtptest.Received, keeping the envelope.
 func parseAll(t testing.TB, msgs []smtptest.Received) []email {
@@ -437,7 +322,7 @@ func parseAll(t testing.TB, msgs []smtptest.Received) []email {
 func byMessageID(t testing.TB, msgs []email, id string) email {
 	t.Helper()
 	for _, m := range msgs {
-		if m.messageID() == id {
+		if m.MessageID() == id {
 			return m
 		}
 	}
@@ -492,7 +377,7 @@ func parseInvite(t testing.TB, data []byte) calendar {
 // Content-Type method parameter equals the calendar's METHOD, both method.
 func checkInvite(t testing.TB, e email, method string) calendar {
 	t.Helper()
-	p := e.part(t, "text/calendar")
+	p := e.Part(t, "text/calendar")
 	if got := p.Params["method"]; got != method {
 		t.Errorf("calendar part Content-Type method=%q, want %q (%s)", got, method, p.Header.Get("Content-Type"))
 	}
@@ -561,13 +446,13 @@ func TestConfirmationCarriesInvite(t *testing.T) {
 	}
 
 	// Text and HTML.
-	text := string(m.part(t, "text/plain").Body)
+	text := string(m.Part(t, "text/plain").Body)
 	for _, want := range []string{b.Reference, b.ManageURL, zone, "Monday 30 November 2026, 11:00–12:00 CET"} {
 		if !strings.Contains(text, want) {
 			t.Errorf("text part lacks %q:\n%s", want, text)
 		}
 	}
-	html := string(m.part(t, "text/html").Body)
+	html := string(m.Part(t, "text/html").Body)
 	if !strings.Contains(html, b.Reference) || !strings.Contains(html, b.ManageURL) {
 		t.Errorf("HTML part lacks the reference or the manage link:\n%s", html)
 	}
@@ -609,13 +494,13 @@ func TestOwnerCopy(t *testing.T) {
 	if to, err := m.Header.AddressList("To"); err != nil || len(to) != 1 || to[0].Address != owner {
 		t.Errorf("To: %v (%v)", to, err)
 	}
-	text := string(m.part(t, "text/plain").Body)
+	text := string(m.Part(t, "text/plain").Body)
 	for _, want := range []string{b.Reference, "Ada Lovelace", customer, "Room 1", "Birthday, please bring candles", zone} {
 		if !strings.Contains(text, want) {
 			t.Errorf("owner copy lacks %q:\n%s", want, text)
 		}
 	}
-	if m.has("text/calendar") {
+	if m.Has("text/calendar") {
 		t.Error("owner copy carries a calendar invite")
 	}
 	if got := v.booking(b.ID).ConfirmationSentAt; got.IsZero() {
@@ -676,7 +561,7 @@ func TestCancellationInvite(t *testing.T) {
 	if withdrawn.Status != "CANCELLED" || !withdrawn.Start.Equal(b.Start) {
 		t.Errorf("cancel invite STATUS %q DTSTART %v", withdrawn.Status, withdrawn.Start)
 	}
-	if !strings.Contains(notice.Subject, "cancelled") || !strings.Contains(string(notice.part(t, "text/plain").Body), b.Reference) {
+	if !strings.Contains(notice.Subject, "cancelled") || !strings.Contains(string(notice.Part(t, "text/plain").Body), b.Reference) {
 		t.Errorf("cancellation subject %q or text lacks the reference", notice.Subject)
 	}
 	ownerRow := v.row(app.KindOwnerCancellation, b.ID)
@@ -906,7 +791,7 @@ func TestCrashWhileSending(t *testing.T) {
 			t.Fatalf("attempted %d after StuckAfter, want 1", n)
 		}
 		msgs := parseAll(t, srv.Messages())
-		if len(msgs) != 1 || msgs[0].messageID() != claimed[0].MessageID {
+		if len(msgs) != 1 || msgs[0].MessageID() != claimed[0].MessageID {
 			t.Fatalf("smtptest.Received %d, Message-ID of the claimed row %s", len(msgs), claimed[0].MessageID)
 		}
 		if row := v.row(app.KindConfirmation, b.ID); row.Status != store.MailSent {
@@ -962,7 +847,7 @@ func TestReminders(t *testing.T) {
 		t.Errorf("a's reminder: status %s recipient %s", reminder.Status, reminder.Recipient)
 	}
 	m := byMessageID(t, parseAll(t, srv.Messages()), reminder.MessageID)
-	if !strings.HasPrefix(m.Subject, "Reminder:") || !strings.Contains(string(m.part(t, "text/plain").Body), a.ManageURL) {
+	if !strings.HasPrefix(m.Subject, "Reminder:") || !strings.Contains(string(m.Part(t, "text/plain").Body), a.ManageURL) {
 		t.Errorf("reminder subject %q or text without the manage link", m.Subject)
 	}
 	for _, id := range []string{c.ID, d.ID, inside.ID, e.ID} {
@@ -1290,7 +1175,7 @@ func TestNoHeaderInjection(t *testing.T) {
 		}
 	}
 	ownerCopy := byMessageID(t, msgs, v.row(app.KindOwnerCopy, b.ID).MessageID)
-	if text := string(ownerCopy.part(t, "text/plain").Body); !strings.Contains(text, "Bcc: "+evil) {
+	if text := string(ownerCopy.Part(t, "text/plain").Body); !strings.Contains(text, "Bcc: "+evil) {
 		t.Errorf("the notes did not reach the owner's copy body:\n%s", text)
 	}
 }

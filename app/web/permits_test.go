@@ -8,14 +8,7 @@ import (
 	"database/sql"
 	"encoding/base64"
 	"encoding/json"
-	"errors"
 	"html"
-	"io"
-	"mime"
-	"mime/multipart"
-	"mime/quotedprintable"
-	netmail "net/mail"
-	"net/textproto"
 	"net/url"
 	"regexp"
 	"strings"
@@ -142,68 +135,15 @@ type mailMsg struct {
 
 func parseMailMsg(t testing.TB, r smtptest.Received) mailMsg {
 	t.Helper()
-	msg, err := netmail.ReadMessage(bytes.NewReader(r.Data))
-	if err != nil {
-		t.Fatalf("net/mail cannot read the message: %v\n%s", err, r.Data)
+	e := smtptest.Parse(t, r.Data)
+	m := mailMsg{Rcpt: r.To, To: e.Header.Get("To"), Subject: e.Subject}
+	if e.Has("text/plain") {
+		m.Text = string(e.Part(t, "text/plain").Body)
 	}
-	subject, err := new(mime.WordDecoder).DecodeHeader(msg.Header.Get("Subject"))
-	if err != nil {
-		t.Fatalf("subject %q: %v", msg.Header.Get("Subject"), err)
+	if e.Has("text/html") {
+		m.HTML = string(e.Part(t, "text/html").Body)
 	}
-	m := mailMsg{Rcpt: r.To, To: msg.Header.Get("To"), Subject: subject}
-	walkMail(t, textproto.MIMEHeader(msg.Header), msg.Body, &m, 0)
 	return m
-}
-
-func walkMail(t testing.TB, h textproto.MIMEHeader, body io.Reader, m *mailMsg, depth int) {
-	t.Helper()
-	if depth > 5 {
-		t.Fatal("MIME nested too deep")
-	}
-	ct := h.Get("Content-Type")
-	if ct == "" {
-		ct = "text/plain"
-	}
-	mediaType, params, err := mime.ParseMediaType(ct)
-	if err != nil {
-		t.Fatalf("Content-Type %q: %v", ct, err)
-	}
-	if strings.HasPrefix(mediaType, "multipart/") {
-		mr := multipart.NewReader(body, params["boundary"])
-		for {
-			p, err := mr.NextPart() // decodes quoted-printable itself
-			if errors.Is(err, io.EOF) {
-				return
-			}
-			if err != nil {
-				t.Fatalf("multipart: %v", err)
-			}
-			walkMail(t, p.Header, p, m, depth+1)
-		}
-	}
-	r := body
-	switch strings.ToLower(h.Get("Content-Transfer-Encoding")) {
-	case "base64":
-		r = base64.NewDecoder(base64.StdEncoding, body)
-	case "quoted-printable":
-		r = quotedprintable.NewReader(body)
-	}
-	data, err := io.ReadAll(r)
-	if err != nil {
-		t.Fatalf("%s body: %v", mediaType, err)
-	}
-	switch mediaType {
-	case "text/plain":
-		if m.Text != "" {
-			t.Fatal("two text/plain parts")
-		}
-		m.Text = string(data)
-	case "text/html":
-		if m.HTML != "" {
-			t.Fatal("two text/html parts")
-		}
-		m.HTML = string(data)
-	}
 }
 
 // syncMail waits until the SMTP server has accepted as many messages as the
