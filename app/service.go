@@ -271,7 +271,7 @@ func (s *Service) CancelBooking(ctx context.Context, id, token string) (Booking,
 		return Booking{}, Errorf(CodeCancellationClosed, "this booking is %s and can no longer be cancelled", b.Status)
 	}
 	now := s.Now()
-	if now.Add(cutoff).After(b.Start) {
+	if ok, _ := s.CustomerCanCancel(b.Booking); !ok {
 		return Booking{}, Errorf(CodeCancellationClosed, "bookings can be cancelled until %s before the start; please contact the venue", humanDuration(cutoff))
 	}
 	sb, err := s.Store.CancelBooking(ctx, id, now.Add(cutoff), now, s.cancellationEmails)
@@ -282,6 +282,13 @@ func (s *Service) CancelBooking(ctx context.Context, id, token string) (Booking,
 		return Booking{}, mapStoreError(err)
 	}
 	return s.withLinks(sb), nil
+}
+
+// CustomerCanCancel reports whether the customer may still cancel b, and
+// until when cancelling is open (cancel_cutoff_hours before the start).
+func (s *Service) CustomerCanCancel(b store.Booking) (bool, time.Time) {
+	closes := b.Start.Add(-time.Duration(s.Config.Venue.CancelCutoffHours) * time.Hour)
+	return b.Status == "confirmed" && !s.Now().After(closes), closes
 }
 
 // ManageToken returns the secret token of booking id's manage link. It is an

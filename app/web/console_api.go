@@ -1,6 +1,7 @@
 package web
 
 import (
+	"net/url"
 	"strconv"
 	"strings"
 	"time"
@@ -44,7 +45,7 @@ func (s *Server) requireOwner(c *fiber.Ctx) error {
 	sess, err := s.svc.Authenticate(c.UserContext(), c.Cookies(s.sessionCookieName()))
 	if err != nil {
 		if s.wantsPage(c, true) && c.Method() == fiber.MethodGet {
-			return c.Redirect("/admin/login?next="+urlQueryEscape(c.OriginalURL()), fiber.StatusSeeOther)
+			return c.Redirect("/admin/login?next="+url.QueryEscape(c.OriginalURL()), fiber.StatusSeeOther)
 		}
 		return err
 	}

@@ -286,18 +286,18 @@ func (s *Server) submitBooking(c *fiber.Ctx) error {
 	if k := c.FormValue("idempotency"); len(k) >= 8 && len(k) <= 64 {
 		key = "form-" + k
 	}
-	var err2 error
-	if err2 = s.svc.CheckFormStamp(c.FormValue("form_time")); err2 == nil {
-		err2 = s.limitBookingEmail(c, form.Email)
+	trapErr := s.svc.CheckFormStamp(c.FormValue("form_time"))
+	if trapErr == nil {
+		trapErr = s.limitBookingEmail(c, form.Email)
 	}
-	if err2 != nil {
+	if trapErr != nil {
 		var e *app.Error
-		if errors.As(err2, &e) && e.Code == app.CodeInvalidRequest {
+		if errors.As(trapErr, &e) && e.Code == app.CodeInvalidRequest {
 			d := s.detailsData(c, tier, pkg, start)
 			d.Form, d.Message = form, e.Message
 			return s.render(c, fiber.StatusBadRequest, "details", d)
 		}
-		return err2
+		return trapErr
 	}
 	b, _, err := s.svc.CreateBooking(c.UserContext(), req, key)
 	if err == nil {
@@ -362,7 +362,7 @@ func (s *Server) renderBooking(c *fiber.Ctx, status int, message string) error {
 	if err != nil {
 		return err
 	}
-	cutoff := time.Duration(s.svc.Config.Venue.CancelCutoffHours) * time.Hour
+	canCancel, closes := s.svc.CustomerCanCancel(b.Booking)
 	loc := s.svc.Rules.Location
 	title := "Booking " + b.Reference
 	if c.Query("new") == "1" {
@@ -371,9 +371,9 @@ func (s *Server) renderBooking(c *fiber.Ctx, status int, message string) error {
 	data := bookingPage{
 		layoutData: s.layout(title), B: b, Tier: s.svc.TierName(b.TierID), Package: s.svc.PackageName(b.PackageID),
 		When: s.formatWhen(b), New: c.Query("new") == "1", Cancelled: c.Query("cancelled") == "1",
-		CanCancel:   b.Status == "confirmed" && !s.svc.Now().Add(cutoff).After(b.Start),
+		CanCancel:   canCancel,
 		CutoffHours: s.svc.Config.Venue.CancelCutoffHours,
-		CutoffAt:    b.Start.Add(-cutoff).In(loc).Format("Monday 2 January, 15:04 MST"),
+		CutoffAt:    closes.In(loc).Format("Monday 2 January, 15:04 MST"),
 		CSRF:        s.csrfToken(c), Message: message, OutlookURL: b.OutlookURL, VenueAddress: s.svc.Config.Venue.Address,
 	}
 	c.Set("Cache-Control", "no-store")

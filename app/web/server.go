@@ -12,7 +12,6 @@ import (
 	"net"
 	"net/http"
 	"net/netip"
-	"net/url"
 	"strconv"
 	"strings"
 	"time"
@@ -413,5 +412,3 @@ func (s *Server) healthz(c *fiber.Ctx) error {
 func invalidf(format string, args ...any) error {
 	return app.Errorf(app.CodeInvalidRequest, format, args...)
 }
-
-func urlQueryEscape(v string) string { return url.QueryEscape(v) }
