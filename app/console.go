@@ -33,7 +33,7 @@ func (s *Service) ListBookings(ctx context.Context, from, to Date, status, q str
 		return nil, Errorf(CodeInvalidRequest, "at most ten years at once")
 	}
 	switch status {
-	case "", "confirmed", "cancelled", "completed", "no_show":
+	case "", store.StatusConfirmed, store.StatusCancelled, store.StatusCompleted, store.StatusNoShow:
 	default:
 		return nil, Errorf(CodeInvalidRequest, "status must be confirmed, cancelled, completed or no_show")
 	}
@@ -68,7 +68,7 @@ func (s *Service) SetBookingStatus(ctx context.Context, id, status string, notif
 	now := s.Now()
 	var compose store.Composer
 	switch status {
-	case "cancelled":
+	case store.StatusCancelled:
 		if notify {
 			compose = s.cancellationEmails
 		} else if s.Config.Mail.OwnerEmail != "" {
@@ -77,7 +77,7 @@ func (s *Service) SetBookingStatus(ctx context.Context, id, status string, notif
 				return []store.Message{m}, err
 			}
 		}
-	case "completed", "no_show":
+	case store.StatusCompleted, store.StatusNoShow:
 		b, err := s.Store.FindBookingByID(ctx, id)
 		if err != nil {
 			return Booking{}, mapStoreError(err)
@@ -90,9 +90,9 @@ func (s *Service) SetBookingStatus(ctx context.Context, id, status string, notif
 		return Booking{}, &Error{Code: CodeValidationFailed, Message: `status must be "completed", "no_show" or "cancelled"`,
 			Fields: map[string]string{"status": `must be "completed", "no_show" or "cancelled"`}}
 	}
-	b, err := s.Store.SetBookingStatus(ctx, id, []string{"confirmed"}, status, actor, now, compose)
+	b, err := s.Store.SetBookingStatus(ctx, id, []string{store.StatusConfirmed}, status, actor, now, compose)
 	if errors.Is(err, store.ErrStateChanged) {
-		if status == "cancelled" {
+		if status == store.StatusCancelled {
 			return Booking{}, Errorf(CodeCancellationClosed, "only a confirmed booking can be cancelled")
 		}
 		return Booking{}, &Error{Code: CodeValidationFailed, Message: "only a confirmed booking can be marked " + status,
@@ -108,7 +108,7 @@ func (s *Service) SetBookingStatus(ctx context.Context, id, status string, notif
 // ResendConfirmation queues the customer's confirmation again.
 func (s *Service) ResendConfirmation(ctx context.Context, id, actor string) (Booking, error) {
 	compose := func(sb store.Booking) ([]store.Message, error) {
-		if sb.Status != "confirmed" {
+		if sb.Status != store.StatusConfirmed {
 			return nil, Errorf(CodeValidationFailed, "only a confirmed booking's confirmation can be sent")
 		}
 		b := s.withLinks(sb)
@@ -339,10 +339,10 @@ func (s *Service) Stats(ctx context.Context, from, to Date) ([]TierMonth, []Room
 		}
 		t := tiers[k]
 		switch b.Status {
-		case "cancelled":
+		case store.StatusCancelled:
 			t.Cancelled++
 			continue
-		case "no_show":
+		case store.StatusNoShow:
 			t.NoShows++
 		}
 		t.Bookings++

@@ -28,7 +28,7 @@ const (
 func (s *Service) ICS(b Booking, method CalendarMethod, stamp time.Time) []byte {
 	var w icsWriter
 	s.icsHeader(&w, string(method))
-	s.icsEvent(&w, b, method == MethodCancel || b.Status == "cancelled", false, stamp)
+	s.icsEvent(&w, b, method == MethodCancel || b.Status == store.StatusCancelled, false, stamp)
 	w.line("END:VCALENDAR")
 	return []byte(w.String())
 }
@@ -40,7 +40,7 @@ func (s *Service) feedICS(bookings []Booking, stamp time.Time) []byte {
 	s.icsHeader(&w, string(MethodPublish))
 	w.line("X-WR-CALNAME:" + icsEscape(s.Config.Venue.Name+" bookings"))
 	for _, b := range bookings {
-		s.icsEvent(&w, b, b.Status == "cancelled", true, stamp)
+		s.icsEvent(&w, b, b.Status == store.StatusCancelled, true, stamp)
 	}
 	w.line("END:VCALENDAR")
 	return []byte(w.String())

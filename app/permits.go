@@ -18,13 +18,13 @@ import (
 // another purpose, even with the same secret, is refused.
 const permitAudience = "venuebook/permit-decision"
 
-// Permit statuses.
+// Permit statuses, as the store keeps them.
 const (
-	PermitRequested = "requested"
-	PermitApproved  = "approved"
-	PermitDenied    = "denied"
-	PermitExpired   = "expired"
-	PermitCancelled = "cancelled"
+	PermitRequested = store.PermitRequested
+	PermitApproved  = store.PermitApproved
+	PermitDenied    = store.PermitDenied
+	PermitExpired   = store.PermitExpired
+	PermitCancelled = store.PermitCancelled
 )
 
 // PermitRequest is what an approver sees of a permit request, and what a

@@ -46,9 +46,10 @@ type Service struct {
 	backups   backupState
 }
 
-// Open opens the store at the configured path, syncs the catalog into it,
-// settles the instance secret and returns the Service. assets holds mail/.
-func Open(ctx context.Context, cfg *Config, schemaSQL string, assets fs.FS, log *slog.Logger, now func() time.Time) (*Service, error) {
+// Open opens the store at the configured path (with opts), syncs the catalog
+// into it, settles the instance secret and returns the Service. assets holds
+// mail/.
+func Open(ctx context.Context, cfg *Config, schemaSQL string, assets fs.FS, log *slog.Logger, now func() time.Time, opts ...store.Option) (*Service, error) {
 	mail, err := parseMailTemplates(assets)
 	if err != nil {
 		return nil, err
@@ -57,7 +58,7 @@ func Open(ctx context.Context, cfg *Config, schemaSQL string, assets fs.FS, log 
 	if err != nil {
 		return nil, err
 	}
-	st, err := store.Open(ctx, cfg.Database.Path, schema)
+	st, err := store.Open(ctx, cfg.Database.Path, schema, opts...)
 	if err != nil {
 		return nil, err
 	}
@@ -267,7 +268,7 @@ func (s *Service) CancelBooking(ctx context.Context, id, token string) (Booking,
 		return Booking{}, err
 	}
 	cutoff := time.Duration(s.Config.Venue.CancelCutoffHours) * time.Hour
-	if b.Status != "confirmed" {
+	if b.Status != store.StatusConfirmed {
 		return Booking{}, Errorf(CodeCancellationClosed, "this booking is %s and can no longer be cancelled", b.Status)
 	}
 	now := s.Now()
@@ -288,7 +289,7 @@ func (s *Service) CancelBooking(ctx context.Context, id, token string) (Booking,
 // until when cancelling is open (cancel_cutoff_hours before the start).
 func (s *Service) CustomerCanCancel(b store.Booking) (bool, time.Time) {
 	closes := b.Start.Add(-time.Duration(s.Config.Venue.CancelCutoffHours) * time.Hour)
-	return b.Status == "confirmed" && !s.Now().After(closes), closes
+	return b.Status == store.StatusConfirmed && !s.Now().After(closes), closes
 }
 
 // ManageToken returns the secret token of booking id's manage link. It is an

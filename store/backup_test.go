@@ -59,7 +59,7 @@ func mustBookAt(t *testing.T, s *Store, start time.Time, room string) string {
 func TestBackupWhileBookingsAreWritten(t *testing.T) {
 	ctx := context.Background()
 	s := openTestStore(t, nil)
-	s.WriteWait = 2 * time.Minute // queued writers wait; this is not a timing test
+	s.limits.WriteWait = 2 * time.Minute // queued writers wait; this is not a timing test
 	dir := t.TempDir()
 
 	var (

@@ -5,8 +5,18 @@ import (
 	"database/sql"
 	"errors"
 	"fmt"
+	"slices"
 	"strings"
 	"time"
+)
+
+// Booking statuses (API.md). Only a confirmed booking holds its slot's place
+// with the customer; a cancelled one frees it for good.
+const (
+	StatusConfirmed = "confirmed"
+	StatusCancelled = "cancelled"
+	StatusCompleted = "completed"
+	StatusNoShow    = "no_show"
 )
 
 // Booking is one row of bookings with its parking permit, if any.
@@ -104,14 +114,8 @@ func (s *Store) CreateBooking(ctx context.Context, nb NewBooking) (Booking, bool
 		if err != nil {
 			return err
 		}
-		if nb.Compose != nil {
-			msgs, err := nb.Compose(b)
-			if err != nil {
-				return fmt.Errorf("compose booking emails: %w", err)
-			}
-			if err := s.queueMessages(ctx, tx, msgs, nb.Now); err != nil {
-				return err
-			}
+		if err := s.queueComposed(ctx, tx, nb.Compose, b, nb.Now); err != nil {
+			return err
 		}
 		booked := b
 		s.afterCommit(func() { s.occupancy.addBooking(booked.RoomID, booked.Start, booked.End) })
@@ -128,57 +132,6 @@ func (s *Store) CreateBooking(ctx context.Context, nb NewBooking) (Booking, bool
 		return Booking{}, false, err
 	}
 	return b, replayed, nil
-}
-
-// FindIdempotentBooking returns the booking that a live idempotency key made
-// for a request with this fingerprint: ErrNotFound when the key is new or
-// expired, ErrIdempotencyConflict when it was used for another request.
-func (s *Store) FindIdempotentBooking(ctx context.Context, key, fingerprint string, now time.Time, ttl time.Duration) (Booking, error) {
-	var b Booking
-	err := s.read(ctx, func(tx *sql.Tx) error {
-		var stored, bookingID string
-		var createdAt int64
-		err := tx.QueryRowContext(ctx, "SELECT fingerprint, booking_id, created_at FROM idempotency_keys WHERE key = ?", key).
-			Scan(&stored, &bookingID, &createdAt)
-		switch {
-		case errors.Is(err, sql.ErrNoRows):
-			return ErrNotFound
-		case err != nil:
-			return fmt.Errorf("look up idempotency key: %w", err)
-		case ttl > 0 && now.Sub(time.Unix(createdAt, 0)) > ttl:
-			return ErrNotFound
-		case stored != fingerprint:
-			return ErrIdempotencyConflict
-		}
-		b, err = findBooking(ctx, tx, "b.id = ?", bookingID)
-		return err
-	})
-	return b, err
-}
-
-// lookupIdempotencyKey returns the booking a live key created, "" if the key is
-// new or expired (an expired key is forgotten here).
-func lookupIdempotencyKey(ctx context.Context, tx *sql.Tx, nb NewBooking) (string, error) {
-	var fingerprint, bookingID string
-	var createdAt int64
-	err := tx.QueryRowContext(ctx, "SELECT fingerprint, booking_id, created_at FROM idempotency_keys WHERE key = ?", nb.IdempotencyKey).
-		Scan(&fingerprint, &bookingID, &createdAt)
-	if errors.Is(err, sql.ErrNoRows) {
-		return "", nil
-	}
-	if err != nil {
-		return "", fmt.Errorf("look up idempotency key: %w", err)
-	}
-	if nb.IdempotencyTTL > 0 && nb.Now.Sub(time.Unix(createdAt, 0)) > nb.IdempotencyTTL {
-		if _, err := tx.ExecContext(ctx, "DELETE FROM idempotency_keys WHERE key = ?", nb.IdempotencyKey); err != nil {
-			return "", fmt.Errorf("forget idempotency key: %w", err)
-		}
-		return "", nil
-	}
-	if fingerprint != nb.Fingerprint {
-		return "", ErrIdempotencyConflict
-	}
-	return bookingID, nil
 }
 
 // freeRoom returns the first of rooms that no active booking (with the cleaning
@@ -299,50 +252,52 @@ func (s *Store) FindBookingByID(ctx context.Context, id string) (Booking, error)
 }
 
 // CancelBooking cancels a confirmed booking that starts no earlier than
-// notBefore, bumps its calendar sequence, cancels its permit request, drops its
-// unsent reminder and queues the emails compose renders. It returns
-// ErrNotFound, or ErrStateChanged when the booking is no longer confirmed or
-// starts before notBefore.
+// notBefore (the customer's cutoff) and queues the emails compose renders; see
+// cancelBooking for what cancelling does. It returns ErrNotFound, or
+// ErrStateChanged when the booking is no longer confirmed or starts before
+// notBefore.
 func (s *Store) CancelBooking(ctx context.Context, id string, notBefore, now time.Time, compose Composer) (Booking, error) {
 	var b Booking
 	err := s.write(ctx, func(tx *sql.Tx) error {
-		res, err := tx.ExecContext(ctx, `UPDATE bookings SET status = 'cancelled', cancelled_at = ?1, updated_at = ?1, sequence = sequence + 1
-			WHERE id = ?2 AND status = 'confirmed' AND start_at >= ?3`, now.Unix(), id, notBefore.Unix())
-		if err != nil {
-			return fmt.Errorf("cancel booking: %w", err)
-		}
-		if n, _ := res.RowsAffected(); n != 1 {
-			if _, err := findBooking(ctx, tx, "b.id = ?", id); err != nil {
-				return err
-			}
-			return ErrStateChanged
-		}
-		_, err = tx.ExecContext(ctx, `UPDATE parking_permits SET status = 'cancelled', updated_at = ?1
-			WHERE booking_id = ?2 AND status IN ('requested', 'approved')`, now.Unix(), id)
-		if err != nil {
-			return fmt.Errorf("cancel parking permit: %w", err)
-		}
-		if _, err := tx.ExecContext(ctx, "DELETE FROM outbox WHERE booking_id = ? AND kind = 'reminder' AND status IN ('queued', 'failed')", id); err != nil {
-			return fmt.Errorf("drop reminder: %w", err)
-		}
-		b, err = findBooking(ctx, tx, "b.id = ?", id)
+		before, err := findBooking(ctx, tx, "b.id = ?", id)
 		if err != nil {
 			return err
 		}
-		if compose != nil {
-			msgs, err := compose(b)
-			if err != nil {
-				return fmt.Errorf("compose cancellation emails: %w", err)
-			}
-			if err := s.queueMessages(ctx, tx, msgs, now); err != nil {
-				return err
-			}
+		if before.Status != StatusConfirmed || before.Start.Before(notBefore) {
+			return ErrStateChanged
 		}
-		cancelled := b
-		s.afterCommit(func() { s.occupancy.removeBooking(cancelled.RoomID, cancelled.Start, cancelled.End) })
-		return nil
+		if b, err = s.cancelBooking(ctx, tx, before, now); err != nil {
+			return err
+		}
+		return s.queueComposed(ctx, tx, compose, b, now)
 	})
 	return b, err
+}
+
+// cancelBooking is the one place a booking is cancelled, by the customer or the
+// owner: it marks before (a confirmed booking) cancelled, bumps its calendar
+// sequence, cancels its parking permit request, drops its unsent reminder and,
+// after the commit, frees its slot in the occupancy mirror. It returns the
+// booking as it is now.
+func (s *Store) cancelBooking(ctx context.Context, tx *sql.Tx, before Booking, now time.Time) (Booking, error) {
+	res, err := tx.ExecContext(ctx, `UPDATE bookings SET status = 'cancelled', cancelled_at = ?1, updated_at = ?1, sequence = sequence + 1
+		WHERE id = ?2 AND status = 'confirmed'`, now.Unix(), before.ID)
+	if err != nil {
+		return Booking{}, fmt.Errorf("cancel booking: %w", err)
+	}
+	if n, _ := res.RowsAffected(); n != 1 {
+		return Booking{}, ErrStateChanged
+	}
+	_, err = tx.ExecContext(ctx, `UPDATE parking_permits SET status = 'cancelled', updated_at = ?1
+		WHERE booking_id = ?2 AND status IN ('requested', 'approved')`, now.Unix(), before.ID)
+	if err != nil {
+		return Booking{}, fmt.Errorf("cancel parking permit: %w", err)
+	}
+	if _, err := tx.ExecContext(ctx, "DELETE FROM outbox WHERE booking_id = ? AND kind = 'reminder' AND status IN ('queued', 'failed')", before.ID); err != nil {
+		return Booking{}, fmt.Errorf("drop reminder: %w", err)
+	}
+	s.afterCommit(func() { s.occupancy.removeBooking(before.RoomID, before.Start, before.End) })
+	return findBooking(ctx, tx, "b.id = ?", before.ID)
 }
 
 // Interval is a span of time during which a room (or, with Room "", every room) is taken.
@@ -351,32 +306,80 @@ type Interval struct {
 	Start, End time.Time
 }
 
-// AddBlackout closes a room (or every room when room is "") for [start, end),
-// and records who did.
-func (s *Store) AddBlackout(ctx context.Context, room string, start, end time.Time, reason, actor string, now time.Time) (int64, error) {
-	var id int64
-	err := s.write(ctx, func(tx *sql.Tx) error {
-		var roomArg any
-		if room != "" {
-			roomArg = room
-		}
-		res, err := tx.ExecContext(ctx, "INSERT INTO blackouts (room_id, start_at, end_at, reason, created_at) VALUES (?, ?, ?, ?, ?)",
-			roomArg, start.Unix(), end.Unix(), reason, now.Unix())
+// BookingFilter selects bookings for the console.
+type BookingFilter struct {
+	From, To time.Time // start in [From, To)
+	Status   string    // "" = any
+	Query    string    // reference, name or email contains it (any case)
+	Limit    int
+}
+
+// ListBookings returns the bookings matching f, by start.
+func (s *Store) ListBookings(ctx context.Context, f BookingFilter) ([]Booking, error) {
+	if f.Limit <= 0 {
+		f.Limit = -1 // SQLite: no limit
+	}
+	var out []Booking
+	err := s.read(ctx, func(tx *sql.Tx) error {
+		q := "%" + strings.NewReplacer(`\`, `\\`, "%", `\%`, "_", `\_`).Replace(f.Query) + "%"
+		var err error
+		out, err = queryAll(ctx, tx, scanBooking, "SELECT "+bookingColumns+` FROM bookings AS b LEFT JOIN parking_permits AS p ON p.booking_id = b.id
+			WHERE b.start_at >= ?1 AND b.start_at < ?2 AND (?3 = '' OR b.status = ?3)
+			  AND (?4 = '' OR b.reference LIKE ?5 ESCAPE '\' OR b.customer_name LIKE ?5 ESCAPE '\' OR b.customer_email LIKE ?5 ESCAPE '\')
+			ORDER BY b.start_at, b.room_id LIMIT ?6`, f.From.Unix(), f.To.Unix(), f.Status, f.Query, q, f.Limit)
 		if err != nil {
-			return fmt.Errorf("add blackout: %w", err)
+			return fmt.Errorf("list bookings: %w", err)
 		}
-		if id, err = res.LastInsertId(); err != nil {
-			return err
-		}
-		if err := insertAudit(ctx, tx, now, actor, "blackout.added", "", fmt.Sprintf("blackout %d: room %q, %s to %s, %s",
-			id, room, start.UTC().Format(time.RFC3339), end.UTC().Format(time.RFC3339), reason)); err != nil {
-			return err
-		}
-		// The mirror holds what the row holds: whole seconds.
-		s.afterCommit(func() {
-			s.occupancy.setBlackout(id, Interval{Room: room, Start: time.Unix(start.Unix(), 0).UTC(), End: time.Unix(end.Unix(), 0).UTC()})
-		})
 		return nil
 	})
-	return id, err
+	return out, err
+}
+
+// SetBookingStatus moves a booking from one of the from statuses to status
+// (cancelling it through cancelBooking), records the owner's action, and queues
+// what compose renders. ErrStateChanged when the booking is not in one of from.
+func (s *Store) SetBookingStatus(ctx context.Context, id string, from []string, status, actor string, now time.Time, compose Composer) (Booking, error) {
+	var b Booking
+	err := s.write(ctx, func(tx *sql.Tx) error {
+		before, err := findBooking(ctx, tx, "b.id = ?", id)
+		if err != nil {
+			return err
+		}
+		if !slices.Contains(from, before.Status) {
+			return ErrStateChanged
+		}
+		if status == StatusCancelled {
+			b, err = s.cancelBooking(ctx, tx, before, now)
+		} else {
+			if _, err := tx.ExecContext(ctx, "UPDATE bookings SET status = ?1, updated_at = ?2 WHERE id = ?3", status, now.Unix(), id); err != nil {
+				return fmt.Errorf("set booking status: %w", err)
+			}
+			b, err = findBooking(ctx, tx, "b.id = ?", id)
+		}
+		if err != nil {
+			return err
+		}
+		if err := insertAudit(ctx, tx, now, actor, "booking."+status, id, "from "+before.Status); err != nil {
+			return err
+		}
+		return s.queueComposed(ctx, tx, compose, b, now)
+	})
+	return b, err
+}
+
+// QueueBookingEmails queues what compose renders for booking id (a resent
+// confirmation, say) and records the owner's action.
+func (s *Store) QueueBookingEmails(ctx context.Context, id, actor, action string, now time.Time, compose Composer) (Booking, error) {
+	var b Booking
+	err := s.write(ctx, func(tx *sql.Tx) error {
+		var err error
+		if b, err = findBooking(ctx, tx, "b.id = ?", id); err != nil {
+			return err
+		}
+		if err := s.queueComposed(ctx, tx, compose, b, now); err != nil {
+			return err
+		}
+		return insertAudit(ctx, tx, now, actor, action, id, "")
+	})
+	return b, err
 }

@@ -17,7 +17,7 @@ import (
 // measured by make bench, never asserted).
 func concurrentStore(t *testing.T) *Store {
 	s := openTestStore(t, nil)
-	s.WriteWait = 2 * time.Minute
+	s.limits.WriteWait = 2 * time.Minute
 	return s
 }
 

@@ -51,6 +51,20 @@ const (
 // touch the database.
 type Composer func(b Booking) ([]Message, error)
 
+// queueComposed queues, within tx, the emails compose renders from b as the
+// transaction has just written it; a nil compose queues none. It is how every
+// change that causes email queues it.
+func (s *Store) queueComposed(ctx context.Context, tx *sql.Tx, compose Composer, b Booking, now time.Time) error {
+	if compose == nil {
+		return nil
+	}
+	msgs, err := compose(b)
+	if err != nil {
+		return fmt.Errorf("compose emails: %w", err)
+	}
+	return s.queueMessages(ctx, tx, msgs, now)
+}
+
 // queueMessages inserts messages into the outbox within tx, due now, and has
 // the mail worker woken after the commit.
 func (s *Store) queueMessages(ctx context.Context, tx *sql.Tx, msgs []Message, now time.Time) error {
@@ -245,11 +259,7 @@ func (s *Store) QueueReminders(ctx context.Context, now time.Time, before time.D
 			if err != nil {
 				return err
 			}
-			msgs, err := compose(b)
-			if err != nil {
-				return err
-			}
-			if err := s.queueMessages(ctx, tx, msgs, now); err != nil {
+			if err := s.queueComposed(ctx, tx, compose, b, now); err != nil {
 				return err
 			}
 			if _, err := tx.ExecContext(ctx, "UPDATE bookings SET reminder_queued_at = ? WHERE id = ?", now.Unix(), id); err != nil {
@@ -282,4 +292,30 @@ func (s *Store) OutboxCounts(ctx context.Context) (map[string]int64, error) {
 		return rows.Err()
 	})
 	return out, err
+}
+
+// RetryMessage puts a failed or dead message back in the queue, due now.
+func (s *Store) RetryMessage(ctx context.Context, id int64, actor string, now time.Time) (OutboxMessage, error) {
+	var m OutboxMessage
+	err := s.write(ctx, func(tx *sql.Tx) error {
+		row := tx.QueryRowContext(ctx, `UPDATE outbox SET status = 'queued', attempts = 0, next_attempt_at = ?1, updated_at = ?1
+			WHERE id = ?2 AND status IN ('failed', 'dead') RETURNING `+outboxColumns, now.Unix(), id)
+		var err error
+		m, err = scanOutbox(row)
+		if errors.Is(err, sql.ErrNoRows) {
+			var exists int
+			if tx.QueryRowContext(ctx, "SELECT count(*) FROM outbox WHERE id = ?", id).Scan(&exists); exists == 0 {
+				return ErrNotFound
+			}
+			return ErrStateChanged
+		}
+		if err != nil {
+			return err
+		}
+		if s.OnMailQueued != nil {
+			s.afterCommit(s.OnMailQueued)
+		}
+		return insertAudit(ctx, tx, now, actor, "mail.retried", m.BookingID, fmt.Sprintf("message %d to %s", id, m.Recipient))
+	})
+	return m, err
 }

@@ -8,6 +8,15 @@ import (
 	"time"
 )
 
+// Permit statuses (API.md).
+const (
+	PermitRequested = "requested"
+	PermitApproved  = "approved"
+	PermitDenied    = "denied"
+	PermitExpired   = "expired"
+	PermitCancelled = "cancelled"
+)
+
 // ErrLinkUsed means a permit link was already used, or superseded by a newer one.
 var ErrLinkUsed = errors.New("permit link already used or superseded")
 
@@ -103,14 +112,7 @@ func (s *Store) DecidePermit(ctx context.Context, jti, status, note, decidedBy s
 		if err := insertAudit(ctx, tx, now, "approver:"+decidedBy, "permit."+status, b.ID, note); err != nil {
 			return err
 		}
-		if compose != nil {
-			msgs, err := compose(b)
-			if err != nil {
-				return fmt.Errorf("compose permit decision email: %w", err)
-			}
-			return s.queueMessages(ctx, tx, msgs, now)
-		}
-		return nil
+		return s.queueComposed(ctx, tx, compose, b, now)
 	})
 	return b, err
 }
@@ -127,7 +129,7 @@ func (s *Store) ReissuePermitLink(ctx context.Context, permitID string, t NewPer
 		if err != nil {
 			return err
 		}
-		if b.Permit.Status != "requested" {
+		if b.Permit.Status != PermitRequested {
 			return ErrStateChanged
 		}
 		if _, err := tx.ExecContext(ctx, "UPDATE permit_tokens SET superseded_at = ? WHERE permit_id = ? AND used_at IS NULL AND superseded_at IS NULL",
@@ -140,14 +142,7 @@ func (s *Store) ReissuePermitLink(ctx context.Context, permitID string, t NewPer
 		if err := insertAudit(ctx, tx, now, actor, "permit.link_reissued", b.ID, ""); err != nil {
 			return err
 		}
-		if compose != nil {
-			msgs, err := compose(b)
-			if err != nil {
-				return fmt.Errorf("compose permit request email: %w", err)
-			}
-			return s.queueMessages(ctx, tx, msgs, now)
-		}
-		return nil
+		return s.queueComposed(ctx, tx, compose, b, now)
 	})
 	return b, err
 }
@@ -177,4 +172,17 @@ func (s *Store) FindBookingByPermit(ctx context.Context, permitID string) (Booki
 		return err
 	})
 	return b, err
+}
+
+// ListPermits returns the permit requests with status ("" = all), pending first,
+// then by booking start.
+func (s *Store) ListPermits(ctx context.Context, status string, limit int) ([]Booking, error) {
+	var out []Booking
+	err := s.read(ctx, func(tx *sql.Tx) error {
+		var err error
+		out, err = queryAll(ctx, tx, scanBooking, "SELECT "+bookingColumns+` FROM parking_permits AS p JOIN bookings AS b ON b.id = p.booking_id
+			WHERE ?1 = '' OR p.status = ?1 ORDER BY (p.status = 'requested') DESC, b.start_at LIMIT ?2`, status, limit)
+		return err
+	})
+	return out, err
 }

@@ -4,7 +4,6 @@ package store
 
 import (
 	"context"
-	"crypto/rand"
 	"database/sql"
 	"errors"
 	"fmt"
@@ -55,11 +54,43 @@ type Store struct {
 	// goroutine holding the single writer connection touches it.
 	pending []func()
 
-	// WriteWait bounds the wait for the writer; WriteTimeout bounds one write transaction.
-	WriteWait    time.Duration
-	WriteTimeout time.Duration
-	ReadTimeout  time.Duration
+	limits Limits
 }
+
+// Limits bound how long the store waits and works; a zero field keeps its
+// default. Tests about correctness under load give them generous values, so
+// that a slow machine never turns them into timing tests.
+type Limits struct {
+	// WriteWait bounds the wait for the single writer (default 5 s); past it
+	// a write fails with ErrBusy, which clients see as 503 with Retry-After.
+	WriteWait time.Duration
+	// WriteTimeout bounds one write transaction (default 10 s).
+	WriteTimeout time.Duration
+	// ReadTimeout bounds one read transaction (default 10 s).
+	ReadTimeout time.Duration
+}
+
+// DefaultLimits are the limits of a production server.
+var DefaultLimits = Limits{WriteWait: 5 * time.Second, WriteTimeout: 10 * time.Second, ReadTimeout: 10 * time.Second}
+
+func (l Limits) orDefaults() Limits {
+	if l.WriteWait <= 0 {
+		l.WriteWait = DefaultLimits.WriteWait
+	}
+	if l.WriteTimeout <= 0 {
+		l.WriteTimeout = DefaultLimits.WriteTimeout
+	}
+	if l.ReadTimeout <= 0 {
+		l.ReadTimeout = DefaultLimits.ReadTimeout
+	}
+	return l
+}
+
+// Option changes how Open sets up the store.
+type Option func(*Store)
+
+// WithLimits sets the store's waits and timeouts (zero fields keep the defaults).
+func WithLimits(l Limits) Option { return func(s *Store) { s.limits = l.orDefaults() } }
 
 // Schema is the current schema and the steps that bring older databases to it.
 type Schema struct {
@@ -96,9 +127,14 @@ func declaredVersion(schemaSQL string) (int, error) {
 	return 0, errors.New("schema.sql declares no PRAGMA user_version")
 }
 
+// busyTimeoutMS is how long a connection waits on SQLite's own lock. Writers
+// queue in Go for the single writer connection, so only checkpoints and a
+// second process ever wait here.
+const busyTimeoutMS = 5000
+
 func dsn(path string, extra ...string) string {
 	q := url.Values{}
-	pragmas := []string{"busy_timeout(5000)", "foreign_keys(1)", "synchronous(FULL)"}
+	pragmas := []string{fmt.Sprintf("busy_timeout(%d)", busyTimeoutMS), "foreign_keys(1)", "synchronous(FULL)"}
 	pragmas = append(pragmas, extra...)
 	q["_pragma"] = pragmas
 	return "file:" + (&url.URL{Path: path}).EscapedPath() + "?" + q.Encode()
@@ -106,7 +142,7 @@ func dsn(path string, extra ...string) string {
 
 // Open opens (creating if needed) the database at path, applies the schema and
 // its upgrades, and returns a Store ready for use.
-func Open(ctx context.Context, path string, schema Schema) (*Store, error) {
+func Open(ctx context.Context, path string, schema Schema, opts ...Option) (*Store, error) {
 	if err := os.MkdirAll(filepath.Dir(path), 0o700); err != nil {
 		return nil, fmt.Errorf("create database directory: %w", err)
 	}
@@ -118,7 +154,10 @@ func Open(ctx context.Context, path string, schema Schema) (*Store, error) {
 	writer.SetMaxIdleConns(1)
 	writer.SetConnMaxLifetime(0)
 	writer.SetConnMaxIdleTime(0)
-	s := &Store{path: path, writer: writer, mailDomain: "venuebook.invalid", WriteWait: 5 * time.Second, WriteTimeout: 10 * time.Second, ReadTimeout: 10 * time.Second}
+	s := &Store{path: path, writer: writer, mailDomain: "venuebook.invalid", limits: DefaultLimits}
+	for _, o := range opts {
+		o(s)
+	}
 	if err := s.migrate(ctx, schema); err != nil {
 		writer.Close()
 		return nil, err
@@ -230,7 +269,41 @@ func (s *Store) migrate(ctx context.Context, schema Schema) error {
 // that commits can later be grouped without touching callers. The transaction
 // gets its own bounded context: a caller that goes away does not interrupt it.
 func (s *Store) write(ctx context.Context, fn func(tx *sql.Tx) error) error {
-	waitCtx, cancelWait := context.WithTimeout(ctx, s.WriteWait)
+	return s.withWriter(ctx, func(conn *sql.Conn) error {
+		txCtx, cancelTx := context.WithTimeout(context.WithoutCancel(ctx), s.limits.WriteTimeout)
+		defer cancelTx()
+		tx, err := conn.BeginTx(txCtx, nil)
+		if err != nil {
+			if isBusy(err) {
+				return fmt.Errorf("%w: %v", ErrBusy, err)
+			}
+			return fmt.Errorf("begin: %w", err)
+		}
+		s.pending = s.pending[:0]
+		if err := fn(tx); err != nil {
+			_ = tx.Rollback()
+			return err
+		}
+		if err := tx.Commit(); err != nil {
+			if isBusy(err) {
+				return fmt.Errorf("%w: %v", ErrBusy, err)
+			}
+			return fmt.Errorf("commit: %w", err)
+		}
+		// Still holding the writer, so mirrors change in commit order.
+		for _, f := range s.pending {
+			f()
+		}
+		s.pending = s.pending[:0]
+		return nil
+	})
+}
+
+// withWriter runs fn holding the single writer connection, waiting for it at
+// most the write wait (ErrBusy past it). Only write and upkeep that cannot run
+// in a transaction (checkpoints) use it.
+func (s *Store) withWriter(ctx context.Context, fn func(conn *sql.Conn) error) error {
+	waitCtx, cancelWait := context.WithTimeout(ctx, s.limits.WriteWait)
 	defer cancelWait()
 	conn, err := s.writer.Conn(waitCtx)
 	if err != nil {
@@ -240,32 +313,7 @@ func (s *Store) write(ctx context.Context, fn func(tx *sql.Tx) error) error {
 		return fmt.Errorf("writer connection: %w", err)
 	}
 	defer conn.Close()
-	txCtx, cancelTx := context.WithTimeout(context.WithoutCancel(ctx), s.WriteTimeout)
-	defer cancelTx()
-	tx, err := conn.BeginTx(txCtx, nil)
-	if err != nil {
-		if isBusy(err) {
-			return fmt.Errorf("%w: %v", ErrBusy, err)
-		}
-		return fmt.Errorf("begin: %w", err)
-	}
-	s.pending = s.pending[:0]
-	if err := fn(tx); err != nil {
-		_ = tx.Rollback()
-		return err
-	}
-	if err := tx.Commit(); err != nil {
-		if isBusy(err) {
-			return fmt.Errorf("%w: %v", ErrBusy, err)
-		}
-		return fmt.Errorf("commit: %w", err)
-	}
-	// Still holding the writer, so mirrors change in commit order.
-	for _, f := range s.pending {
-		f()
-	}
-	s.pending = s.pending[:0]
-	return nil
+	return fn(conn)
 }
 
 // readers is the size of the read-only pool.
@@ -288,7 +336,7 @@ func (s *Store) afterCommit(f func()) { s.pending = append(s.pending, f) }
 // read runs fn in a read-only transaction on the reader pool, so that its
 // queries see one snapshot.
 func (s *Store) read(ctx context.Context, fn func(tx *sql.Tx) error) error {
-	ctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), s.ReadTimeout)
+	ctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), s.limits.ReadTimeout)
 	defer cancel()
 	release, err := s.readSlot(ctx)
 	if err != nil {
@@ -318,108 +366,6 @@ func isConstraint(err error) bool {
 		return se.Code()&0xff == sqlite3.SQLITE_CONSTRAINT
 	}
 	return false
-}
-
-// NewID returns a random 128-bit identifier as 26 lower-case base32
-// characters, the form of every id the store keeps.
-func NewID() string { return newID() }
-
-// newID returns a random 128-bit identifier as 26 lower-case base32 characters.
-func newID() string {
-	var b [16]byte
-	_, _ = rand.Read(b[:])
-	return encodeBase32(b[:], 26)
-}
-
-const base32Alphabet = "0123456789abcdefghjkmnpqrstvwxyz"
-
-func encodeBase32(b []byte, n int) string {
-	out := make([]byte, 0, n)
-	var acc uint64
-	bits := 0
-	for _, c := range b {
-		acc = acc<<8 | uint64(c)
-		bits += 8
-		for bits >= 5 && len(out) < n {
-			bits -= 5
-			out = append(out, base32Alphabet[(acc>>uint(bits))&31])
-		}
-	}
-	for len(out) < n {
-		out = append(out, base32Alphabet[(acc<<uint(5-bits))&31])
-		bits = 0
-	}
-	return string(out)
-}
-
-// referenceAlphabet leaves out letters and digits that read alike (0/O, 1/I/L, 2/Z, 5/S, 8/B).
-const referenceAlphabet = "34679ACDEFGHJKMNPQRTUVWXY"
-
-// newReference returns a short human booking reference such as "VB-7K3Q9M".
-func newReference() string {
-	var b [6]byte
-	out := []byte("VB-")
-	for {
-		_, _ = rand.Read(b[:])
-		ok := true
-		for _, c := range b {
-			if int(c) >= 250 { // reject to keep the choice uniform over 25 symbols
-				ok = false
-				break
-			}
-		}
-		if ok {
-			break
-		}
-	}
-	for _, c := range b {
-		out = append(out, referenceAlphabet[int(c)%len(referenceAlphabet)])
-	}
-	return string(out)
-}
-
-// GetSetting returns a named setting, or ErrNotFound.
-func (s *Store) GetSetting(ctx context.Context, key string) (string, error) {
-	var value string
-	err := s.read(ctx, func(tx *sql.Tx) error {
-		return tx.QueryRowContext(ctx, "SELECT value FROM settings WHERE key = ?", key).Scan(&value)
-	})
-	if errors.Is(err, sql.ErrNoRows) {
-		return "", ErrNotFound
-	}
-	return value, err
-}
-
-// EnsureSetting stores value under key unless the key already has one, and
-// returns the stored value. It is how the instance secret is generated once.
-func (s *Store) EnsureSetting(ctx context.Context, key, value string) (string, error) {
-	var stored string
-	err := s.write(ctx, func(tx *sql.Tx) error {
-		if _, err := tx.ExecContext(ctx, "INSERT INTO settings (key, value) VALUES (?, ?) ON CONFLICT (key) DO NOTHING", key, value); err != nil {
-			return err
-		}
-		return tx.QueryRowContext(ctx, "SELECT value FROM settings WHERE key = ?", key).Scan(&stored)
-	})
-	if err != nil {
-		return "", fmt.Errorf("setting %s: %w", key, err)
-	}
-	return stored, nil
-}
-
-// SetSetting stores value under key, replacing any earlier value.
-func (s *Store) SetSetting(ctx context.Context, key, value string) error {
-	return s.write(ctx, func(tx *sql.Tx) error {
-		_, err := tx.ExecContext(ctx, "INSERT INTO settings (key, value) VALUES (?, ?) ON CONFLICT (key) DO UPDATE SET value = excluded.value", key, value)
-		return err
-	})
-}
-
-// DeleteSetting removes a setting.
-func (s *Store) DeleteSetting(ctx context.Context, key string) error {
-	return s.write(ctx, func(tx *sql.Tx) error {
-		_, err := tx.ExecContext(ctx, "DELETE FROM settings WHERE key = ?", key)
-		return err
-	})
 }
 
 // rowScanner is what *sql.Row and *sql.Rows share.

@@ -86,7 +86,7 @@ func TestWriteWaitGivesErrBusy(t *testing.T) {
 		})
 	}()
 	<-holding
-	s.WriteWait = 20 * time.Millisecond
+	s.limits.WriteWait = 20 * time.Millisecond
 	_, _, err := s.CreateBooking(ctx, newBooking(at(10, 0), "a"))
 	close(release)
 	if err := <-done; err != nil {
@@ -96,7 +96,7 @@ func TestWriteWaitGivesErrBusy(t *testing.T) {
 		t.Fatalf("CreateBooking while the writer is held: err %v, want ErrBusy", err)
 	}
 	// Once free, the writer serves again.
-	s.WriteWait = 5 * time.Second
+	s.limits.WriteWait = 5 * time.Second
 	mustCreate(t, s, newBooking(at(10, 0), "a"))
 }
 
