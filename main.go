@@ -12,7 +12,6 @@ import (
 	"io"
 	"io/fs"
 	"log/slog"
-	"net"
 	"os"
 	"os/signal"
 	"runtime/debug"
@@ -22,9 +21,7 @@ import (
 	_ "time/tzdata" // the binary works on hosts without a zone database
 
 	"venuebook/app"
-	"venuebook/app/jobs"
-	"venuebook/app/mail"
-	"venuebook/app/web"
+	"venuebook/app/serve"
 	"venuebook/store"
 )
 
@@ -56,6 +53,7 @@ Usage:
   venuebook restore [-config FILE] FILE   verify FILE, then make it the database (server must be stopped)
   venuebook verify FILE                   integrity check of a database or backup file; exit 1 if bad
   venuebook admin add EMAIL [-config FILE]   create an owner account; password read from stdin
+  venuebook sample-config                 print the commented example config (every key, its default)
   venuebook version                       print the version
 
 Config is found in this order: -config, $VENUEBOOK_CONFIG, ./config.toml, the
@@ -95,6 +93,8 @@ func run(ctx context.Context, args []string, stdin io.Reader, stdout, stderr io.
 		return cmdRestore(ctx, args, stdout, stderr, getenv)
 	case "verify":
 		return cmdVerify(ctx, args, stdout, stderr)
+	case "sample-config":
+		return cmdSampleConfig(args, stdout, stderr)
 	default:
 		fmt.Fprintf(stderr, "venuebook: unknown command %q\n\n%s", cmd, usage)
 		return 2
@@ -202,6 +202,28 @@ func cmdRestore(ctx context.Context, args []string, stdout, stderr io.Writer, ge
 		fmt.Fprintf(stdout, "the previous database is kept as %s\n", kept)
 	}
 	fmt.Fprintf(stdout, "restored %s into %s in %s; start the server again\n", positional[0], cfg.Database.Path, time.Since(began).Round(time.Millisecond))
+	return 0
+}
+
+// cmdSampleConfig prints the embedded config.example.toml byte for byte, so an
+// owner can start from the binary alone: venuebook sample-config > config.toml.
+func cmdSampleConfig(args []string, stdout, stderr io.Writer) int {
+	flags := flag.NewFlagSet("venuebook sample-config", flag.ContinueOnError)
+	flags.SetOutput(stderr)
+	flags.Usage = func() {
+		fmt.Fprintln(stderr, "usage: venuebook sample-config > config.toml   (every key with its default, commented)")
+	}
+	if err := flags.Parse(args); err != nil {
+		return exitForFlagError(err)
+	}
+	if flags.NArg() > 0 {
+		flags.Usage()
+		return 2
+	}
+	if _, err := stdout.Write(demoConfig); err != nil {
+		fmt.Fprintf(stderr, "venuebook sample-config: %v\n", err)
+		return 1
+	}
 	return 0
 }
 
@@ -373,115 +395,28 @@ func cmdServe(ctx context.Context, args []string, stderr io.Writer, getenv func(
 		return 1
 	}
 	log := newLogger(cfg.Log, stderr)
-	if err := serve(ctx, cfg, log); err != nil {
+	assets, err := fs.Sub(assetsDir, "assets")
+	if err != nil {
 		log.Error("venuebook stopped", "err", err)
 		return 1
 	}
-	return 0
-}
-
-// scheduleJobs adds venuebook's cron jobs.
-func scheduleJobs(runner *jobs.Runner, svc *app.Service, worker *mail.Worker) error {
-	if err := runner.Add("mail-retry", "@every 30s", func(ctx context.Context) error {
-		_, err := worker.DeliverDue(ctx)
-		return err
-	}); err != nil {
-		return err
+	m := &serve.Main{Config: cfg, Schema: schemaSQL, Assets: assets, Log: log, Version: buildVersion()}
+	if err := m.Run(ctx); err != nil {
+		log.Error("venuebook stopped", "err", err)
+		return 1
 	}
-	if spec := svc.Config.Backup.Schedule; spec != "" {
-		if err := runner.Add("backup", spec, func(ctx context.Context) error {
-			_, err := svc.Backup(ctx, "")
-			return err
-		}); err != nil {
-			return err
-		}
-	}
-	if err := runner.Add("permit-expiry", "@every 5m", func(ctx context.Context) error {
-		_, err := svc.ExpirePermits(ctx)
-		return err
-	}); err != nil {
-		return err
-	}
-	return runner.Add("reminders", "@every 5m", func(ctx context.Context) error {
-		n, err := svc.QueueReminders(ctx)
-		if n > 0 {
-			worker.Wake()
-		}
-		return err
-	})
-}
-
-// serve runs the server until ctx is cancelled, then shuts down in order: HTTP
-// first (finishing requests in progress), then jobs and mail, then the database.
-func serve(ctx context.Context, cfg *app.Config, log *slog.Logger) error {
-	// Take the port first: a second instance started by mistake stops here,
-	// before it touches the live database.
-	ln, err := net.Listen("tcp", cfg.Server.Listen)
-	if err != nil {
-		return fmt.Errorf("listen on %s (server.listen): %w", cfg.Server.Listen, err)
-	}
-	defer ln.Close()
-	lock, err := store.LockDatabase(cfg.Database.Path)
-	if err != nil {
-		return err
-	}
-	defer lock.Release()
-	assets, err := fs.Sub(assetsDir, "assets")
-	if err != nil {
-		return err
-	}
-	svc, err := app.Open(ctx, cfg, schemaSQL, assets, log, time.Now)
-	if err != nil {
-		return fmt.Errorf("open %s: %w", cfg.Database.Path, err)
-	}
-	defer func() {
-		if err := svc.Close(); err != nil {
-			log.Error("close database", "err", err)
-		}
-	}()
-	runner := jobs.New(cfg.Location, log)
-	srv, err := web.New(svc, assets, log, web.WithJobs(runner.Statuses))
-	if err != nil {
-		return err
-	}
-	if link, err := svc.SetupLink(ctx); err != nil {
-		return err
-	} else if link != "" {
-		log.Warn("no owner account yet: open this one-time link within 24 hours to create one (or run 'venuebook admin add EMAIL')", "setup_link", link)
-	}
-	worker := mail.NewWorker(svc.Store, cfg, log, time.Now)
-	svc.Store.OnMailQueued = worker.Wake
-	if err := worker.Start(ctx); err != nil {
-		return fmt.Errorf("start mail worker: %w", err)
-	}
-	defer worker.Stop()
-	if err := scheduleJobs(runner, svc, worker); err != nil {
-		return err
-	}
-	runner.Start()
-	defer func() {
-		stopCtx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
-		defer cancel()
-		if err := runner.Stop(stopCtx); err != nil {
-			log.Error("stop jobs", "err", err)
-		}
-	}()
-	log.Info("venuebook serving", "venue", cfg.Venue.Name, "addr", ln.Addr().String(), "base_url", cfg.Server.BaseURL,
-		"config", cfg.Source, "database", cfg.Database.Path, "version", buildVersion())
-	served := make(chan error, 1)
-	go func() { served <- srv.Serve(ln) }()
+	code := 0
 	select {
-	case err := <-served:
-		return fmt.Errorf("serve: %w", err)
 	case <-ctx.Done():
+		log.Info("shutting down")
+	case err := <-m.Served():
+		log.Error("venuebook stopped serving", "err", err)
+		code = 1
 	}
-	log.Info("shutting down")
-	shutdownCtx, cancel := context.WithTimeout(context.Background(), 15*time.Second)
-	defer cancel()
-	if err := srv.Shutdown(shutdownCtx); err != nil {
-		log.Error("http shutdown", "err", err)
+	if err := m.Close(); err != nil {
+		log.Error("shut down", "err", err)
+		return 1
 	}
-	<-served
 	log.Info("stopped cleanly")
-	return nil
+	return code
 }

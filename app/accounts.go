@@ -115,7 +115,7 @@ func (s *Service) CreateAdmin(ctx context.Context, email, password string) (stor
 			Fields: map[string]string{"email": "has an account already"}}
 	}
 	if err != nil {
-		return store.Admin{}, mapStoreError(err)
+		return store.Admin{}, err
 	}
 	s.Log.Info("owner account created", "email", email)
 	return a, nil
@@ -128,7 +128,7 @@ func (s *Service) Login(ctx context.Context, email, password string) (string, st
 	refused := Errorf(CodeUnauthorized, "the email or the password is wrong")
 	a, err := s.Store.FindAdminByEmail(ctx, strings.TrimSpace(email))
 	if err != nil && !errors.Is(err, store.ErrNotFound) {
-		return "", store.Session{}, mapStoreError(err)
+		return "", store.Session{}, err
 	}
 	hash := a.PasswordHash
 	if hash == "" {
@@ -143,7 +143,7 @@ func (s *Service) Login(ctx context.Context, email, password string) (string, st
 	sess := store.Session{IDHash: hashToken(id), AdminID: a.ID, Email: a.Email, CSRFToken: randomToken(24),
 		CreatedAt: now, LastSeen: now, ExpiresAt: now.Add(SessionMax)}
 	if err := s.Store.CreateSession(ctx, sess, now, now.Add(-SessionIdle)); err != nil {
-		return "", store.Session{}, mapStoreError(err)
+		return "", store.Session{}, err
 	}
 	s.Log.Info("owner signed in", "email", a.Email)
 	return id, sess, nil
@@ -161,11 +161,11 @@ func (s *Service) Authenticate(ctx context.Context, id string) (store.Session, e
 		return store.Session{}, Errorf(CodeUnauthorized, "your session has ended; sign in again")
 	}
 	if err != nil {
-		return store.Session{}, mapStoreError(err)
+		return store.Session{}, err
 	}
 	if now.Sub(sess.LastSeen) > touchEvery {
 		if err := s.Store.TouchSession(ctx, sess.IDHash, now); err != nil {
-			return store.Session{}, mapStoreError(err)
+			return store.Session{}, err
 		}
 	}
 	return sess, nil
@@ -241,7 +241,7 @@ func (s *Service) SetupFirstAdmin(ctx context.Context, token, email, password st
 		return store.Admin{}, err
 	}
 	if err := s.Store.DeleteSetting(ctx, "setup_token"); err != nil {
-		return store.Admin{}, mapStoreError(err)
+		return store.Admin{}, err
 	}
 	return a, nil
 }

@@ -43,7 +43,7 @@ func (s *Service) ListBookings(ctx context.Context, from, to Date, status, q str
 	start, end := s.DateWindow(from, to)
 	rows, err := s.Store.ListBookings(ctx, store.BookingFilter{From: start, To: end, Status: status, Query: strings.TrimSpace(q)})
 	if err != nil {
-		return nil, mapStoreError(err)
+		return nil, err
 	}
 	out := make([]Booking, len(rows))
 	for i, b := range rows {
@@ -56,7 +56,7 @@ func (s *Service) ListBookings(ctx context.Context, from, to Date, status, q str
 func (s *Service) FindBookingForOwner(ctx context.Context, id string) (Booking, error) {
 	b, err := s.Store.FindBookingByID(ctx, id)
 	if err != nil {
-		return Booking{}, mapStoreError(err)
+		return Booking{}, err
 	}
 	return s.withLinks(b), nil
 }
@@ -80,7 +80,7 @@ func (s *Service) SetBookingStatus(ctx context.Context, id, status string, notif
 	case store.StatusCompleted, store.StatusNoShow:
 		b, err := s.Store.FindBookingByID(ctx, id)
 		if err != nil {
-			return Booking{}, mapStoreError(err)
+			return Booking{}, err
 		}
 		if now.Before(b.Start) {
 			return Booking{}, &Error{Code: CodeValidationFailed, Message: "a booking can be marked " + status + " once it has started",
@@ -99,7 +99,7 @@ func (s *Service) SetBookingStatus(ctx context.Context, id, status string, notif
 			Fields: map[string]string{"status": "the booking is not confirmed"}}
 	}
 	if err != nil {
-		return Booking{}, mapStoreError(err)
+		return Booking{}, err
 	}
 	s.Log.Info("owner changed a booking", "booking_id", id, "status", status, "by", actor)
 	return s.withLinks(b), nil
@@ -121,11 +121,7 @@ func (s *Service) ResendConfirmation(ctx context.Context, id, actor string) (Boo
 	}
 	b, err := s.Store.QueueBookingEmails(ctx, id, actor, "booking.confirmation_resent", s.Now(), compose)
 	if err != nil {
-		var e *Error
-		if errors.As(err, &e) {
-			return Booking{}, e
-		}
-		return Booking{}, mapStoreError(err)
+		return Booking{}, err
 	}
 	return s.withLinks(b), nil
 }
@@ -173,7 +169,7 @@ func (s *Service) AddBlackout(ctx context.Context, req BlackoutRequest, actor st
 	}
 	id, err := s.Store.AddBlackout(ctx, room, start, end, reason, actor, s.Now())
 	if err != nil {
-		return store.Blackout{}, mapStoreError(err)
+		return store.Blackout{}, err
 	}
 	return store.Blackout{ID: id, Room: room, Start: start, End: end, Reason: reason}, nil
 }
@@ -203,7 +199,7 @@ func (s *Service) DeleteBlackout(ctx context.Context, id int64, actor string) er
 		if errors.Is(err, store.ErrNotFound) {
 			return Errorf(CodeNotFound, "no such blackout")
 		}
-		return mapStoreError(err)
+		return err
 	}
 	return nil
 }
@@ -217,7 +213,7 @@ func (s *Service) ListPermits(ctx context.Context, status string) ([]Booking, er
 	}
 	rows, err := s.Store.ListPermits(ctx, status, 1000)
 	if err != nil {
-		return nil, mapStoreError(err)
+		return nil, err
 	}
 	out := make([]Booking, len(rows))
 	for i, b := range rows {
@@ -244,7 +240,7 @@ func (s *Service) DecidePermitAsOwner(ctx context.Context, permitID, decision, n
 	}
 	b, err := s.Store.FindBookingByPermit(ctx, permitID)
 	if err != nil {
-		return PermitRequest{}, mapStoreError(err)
+		return PermitRequest{}, err
 	}
 	now := s.Now()
 	link, token, err := s.newPermitLink(permitID, b.Start, now)
@@ -255,7 +251,7 @@ func (s *Service) DecidePermitAsOwner(ctx context.Context, permitID, decision, n
 		if errors.Is(err, store.ErrStateChanged) {
 			return PermitRequest{}, errPermitClosed
 		}
-		return PermitRequest{}, mapStoreError(err)
+		return PermitRequest{}, err
 	}
 	return s.decidePermit(ctx, token, decision, note, actor)
 }
@@ -268,7 +264,7 @@ func (s *Service) ListOutbox(ctx context.Context, status string) ([]store.Outbox
 		return nil, Errorf(CodeInvalidRequest, "status must be queued, sending, sent, failed or dead")
 	}
 	out, err := s.Store.ListOutbox(ctx, status, 500)
-	return out, mapStoreError(err)
+	return out, err
 }
 
 // RetryMessage sends a failed or dead message again.
@@ -281,7 +277,7 @@ func (s *Service) RetryMessage(ctx context.Context, id int64, actor string) (sto
 		return store.OutboxMessage{}, &Error{Code: CodeValidationFailed, Message: "only a failed or dead message can be retried",
 			Fields: map[string]string{"status": "not failed or dead"}}
 	}
-	return m, mapStoreError(err)
+	return m, err
 }
 
 // TierMonth is one row of the report: a tier's bookings in a month.
@@ -413,7 +409,7 @@ func csvSafe(cell string) string {
 // ListAudit returns the newest audit entries (of one booking when id is set).
 func (s *Service) ListAudit(ctx context.Context, bookingID string) ([]store.AuditEntry, error) {
 	out, err := s.Store.ListAudit(ctx, bookingID, 500)
-	return out, mapStoreError(err)
+	return out, err
 }
 
 // CalendarFeedURL returns the owner's private calendar subscription URL,
@@ -421,7 +417,7 @@ func (s *Service) ListAudit(ctx context.Context, bookingID string) ([]store.Audi
 func (s *Service) CalendarFeedURL(ctx context.Context) (string, error) {
 	token, err := s.Store.EnsureSetting(ctx, "calendar_feed_token", randomToken(24))
 	if err != nil {
-		return "", mapStoreError(err)
+		return "", err
 	}
 	return s.Config.Server.BaseURL + "/calendar/" + token + ".ics", nil
 }
@@ -429,10 +425,10 @@ func (s *Service) CalendarFeedURL(ctx context.Context) (string, error) {
 // RotateCalendarFeed revokes the feed URL and returns a new one.
 func (s *Service) RotateCalendarFeed(ctx context.Context, actor string) (string, error) {
 	if err := s.Store.SetSetting(ctx, "calendar_feed_token", randomToken(24)); err != nil {
-		return "", mapStoreError(err)
+		return "", err
 	}
 	if err := s.Store.Audit(ctx, s.Now(), actor, "calendar_feed.rotated", "", ""); err != nil {
-		return "", mapStoreError(err)
+		return "", err
 	}
 	return s.CalendarFeedURL(ctx)
 }

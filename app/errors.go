@@ -1,9 +1,11 @@
 package app
 
 import (
+	"context"
 	"errors"
 	"fmt"
 	"time"
+	"venuebook/store"
 )
 
 // Error codes of the API contract. The HTTP layer maps each to its status.
@@ -47,14 +49,32 @@ func Errorf(code, format string, args ...any) *Error {
 	return &Error{Code: code, Message: fmt.Sprintf(format, args...)}
 }
 
-// ErrorCode returns the code of err's *Error, or CodeInternal.
-func ErrorCode(err error) string {
+// ErrorCode returns the code ErrorOf gives err.
+func ErrorCode(err error) string { return ErrorOf(err).Code }
+
+// ErrorOf is the one place where any error becomes the domain's vocabulary: a
+// domain *Error is itself; the store's errors that any caller may meet (busy,
+// not found, a full disk) become theirs; anything else is internal, its detail
+// for the log only. Service methods translate only the store errors whose
+// meaning depends on the operation (a taken slot, a state that changed); all
+// others reach ErrorOf through the HTTP layer's one error handler.
+func ErrorOf(err error) *Error {
 	var e *Error
-	if errors.As(err, &e) {
-		return e.Code
+	switch {
+	case err == nil:
+		return nil
+	case errors.As(err, &e):
+		return e
+	case errors.Is(err, store.ErrBusy), errors.Is(err, context.DeadlineExceeded):
+		return &Error{Code: CodeUnavailable, Message: "the server is busy; try again in a moment", RetryAfter: 2 * time.Second}
+	case errors.Is(err, store.ErrNotFound):
+		return &Error{Code: CodeNotFound, Message: "nothing matches this id or link"}
 	}
-	return CodeInternal
+	return &Error{Code: CodeInternal, Message: InternalMessage}
 }
+
+// InternalMessage is all a client is told of an unexpected error.
+const InternalMessage = "something went wrong on our side; please try again, and tell the venue if it keeps happening"
 
 // fieldErrors collects validation problems by field path.
 type fieldErrors map[string]string

@@ -122,7 +122,7 @@ func (s *Service) checkPermitLink(ctx context.Context, token string) (store.Perm
 		return store.PermitToken{}, errLinkTampered
 	}
 	if err != nil {
-		return store.PermitToken{}, mapStoreError(err)
+		return store.PermitToken{}, err
 	}
 	switch {
 	case !pt.UsedAt.IsZero():
@@ -205,7 +205,7 @@ func (s *Service) decidePermit(ctx context.Context, token, decision, note, decid
 	case errors.Is(err, store.ErrStateChanged):
 		return PermitRequest{}, errPermitClosed
 	case err != nil:
-		return PermitRequest{}, mapStoreError(err)
+		return PermitRequest{}, err
 	}
 	s.Log.Info("permit decided", "permit_id", pt.PermitID, "booking_id", b.ID, "status", status, "by", approver)
 	return PermitRequest{Booking: s.withLinks(b), ExpiresAt: pt.ExpiresAt}, nil
@@ -222,7 +222,7 @@ func (s *Service) ReissuePermitLink(ctx context.Context, permitID, actor string)
 	}
 	pt, err := s.Store.FindBookingByPermit(ctx, permitID)
 	if err != nil {
-		return Booking{}, mapStoreError(err)
+		return Booking{}, err
 	}
 	link, tok, err := s.newPermitLink(permitID, pt.Start, now)
 	if err != nil {
@@ -234,7 +234,7 @@ func (s *Service) ReissuePermitLink(ctx context.Context, permitID, actor string)
 		return Booking{}, errPermitClosed
 	}
 	if err != nil {
-		return Booking{}, mapStoreError(err)
+		return Booking{}, err
 	}
 	s.Log.Info("permit link re-issued", "permit_id", permitID, "booking_id", b.ID)
 	return s.withLinks(b), nil

@@ -175,7 +175,7 @@ func (s *Service) CreateBooking(ctx context.Context, req BookingRequest, idempot
 		case errors.Is(err, store.ErrIdempotencyConflict):
 			return Booking{}, false, Errorf(CodeIdempotencyConflict, "this Idempotency-Key was already used with a different request; use a new key for a new booking")
 		case !errors.Is(err, store.ErrNotFound):
-			return Booking{}, false, mapStoreError(err)
+			return Booking{}, false, err
 		}
 	}
 	v, err := ValidateBooking(s.Config, req)
@@ -223,7 +223,7 @@ func (s *Service) CreateBooking(ctx context.Context, req BookingRequest, idempot
 	case errors.Is(err, store.ErrIdempotencyConflict):
 		return Booking{}, false, Errorf(CodeIdempotencyConflict, "this Idempotency-Key was already used with a different request; use a new key for a new booking")
 	case err != nil:
-		return Booking{}, false, mapStoreError(err)
+		return Booking{}, false, err
 	}
 	if !replayed {
 		s.Counters.BookingsCreated.Add(1)
@@ -235,17 +235,6 @@ func (s *Service) slotError(start time.Time, why string) error {
 	return Errorf(CodeSlotUnavailable, "%s %s", FormatInstant(start, s.Rules.Location), why)
 }
 
-// mapStoreError turns store errors every caller may meet into domain errors.
-func mapStoreError(err error) error {
-	switch {
-	case errors.Is(err, store.ErrNotFound):
-		return Errorf(CodeNotFound, "no such booking")
-	case errors.Is(err, store.ErrBusy):
-		return &Error{Code: CodeUnavailable, Message: "the server is busy; try again in a moment", RetryAfter: 2 * time.Second}
-	}
-	return err
-}
-
 // FindBooking returns the booking id if token is its manage token; otherwise,
 // like for an unknown id, not_found.
 func (s *Service) FindBooking(ctx context.Context, id, token string) (Booking, error) {
@@ -254,7 +243,7 @@ func (s *Service) FindBooking(ctx context.Context, id, token string) (Booking, e
 	}
 	b, err := s.Store.FindBookingByID(ctx, id)
 	if err != nil {
-		return Booking{}, mapStoreError(err)
+		return Booking{}, err
 	}
 	return s.withLinks(b), nil
 }
@@ -280,7 +269,7 @@ func (s *Service) CancelBooking(ctx context.Context, id, token string) (Booking,
 		return Booking{}, Errorf(CodeCancellationClosed, "this booking can no longer be cancelled")
 	}
 	if err != nil {
-		return Booking{}, mapStoreError(err)
+		return Booking{}, err
 	}
 	return s.withLinks(sb), nil
 }

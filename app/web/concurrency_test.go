@@ -6,7 +6,14 @@ import (
 	"sync"
 	"testing"
 	"time"
+	"venuebook/store"
 )
+
+// patientStore lets hundreds of queued writers wait as long as it takes: these
+// tests are about what the server decides under contention, and with the
+// default 5 s writer wait a slow machine under -race would answer 503 (latency
+// is measured by make bench, never asserted).
+var patientStore = store.Limits{WriteWait: 10 * time.Minute, WriteTimeout: 10 * time.Minute, ReadTimeout: 10 * time.Minute}
 
 // raceForSlot sends n concurrent bookings for one slot and counts the answers.
 func raceForSlot(t *testing.T, v *testVenue, n int) map[string]int {
@@ -42,7 +49,7 @@ func raceForSlot(t *testing.T, v *testVenue, n int) map[string]int {
 
 // 500 customers press "book" for the same slot at once: exactly one gets it.
 func TestConcurrentBookingsOneRoom(t *testing.T) {
-	v := newVenue(t, venueOptions{Rooms: 1})
+	v := newVenue(t, venueOptions{Rooms: 1, StoreLimits: patientStore})
 	answers := raceForSlot(t, v, 500)
 	if answers["201 "] != 1 || answers["409 slot_unavailable"] != 499 {
 		t.Fatalf("answers = %v", answers)
@@ -54,7 +61,7 @@ func TestConcurrentBookingsOneRoom(t *testing.T) {
 
 // With two rooms, exactly two get it, one in each room.
 func TestConcurrentBookingsTwoRooms(t *testing.T) {
-	v := newVenue(t, venueOptions{Rooms: 2})
+	v := newVenue(t, venueOptions{Rooms: 2, StoreLimits: patientStore})
 	answers := raceForSlot(t, v, 500)
 	if answers["201 "] != 2 || answers["409 slot_unavailable"] != 498 {
 		t.Fatalf("answers = %v", answers)
@@ -68,7 +75,7 @@ func TestConcurrentBookingsTwoRooms(t *testing.T) {
 // leave no two active bookings of a room overlapping, cleaning gap included,
 // and every 201 is in the database.
 func TestConcurrentRandomBookingsNeverOverlap(t *testing.T) {
-	v := newVenue(t, venueOptions{Rooms: 3, StepMinutes: 15})
+	v := newVenue(t, venueOptions{Rooms: 3, StepMinutes: 15, StoreLimits: patientStore})
 	rng := rand.New(rand.NewSource(1))
 	type job struct {
 		start    time.Time
@@ -157,7 +164,7 @@ func TestConcurrentRandomBookingsNeverOverlap(t *testing.T) {
 
 // Concurrent retries with one Idempotency-Key book once.
 func TestConcurrentIdempotentRetries(t *testing.T) {
-	v := newVenue(t, venueOptions{Rooms: 2})
+	v := newVenue(t, venueOptions{Rooms: 2, StoreLimits: patientStore})
 	var wg sync.WaitGroup
 	ids := make(chan string, 100)
 	for i := 0; i < 100; i++ {

@@ -8,7 +8,6 @@ import (
 	"fmt"
 	"io"
 	"log/slog"
-	"net"
 	"net/http"
 	"os"
 	"path/filepath"
@@ -22,7 +21,8 @@ import (
 
 	"venuebook/app"
 	"venuebook/app/mail"
-	"venuebook/app/web"
+	"venuebook/app/serve"
+	"venuebook/store"
 )
 
 // venueOptions shape the test venue's config; zero values give the defaults.
@@ -44,6 +44,10 @@ type venueOptions struct {
 	SMTPPort     int    // when set, [mail.primary] is 127.0.0.1:SMTPPort without TLS and a mail worker runs
 	BaseURL      string // server.base_url, default http://venue.test
 	ServerTOML   string // more keys of [server] (trusted_proxies, metrics_token, …)
+	// StoreLimits bounds the store's waits; tests about correctness under
+	// load give the writer wait minutes, so that a slow machine cannot make
+	// them answer 503.
+	StoreLimits store.Limits
 }
 
 // testVenue is a real server on a loopback port with a real SQLite file and a pinned clock.
@@ -55,7 +59,7 @@ type testVenue struct {
 	Client *http.Client
 	now    atomic.Int64
 	db     *sql.DB
-	srv    *web.Server
+	main   *serve.Main
 	worker *mail.Worker // running when venueOptions.SMTPPort is set
 
 	closeOnce sync.Once
@@ -170,6 +174,7 @@ func newVenue(t testing.TB, o venueOptions) *testVenue {
 	if err != nil {
 		t.Fatalf("config: %v", err)
 	}
+	cfg.Server.Listen = "127.0.0.1:0"
 	schema, err := os.ReadFile("../../schema.sql")
 	if err != nil {
 		t.Fatal(err)
@@ -183,52 +188,37 @@ func newVenue(t testing.TB, o venueOptions) *testVenue {
 	if os.Getenv("VENUEBOOK_TEST_LOG") != "" {
 		log = slog.New(slog.NewTextHandler(os.Stderr, nil))
 	}
-	svc, err := app.Open(context.Background(), cfg, string(schema), os.DirFS("../../assets"), log, func() time.Time { return time.Unix(0, v.now.Load()).UTC() })
-	if err != nil {
-		t.Fatalf("open: %v", err)
+	// The real wiring; with the clock pinned, the scheduled jobs are left to
+	// the tests, and so is the mail loop unless an SMTP server listens.
+	v.main = &serve.Main{Config: cfg, Schema: string(schema), Assets: os.DirFS("../../assets"), Log: log,
+		Now:         func() time.Time { return time.Unix(0, v.now.Load()).UTC() },
+		StoreLimits: o.StoreLimits, ManualJobs: true, ManualMail: o.SMTPPort == 0}
+	if err := v.main.Run(context.Background()); err != nil {
+		t.Fatalf("run: %v", err)
 	}
-	srv, err := web.New(svc, os.DirFS("../../assets"), log)
-	if err != nil {
-		t.Fatalf("web.New: %v", err)
-	}
-	ln, err := net.Listen("tcp", "127.0.0.1:0")
-	if err != nil {
-		t.Fatal(err)
-	}
-	go srv.Serve(ln)
-	v.Svc = svc
-	v.URL = "http://" + ln.Addr().String()
-	v.Client = &http.Client{Timeout: 60 * time.Second, Transport: &http.Transport{MaxIdleConnsPerHost: 600, MaxIdleConns: 600}}
+	v.Svc = v.main.Service
+	v.URL = v.main.URL()
+	v.Client = &http.Client{Timeout: 10 * time.Minute, Transport: &http.Transport{MaxIdleConnsPerHost: 600, MaxIdleConns: 600}}
 	v.db, err = sql.Open("sqlite", "file:"+dbPath+"?_pragma=busy_timeout(5000)&mode=ro")
 	if err != nil {
 		t.Fatal(err)
 	}
-	v.srv = srv
 	if o.SMTPPort != 0 {
-		v.worker = mail.NewWorker(svc.Store, cfg, log, svc.Now)
-		svc.Store.OnMailQueued = v.worker.Wake
-		if err := v.worker.Start(context.Background()); err != nil {
-			t.Fatalf("start mail worker: %v", err)
-		}
+		v.worker = v.main.Mail
 	}
 	t.Cleanup(func() { v.close(t) })
 	return v
 }
 
-// close shuts the server down and closes the database; later calls do nothing.
+// close shuts the venue down in production order (HTTP, mail, database);
+// later calls do nothing.
 func (v *testVenue) close(t testing.TB) {
 	v.closeOnce.Do(func() {
-		ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
-		defer cancel()
 		v.Client.CloseIdleConnections()
-		if err := v.srv.Shutdown(ctx); err != nil {
-			t.Errorf("shutdown: %v", err)
-		}
-		if v.worker != nil {
-			v.worker.Stop()
+		if err := v.main.Close(); err != nil {
+			t.Errorf("close: %v", err)
 		}
 		v.db.Close()
-		v.Svc.Close()
 	})
 }
 

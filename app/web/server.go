@@ -311,15 +311,18 @@ type errorDetail struct {
 // keep their code and message; Fiber's own errors are mapped to codes; anything
 // else is a 500 whose detail goes only to the log.
 func (s *Server) handleError(c *fiber.Ctx, err error) error {
-	var e *app.Error
 	var fe *fiber.Error
-	switch {
-	case errors.As(err, &e):
-	case errors.As(err, &fe):
+	var e *app.Error
+	if errors.As(err, &fe) {
 		e = fiberError(fe)
-	default:
+	} else {
+		e = app.ErrorOf(err)
+	}
+	switch e.Code {
+	case app.CodeInternal:
 		s.reqLog(c).Error("internal error", "method", c.Method(), "path", c.Path(), "err", err)
-		e = &app.Error{Code: app.CodeInternal, Message: "something went wrong on our side; please try again, and tell the venue if it keeps happening"}
+	case app.CodeUnavailable:
+		s.reqLog(c).Warn("unavailable", "method", c.Method(), "path", c.Path(), "err", err)
 	}
 	_, routed := c.Locals("request_id").(string)
 	if !routed {

@@ -1,0 +1,211 @@
+// Package serve wires one venue's parts into a running server: the store and
+// the Service, the HTTP server, the mail worker and the scheduled jobs. The
+// binary and the end-to-end tests start the same Main, so the tests exercise
+// the wiring that runs in production.
+package serve
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"io/fs"
+	"log/slog"
+	"net"
+	"time"
+
+	"venuebook/app"
+	"venuebook/app/jobs"
+	"venuebook/app/mail"
+	"venuebook/app/web"
+	"venuebook/store"
+)
+
+// Shutdown bounds: requests in progress get HTTPGrace to finish, a running job
+// JobsGrace; both stay inside the systemd unit's stop timeout.
+const (
+	HTTPGrace = 15 * time.Second
+	JobsGrace = 30 * time.Second
+)
+
+// Main is one running venue. Fill in its inputs, call Run, and Close it when
+// done; Close stops the parts in order: HTTP first (finishing the requests in
+// progress), then the jobs and the mail worker, then the database.
+type Main struct {
+	// Config is the venue's configuration; Config.Server.Listen is the
+	// address to serve ("127.0.0.1:0" picks a free port).
+	Config *app.Config
+	// Schema is schema.sql; Assets holds templates/, static/ and mail/.
+	Schema string
+	Assets fs.FS
+	Log    *slog.Logger
+	// Now is the clock (nil: time.Now); tests pin it.
+	Now func() time.Time
+	// StoreLimits bounds the store's waits (zero fields: the defaults).
+	StoreLimits store.Limits
+	// Version is logged at start-up.
+	Version string
+	// ManualMail builds the mail worker without starting its loop, and
+	// ManualJobs registers the jobs without starting the scheduler: tests
+	// with a pinned clock drive them themselves.
+	ManualMail, ManualJobs bool
+
+	// Set by Run.
+	Service *app.Service
+	HTTP    *web.Server
+	Mail    *mail.Worker
+	Jobs    *jobs.Runner
+
+	ln      net.Listener
+	lock    *store.Lock
+	served  chan error
+	closers []func() error
+}
+
+// Run starts the venue and returns once it is serving, or the first error (the
+// parts already started are then closed). A second instance on the same
+// address or database stops here, before it touches the live file.
+func (m *Main) Run(ctx context.Context) (err error) {
+	if m.Now == nil {
+		m.Now = time.Now
+	}
+	defer func() {
+		if err != nil {
+			_ = m.Close()
+		}
+	}()
+	cfg := m.Config
+	// Take the port first: a second instance started by mistake stops here.
+	if m.ln, err = net.Listen("tcp", cfg.Server.Listen); err != nil {
+		return fmt.Errorf("listen on %s (server.listen): %w", cfg.Server.Listen, err)
+	}
+	m.closers = append(m.closers, func() error {
+		if err := m.ln.Close(); err != nil && !errors.Is(err, net.ErrClosed) {
+			return err
+		}
+		return nil
+	})
+	if m.lock, err = store.LockDatabase(cfg.Database.Path); err != nil {
+		return err
+	}
+	m.closers = append(m.closers, m.lock.Release)
+	if m.Service, err = app.Open(ctx, cfg, m.Schema, m.Assets, m.Log, m.Now, store.WithLimits(m.StoreLimits)); err != nil {
+		return fmt.Errorf("open %s: %w", cfg.Database.Path, err)
+	}
+	m.closers = append(m.closers, m.Service.Close)
+	m.Jobs = jobs.New(cfg.Location, m.Log)
+	if m.HTTP, err = web.New(m.Service, m.Assets, m.Log, web.WithJobs(m.Jobs.Statuses)); err != nil {
+		return err
+	}
+	if link, err := m.Service.SetupLink(ctx); err != nil {
+		return err
+	} else if link != "" {
+		m.Log.Warn("no owner account yet: open this one-time link within 24 hours to create one (or run 'venuebook admin add EMAIL')", "setup_link", link)
+	}
+	m.Mail = mail.NewWorker(m.Service.Store, cfg, m.Log, m.Now)
+	m.Service.Store.OnMailQueued = m.Mail.Wake
+	if !m.ManualMail {
+		if err := m.Mail.Start(ctx); err != nil {
+			return fmt.Errorf("start mail worker: %w", err)
+		}
+		m.closers = append(m.closers, func() error { m.Mail.Stop(); return nil })
+	}
+	if err := scheduleJobs(m.Jobs, m.Service, m.Mail); err != nil {
+		return err
+	}
+	if !m.ManualJobs {
+		m.Jobs.Start()
+		m.closers = append(m.closers, func() error {
+			ctx, cancel := context.WithTimeout(context.Background(), JobsGrace)
+			defer cancel()
+			if err := m.Jobs.Stop(ctx); err != nil {
+				return fmt.Errorf("stop jobs: %w", err)
+			}
+			return nil
+		})
+	}
+	m.served = make(chan error, 1)
+	go func() { m.served <- m.HTTP.Serve(m.ln) }()
+	m.closers = append(m.closers, m.shutdownHTTP)
+	m.Log.Info("venuebook serving", "venue", cfg.Venue.Name, "addr", m.ln.Addr().String(), "base_url", cfg.Server.BaseURL,
+		"config", cfg.Source, "database", cfg.Database.Path, "version", m.Version)
+	return nil
+}
+
+// URL is the address Run serves, as http://host:port.
+func (m *Main) URL() string { return "http://" + m.ln.Addr().String() }
+
+// Served delivers the HTTP server's error if it stops serving on its own.
+func (m *Main) Served() <-chan error { return m.served }
+
+// shutdownHTTP stops accepting connections and waits, up to HTTPGrace, for
+// the requests in progress.
+func (m *Main) shutdownHTTP() error {
+	ctx, cancel := context.WithTimeout(context.Background(), HTTPGrace)
+	defer cancel()
+	err := m.HTTP.Shutdown(ctx)
+	select {
+	case <-m.served:
+	case <-ctx.Done():
+	}
+	if err != nil {
+		return fmt.Errorf("http shutdown: %w", err)
+	}
+	return nil
+}
+
+// Close stops what Run started, newest first, and returns every error met.
+// Calling it again does nothing.
+func (m *Main) Close() error {
+	var errs []error
+	for i := len(m.closers) - 1; i >= 0; i-- {
+		if err := m.closers[i](); err != nil {
+			errs = append(errs, err)
+		}
+	}
+	m.closers = nil
+	return errors.Join(errs...)
+}
+
+// job is one scheduled job: a name for the console and logs, a cron spec in
+// the venue's timezone, and what it does.
+type job struct {
+	name, spec string
+	run        func(ctx context.Context) error
+}
+
+// scheduleJobs adds venuebook's cron jobs (README "Scheduled jobs").
+func scheduleJobs(runner *jobs.Runner, svc *app.Service, worker *mail.Worker) error {
+	all := []job{
+		{"mail-retry", "@every 30s", func(ctx context.Context) error {
+			_, err := worker.DeliverDue(ctx)
+			return err
+		}},
+		{"permit-expiry", "@every 5m", func(ctx context.Context) error {
+			_, err := svc.ExpirePermits(ctx)
+			return err
+		}},
+		{"reminders", "@every 5m", func(ctx context.Context) error {
+			n, err := svc.QueueReminders(ctx)
+			if n > 0 {
+				worker.Wake()
+			}
+			return err
+		}},
+		{"maintenance", app.MaintenanceSchedule, func(ctx context.Context) error {
+			_, err := svc.Maintain(ctx)
+			return err
+		}},
+	}
+	if spec := svc.Config.Backup.Schedule; spec != "" {
+		all = append(all, job{"backup", spec, func(ctx context.Context) error {
+			_, err := svc.Backup(ctx, "")
+			return err
+		}})
+	}
+	for _, j := range all {
+		if err := runner.Add(j.name, j.spec, j.run); err != nil {
+			return err
+		}
+	}
+	return nil
+}
