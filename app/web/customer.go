@@ -252,12 +252,6 @@ var formFields = map[string]string{
 
 // submitBooking books the chosen start from the details form.
 func (s *Server) submitBooking(c *fiber.Ctx) error {
-	if err := s.checkCSRF(c); err != nil {
-		return err
-	}
-	if err := s.bookingIPLimit.take(c, s.clientKey(c)); err != nil {
-		return err
-	}
 	if c.FormValue("website") != "" { // the honeypot: people never see this field
 		s.reqLog(c).Warn("booking form refused: honeypot filled", "ip", s.clientAddr(c).String())
 		return app.Errorf(app.CodeInvalidRequest, "This booking could not be taken. If you are a person, please call or email the venue.")
@@ -382,9 +376,6 @@ func (s *Server) renderBooking(c *fiber.Ctx, status int, message string) error {
 
 // submitCancel cancels from the manage page.
 func (s *Server) submitCancel(c *fiber.Ctx) error {
-	if err := s.checkCSRF(c); err != nil {
-		return err
-	}
 	b, err := s.svc.CancelBooking(c.UserContext(), c.Params("id"), c.Query("t"))
 	if err != nil {
 		var e *app.Error
@@ -409,6 +400,15 @@ func (s *Server) csrfToken(c *fiber.Ctx) string {
 		Secure: strings.HasPrefix(s.svc.Config.Server.BaseURL, "https://")})
 	c.Request().Header.SetCookie(csrfCookie, v) // so a page rendered in this request agrees
 	return v
+}
+
+// requireFormCSRF is route middleware for the customer's form POSTs: it lets
+// a request through only when checkCSRF passes.
+func (s *Server) requireFormCSRF(c *fiber.Ctx) error {
+	if err := s.checkCSRF(c); err != nil {
+		return err
+	}
+	return c.Next()
 }
 
 func (s *Server) checkCSRF(c *fiber.Ctx) error {

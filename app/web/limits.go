@@ -54,6 +54,26 @@ func (rl *rateLimit) take(c *fiber.Ctx, key string) error {
 	return &app.Error{Code: app.CodeRateLimited, Message: "too many attempts; wait a little and try again", RetryAfter: wait}
 }
 
+// limitLogin applies limits.login_per_ip, as route middleware, to the API's
+// sign-in. (The sign-in page takes the same limit in its handler, to answer a
+// 429 page in its own words.)
+func (s *Server) limitLogin(c *fiber.Ctx) error {
+	if err := s.loginLimit.take(c, s.clientKey(c)); err != nil {
+		return err
+	}
+	return c.Next()
+}
+
+// limitBookingIP applies limits.booking_per_ip, as route middleware, to the
+// routes that create bookings. The per-email limit needs the parsed body, so
+// it stays in the handlers (limitBookingEmail).
+func (s *Server) limitBookingIP(c *fiber.Ctx) error {
+	if err := s.bookingIPLimit.take(c, s.clientKey(c)); err != nil {
+		return err
+	}
+	return c.Next()
+}
+
 // clientKey is the client's address for rate limits, IPv6 grouped by /64 so
 // one host cannot dodge a limit by changing its interface id.
 func (s *Server) clientKey(c *fiber.Ctx) string {

@@ -67,9 +67,9 @@ func routeLabel(c *fiber.Ctx) string {
 	return r.Path
 }
 
-// metrics answers /metrics in the Prometheus text format; with
-// server.metrics_token set, only to "Authorization: Bearer <token>".
-func (s *Server) metrics(c *fiber.Ctx) error {
+// requireMetricsToken lets /metrics answer, with server.metrics_token set,
+// only to "Authorization: Bearer <token>".
+func (s *Server) requireMetricsToken(c *fiber.Ctx) error {
 	if token := s.svc.Config.Server.MetricsToken; token != "" {
 		got, ok := strings.CutPrefix(c.Get(fiber.HeaderAuthorization), "Bearer ")
 		if !ok || subtle.ConstantTimeCompare([]byte(got), []byte(token)) != 1 {
@@ -77,6 +77,12 @@ func (s *Server) metrics(c *fiber.Ctx) error {
 			return app.Errorf(app.CodeUnauthorized, "metrics need the bearer token of server.metrics_token")
 		}
 	}
+	return c.Next()
+}
+
+// metrics answers /metrics in the Prometheus text format (behind
+// requireMetricsToken).
+func (s *Server) metrics(c *fiber.Ctx) error {
 	var b strings.Builder
 	m := s.httpMetrics
 	m.mu.Lock()

@@ -89,97 +89,113 @@ func New(svc *app.Service, assets fs.FS, log *slog.Logger, opts ...Option) (*Ser
 	return s, nil
 }
 
-// routes registers every route, grouped by who may call it.
+// routes registers every route, grouped by who may call it, each line naming
+// its guards. A guard in the line's handler list is middleware; one named only
+// in the comment runs in the handler, because it needs the parsed body or
+// answers in the page's own words. The words used:
+//
+//   - reads/IP: limits.read_per_ip, taken by the global limitReads for every
+//     GET and HEAD but /healthz, /metrics and /static/.
+//   - owner: a live session cookie (requireOwner, on the /admin and /api/admin
+//     groups; a page without one redirects to the sign-in page).
+//   - CSRF: on the console, the session's token in the X-CSRF-Token header or
+//     the csrf form field (requireOwner, for every method but GET and HEAD);
+//     on the customer's forms, the double-submit cookie (requireFormCSRF).
+//   - login/IP, bookings/IP, bookings/email: limits.login_per_ip,
+//     booking_per_ip, booking_per_email.
+//   - bot traps: the honeypot field and the form stamp (CheckFormStamp).
+//   - manage token, signed link, setup token, feed token: the secret the
+//     Service checks when it looks the thing up.
 func (s *Server) routes() {
 	f := s.fiber
 	f.Use(s.requestID, s.accessLog, recover.New(), s.securityHeaders, refuseEncodedBodies, s.limitReads)
 
 	// Operations.
-	f.Get("/healthz", s.healthz)
-	f.Get("/metrics", s.metrics)
+	f.Get("/healthz", s.healthz)                        // guards: none
+	f.Get("/metrics", s.requireMetricsToken, s.metrics) // guards: bearer server.metrics_token, when set
 
 	// Public reads: what availability needs and nothing more.
-	f.Get("/api/catalog", s.apiCatalog)
-	f.Get("/api/availability", s.apiAvailability)
+	f.Get("/api/catalog", s.apiCatalog)           // guards: reads/IP
+	f.Get("/api/availability", s.apiAvailability) // guards: reads/IP
 
 	// Customers: create a booking; reach their own through the manage token.
-	f.Post("/api/bookings", s.apiCreateBooking)
-	f.Get("/api/bookings/:id", s.apiGetBooking)
-	f.Post("/api/bookings/:id/cancel", s.apiCancelBooking)
-	f.Get("/api/bookings/:id/calendar.ics", s.apiCalendar)
+	f.Post("/api/bookings", s.limitBookingIP, s.apiCreateBooking) // guards: bookings/IP; in handler: bookings/email
+	f.Get("/api/bookings/:id", s.apiGetBooking)                   // guards: reads/IP, manage token
+	f.Post("/api/bookings/:id/cancel", s.apiCancelBooking)        // guards: manage token
+	f.Get("/api/bookings/:id/calendar.ics", s.apiCalendar)        // guards: reads/IP, manage token
 
 	// Parking permit approvers, holding a signed link.
-	f.Get("/permits/decide", s.pagePermitDecide)
-	f.Post("/permits/decide", s.pagePermitDecided)
-	f.Post("/api/permits/decision", s.apiPermitDecision)
+	f.Get("/permits/decide", s.pagePermitDecide)         // guards: reads/IP, signed link
+	f.Post("/permits/decide", s.pagePermitDecided)       // guards: signed link
+	f.Post("/api/permits/decision", s.apiPermitDecision) // guards: signed link
 
 	// The owner console's pages.
-	f.Get("/admin/login", s.pageLogin)
-	f.Post("/admin/login", s.submitLogin)
-	f.Get("/admin/setup", s.pageSetup)
-	f.Post("/admin/setup", s.submitSetup)
+	f.Get("/admin/login", s.pageLogin)    // guards: reads/IP
+	f.Post("/admin/login", s.submitLogin) // guards: in handler: login/IP (a 429 sign-in page)
+	f.Get("/admin/setup", s.pageSetup)    // guards: reads/IP, setup token
+	f.Post("/admin/setup", s.submitSetup) // guards: setup token
 	console := f.Group("/admin", s.requireOwner)
-	console.Get("/", s.pageConsoleDay)
-	console.Post("/logout", s.submitLogout)
-	console.Get("/bookings", s.pageConsoleBookings)
-	console.Get("/bookings/:id", s.pageConsoleBooking)
-	console.Post("/bookings/:id/status", s.submitConsoleStatus)
-	console.Post("/bookings/:id/resend", s.submitConsoleResend)
-	console.Get("/blackouts", s.pageConsoleBlackouts)
-	console.Post("/blackouts", s.submitConsoleBlackout)
-	console.Post("/blackouts/:id/delete", s.submitConsoleUnblock)
-	console.Get("/permits", s.pageConsolePermits)
-	console.Post("/permits/:id/decision", s.submitConsolePermitDecision)
-	console.Post("/permits/:id/resend", s.submitConsolePermitResend)
-	console.Get("/mail", s.pageConsoleMail)
-	console.Post("/mail/:id/retry", s.submitConsoleRetry)
-	console.Get("/reports", s.pageConsoleReports)
-	console.Get("/audit", s.pageConsoleAudit)
-	console.Get("/settings", s.pageConsoleSettings)
-	console.Post("/settings/calendar-feed", s.submitConsoleRotateFeed)
-	console.Get("/backups", s.pageConsoleBackups)
-	console.Post("/backups", s.submitConsoleBackup)
+	console.Get("/", s.pageConsoleDay)                                   // guards: reads/IP, owner
+	console.Post("/logout", s.submitLogout)                              // guards: owner, CSRF
+	console.Get("/bookings", s.pageConsoleBookings)                      // guards: reads/IP, owner
+	console.Get("/bookings/:id", s.pageConsoleBooking)                   // guards: reads/IP, owner
+	console.Post("/bookings/:id/status", s.submitConsoleStatus)          // guards: owner, CSRF
+	console.Post("/bookings/:id/resend", s.submitConsoleResend)          // guards: owner, CSRF
+	console.Get("/blackouts", s.pageConsoleBlackouts)                    // guards: reads/IP, owner
+	console.Post("/blackouts", s.submitConsoleBlackout)                  // guards: owner, CSRF
+	console.Post("/blackouts/:id/delete", s.submitConsoleUnblock)        // guards: owner, CSRF
+	console.Get("/permits", s.pageConsolePermits)                        // guards: reads/IP, owner
+	console.Post("/permits/:id/decision", s.submitConsolePermitDecision) // guards: owner, CSRF
+	console.Post("/permits/:id/resend", s.submitConsolePermitResend)     // guards: owner, CSRF
+	console.Get("/mail", s.pageConsoleMail)                              // guards: reads/IP, owner
+	console.Post("/mail/:id/retry", s.submitConsoleRetry)                // guards: owner, CSRF
+	console.Get("/reports", s.pageConsoleReports)                        // guards: reads/IP, owner
+	console.Get("/audit", s.pageConsoleAudit)                            // guards: reads/IP, owner
+	console.Get("/settings", s.pageConsoleSettings)                      // guards: reads/IP, owner
+	console.Post("/settings/calendar-feed", s.submitConsoleRotateFeed)   // guards: owner, CSRF
+	console.Get("/backups", s.pageConsoleBackups)                        // guards: reads/IP, owner
+	console.Post("/backups", s.submitConsoleBackup)                      // guards: owner, CSRF
 
 	// The owner's calendar subscription, behind its secret token.
-	f.Get("/calendar/:file", s.calendarFeed)
+	f.Get("/calendar/:file", s.calendarFeed) // guards: reads/IP, feed token
 
 	// Owner console API: sign-in, then a session (and CSRF token to change anything).
-	f.Post("/api/admin/login", s.apiLogin)
-	f.All("/api/admin", s.unauthorized)
+	f.Post("/api/admin/login", s.limitLogin, s.apiLogin) // guards: login/IP
+	f.All("/api/admin", s.unauthorized)                  // answers 401: sign in first
 	api := f.Group("/api/admin", s.requireOwner)
-	api.Get("/session", s.apiSession)
-	api.Post("/logout", s.apiLogout)
-	api.Post("/logout-everywhere", s.apiLogoutEverywhere)
-	api.Get("/bookings", s.apiAdminBookings)
-	api.Get("/bookings/:id", s.apiAdminBooking)
-	api.Post("/bookings/:id/status", s.apiAdminBookingStatus)
-	api.Post("/bookings/:id/resend", s.apiAdminResend)
-	api.Get("/blackouts", s.apiAdminBlackouts)
-	api.Post("/blackouts", s.apiAdminAddBlackout)
-	api.Delete("/blackouts/:id", s.apiAdminDeleteBlackout)
-	api.Get("/permits", s.apiAdminPermits)
-	api.Post("/permits/:id/resend", s.apiAdminPermitResend)
-	api.Post("/permits/:id/decision", s.apiAdminPermitDecision)
-	api.Get("/outbox", s.apiAdminOutbox)
-	api.Post("/outbox/:id/retry", s.apiAdminOutboxRetry)
-	api.Get("/stats", s.apiAdminStats)
-	api.Get("/export.csv", s.apiAdminExport)
-	api.Get("/audit", s.apiAdminAudit)
-	api.Get("/jobs", s.apiAdminJobs)
-	api.Get("/calendar-feed", s.apiAdminCalendarFeed)
-	api.Post("/calendar-feed/rotate", s.apiAdminRotateCalendarFeed)
-	api.Get("/backups", s.apiAdminBackups)
-	api.Post("/backups", s.apiAdminCreateBackup)
-	api.Get("/backups/:name", s.apiAdminDownloadBackup)
+	api.Get("/session", s.apiSession)                               // guards: reads/IP, owner
+	api.Post("/logout", s.apiLogout)                                // guards: owner, CSRF
+	api.Post("/logout-everywhere", s.apiLogoutEverywhere)           // guards: owner, CSRF
+	api.Get("/bookings", s.apiAdminBookings)                        // guards: reads/IP, owner
+	api.Get("/bookings/:id", s.apiAdminBooking)                     // guards: reads/IP, owner
+	api.Post("/bookings/:id/status", s.apiAdminBookingStatus)       // guards: owner, CSRF
+	api.Post("/bookings/:id/resend", s.apiAdminResend)              // guards: owner, CSRF
+	api.Get("/blackouts", s.apiAdminBlackouts)                      // guards: reads/IP, owner
+	api.Post("/blackouts", s.apiAdminAddBlackout)                   // guards: owner, CSRF
+	api.Delete("/blackouts/:id", s.apiAdminDeleteBlackout)          // guards: owner, CSRF
+	api.Get("/permits", s.apiAdminPermits)                          // guards: reads/IP, owner
+	api.Post("/permits/:id/resend", s.apiAdminPermitResend)         // guards: owner, CSRF
+	api.Post("/permits/:id/decision", s.apiAdminPermitDecision)     // guards: owner, CSRF
+	api.Get("/outbox", s.apiAdminOutbox)                            // guards: reads/IP, owner
+	api.Post("/outbox/:id/retry", s.apiAdminOutboxRetry)            // guards: owner, CSRF
+	api.Get("/stats", s.apiAdminStats)                              // guards: reads/IP, owner
+	api.Get("/export.csv", s.apiAdminExport)                        // guards: reads/IP, owner
+	api.Get("/audit", s.apiAdminAudit)                              // guards: reads/IP, owner
+	api.Get("/jobs", s.apiAdminJobs)                                // guards: reads/IP, owner
+	api.Get("/calendar-feed", s.apiAdminCalendarFeed)               // guards: reads/IP, owner
+	api.Post("/calendar-feed/rotate", s.apiAdminRotateCalendarFeed) // guards: owner, CSRF
+	api.Get("/backups", s.apiAdminBackups)                          // guards: reads/IP, owner
+	api.Post("/backups", s.apiAdminCreateBackup)                    // guards: owner, CSRF
+	api.Get("/backups/:name", s.apiAdminDownloadBackup)             // guards: reads/IP, owner
 
 	// The customer's pages.
-	f.Get("/", s.pageHome)
-	f.Get("/book/:package", s.pageDay)
-	f.Get("/book/:package/details", s.pageDetails)
-	f.Post("/book/:package", s.submitBooking)
-	f.Get("/b/:id", s.pageBooking)
-	f.Post("/b/:id/cancel", s.submitCancel)
-	f.Get("/static/:name", s.static)
+	f.Get("/", s.pageHome)                                                         // guards: reads/IP
+	f.Get("/book/:package", s.pageDay)                                             // guards: reads/IP
+	f.Get("/book/:package/details", s.pageDetails)                                 // guards: reads/IP
+	f.Post("/book/:package", s.requireFormCSRF, s.limitBookingIP, s.submitBooking) // guards: CSRF, bookings/IP; in handler: bot traps, bookings/email
+	f.Get("/b/:id", s.pageBooking)                                                 // guards: reads/IP, manage token
+	f.Post("/b/:id/cancel", s.requireFormCSRF, s.submitCancel)                     // guards: CSRF, manage token
+	f.Get("/static/:name", s.static)                                               // guards: none
 
 	f.Use(func(c *fiber.Ctx) error {
 		return app.Errorf(app.CodeNotFound, "no such page or endpoint: %s %s", c.Method(), c.Path())

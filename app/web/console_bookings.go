@@ -1,0 +1,142 @@
+package web
+
+import (
+	"net/url"
+
+	"github.com/gofiber/fiber/v2"
+
+	"venuebook/app"
+	"venuebook/store"
+)
+
+// adminDateRange parses from and to (both required for lists, to inclusive).
+func adminDateRange(c *fiber.Ctx) (app.Date, app.Date, error) {
+	if c.Query("to") == "" {
+		if c.Query("from") == "" {
+			return app.Date{}, app.Date{}, invalidf("the query parameters from and to are required (dates YYYY-MM-DD)")
+		}
+	}
+	return parseDateRange(c.Query("from"), c.Query("to"))
+}
+
+func (s *Server) bookingList(bookings []app.Booking) []bookingJSON {
+	out := make([]bookingJSON, len(bookings))
+	for i, b := range bookings {
+		out[i] = s.bookingJSON(b).Booking
+	}
+	return out
+}
+
+func (s *Server) apiAdminBookings(c *fiber.Ctx) error {
+	from, to, err := adminDateRange(c)
+	if err != nil {
+		return err
+	}
+	bookings, err := s.svc.ListBookings(c.UserContext(), from, to, c.Query("status"), c.Query("q"))
+	if err != nil {
+		return err
+	}
+	return c.JSON(fiber.Map{"bookings": s.bookingList(bookings)})
+}
+
+func (s *Server) apiAdminBooking(c *fiber.Ctx) error {
+	b, err := s.svc.FindBookingForOwner(c.UserContext(), c.Params("id"))
+	if err != nil {
+		return err
+	}
+	audit, err := s.svc.ListAudit(c.UserContext(), b.ID)
+	if err != nil {
+		return err
+	}
+	return c.JSON(fiber.Map{"booking": s.bookingJSON(b).Booking, "audit": s.auditJSON(audit)})
+}
+
+type statusRequest struct {
+	Status string `json:"status"`
+	// Notify, for a cancellation, emails the customer (default true).
+	Notify *bool `json:"notify"`
+}
+
+func (s *Server) apiAdminBookingStatus(c *fiber.Ctx) error {
+	var req statusRequest
+	if err := decodeJSON(c.Get(fiber.HeaderContentType), rawBody(c), &req); err != nil {
+		return err
+	}
+	notify := req.Notify == nil || *req.Notify
+	b, err := s.svc.SetBookingStatus(c.UserContext(), c.Params("id"), req.Status, notify, owner(c).Email)
+	if err != nil {
+		return err
+	}
+	return c.JSON(s.bookingJSON(b))
+}
+
+func (s *Server) apiAdminResend(c *fiber.Ctx) error {
+	b, err := s.svc.ResendConfirmation(c.UserContext(), c.Params("id"), owner(c).Email)
+	if err != nil {
+		return err
+	}
+	return c.JSON(s.bookingJSON(b))
+}
+
+func (s *Server) pageConsoleBookings(c *fiber.Ctx) error {
+	loc := s.svc.Rules.Location
+	today := app.DateOf(s.svc.Now(), loc)
+	from, to := today.AddDays(-30), today.AddDays(90)
+	if d, err := app.ParseDate(c.Query("from")); err == nil {
+		from = d
+	}
+	if d, err := app.ParseDate(c.Query("to")); err == nil {
+		to = d
+	}
+	bookings, err := s.svc.ListBookings(c.UserContext(), from, to, c.Query("status"), c.Query("q"))
+	if err != nil {
+		return err
+	}
+	data := struct {
+		consoleData
+		From, To, Status, Q string
+		Bookings            []app.Booking
+		Statuses            []string
+	}{s.console(c, "Bookings", "bookings"), from.String(), to.String(), c.Query("status"), c.Query("q"), bookings,
+		[]string{"confirmed", "completed", "no_show", "cancelled"}}
+	return s.render(c, fiber.StatusOK, "admin_bookings", data)
+}
+
+func (s *Server) pageConsoleBooking(c *fiber.Ctx) error {
+	b, err := s.svc.FindBookingForOwner(c.UserContext(), c.Params("id"))
+	if err != nil {
+		return err
+	}
+	audit, err := s.svc.ListAudit(c.UserContext(), b.ID)
+	if err != nil {
+		return err
+	}
+	data := struct {
+		consoleData
+		B       app.Booking
+		When    string
+		Tier    string
+		Package string
+		Room    string
+		Started bool
+		Audit   []store.AuditEntry
+	}{s.console(c, "Booking "+b.Reference, "bookings"), b, s.formatWhen(b), s.svc.TierName(b.TierID), s.svc.PackageName(b.PackageID),
+		s.svc.RoomName(b.RoomID), !s.svc.Now().Before(b.Start), audit}
+	return s.render(c, fiber.StatusOK, "admin_booking", data)
+}
+
+func (s *Server) submitConsoleStatus(c *fiber.Ctx) error {
+	status := c.FormValue("status")
+	_, err := s.svc.SetBookingStatus(c.UserContext(), c.Params("id"), status, c.FormValue("notify") == "1", owner(c).Email)
+	if err != nil {
+		return err
+	}
+	return c.Redirect("/admin/bookings/"+url.PathEscape(c.Params("id"))+"?done="+url.QueryEscape(status), fiber.StatusSeeOther)
+}
+
+func (s *Server) submitConsoleResend(c *fiber.Ctx) error {
+	if _, err := s.svc.ResendConfirmation(c.UserContext(), c.Params("id"), owner(c).Email); err != nil {
+		return err
+	}
+	return c.Redirect("/admin/bookings/"+url.PathEscape(c.Params("id"))+"?done=resent", fiber.StatusSeeOther)
+}
