@@ -341,3 +341,24 @@ func TestAdminAdd(t *testing.T) {
 		t.Error("the CR of the password line became part of the password")
 	}
 }
+
+// sample-config prints the embedded config.example.toml byte for byte; what it
+// writes is a config check-config accepts, so an owner can start from the
+// binary alone. Stray arguments are refused and print nothing on stdout.
+func TestSampleConfig(t *testing.T) {
+	want, err := os.ReadFile("config.example.toml")
+	if err != nil {
+		t.Fatal(err)
+	}
+	code, out, errOut := runCLI(t, nil, "sample-config")
+	if code != 0 || out != string(want) || errOut != "" {
+		t.Fatalf("sample-config: exit %d, stderr %q, stdout equal to config.example.toml: %v", code, errOut, out == string(want))
+	}
+	path := writeFile(t, t.TempDir(), "config.toml", out)
+	if code, out, errOut := runCLI(t, nil, "check-config", "-config", path); code != 0 || !strings.Contains(out, "OK") {
+		t.Errorf("check-config of the sample: %d %q %q", code, out, errOut)
+	}
+	if code, out, errOut := runCLI(t, nil, "sample-config", "extra"); code != 2 || out != "" || !strings.Contains(errOut, "usage") {
+		t.Errorf("sample-config extra: %d %q %q", code, out, errOut)
+	}
+}

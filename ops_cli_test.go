@@ -158,7 +158,7 @@ func TestBackupVerifyRestoreCommands(t *testing.T) {
 // -h on every command prints its usage and exits 0, doing nothing else.
 func TestCommandHelp(t *testing.T) {
 	for _, args := range [][]string{{"-h"}, {"serve", "-h"}, {"check-config", "-h"}, {"backup", "-h"}, {"restore", "-h"},
-		{"verify", "-h"}, {"admin", "-h"}, {"version", "-h"}} {
+		{"verify", "-h"}, {"admin", "-h"}, {"version", "-h"}, {"sample-config", "-h"}} {
 		code, out, errOut := runCLI(t, nil, args...)
 		text := strings.ToLower(out + errOut)
 		if code != 0 || !strings.Contains(text, "usage") {

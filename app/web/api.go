@@ -7,6 +7,7 @@ import (
 	"github.com/gofiber/fiber/v2"
 
 	"venuebook/app"
+	"venuebook/store"
 )
 
 type catalogJSON struct {
@@ -229,7 +230,7 @@ func (s *Server) apiCalendar(c *fiber.Ctx) error {
 		return err
 	}
 	method := app.MethodPublish
-	if b.Status == "cancelled" {
+	if b.Status == store.StatusCancelled {
 		method = app.MethodCancel
 	}
 	c.Set("Cache-Control", "no-store")

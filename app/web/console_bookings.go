@@ -98,7 +98,7 @@ func (s *Server) pageConsoleBookings(c *fiber.Ctx) error {
 		Bookings            []app.Booking
 		Statuses            []string
 	}{s.console(c, "Bookings", "bookings"), from.String(), to.String(), c.Query("status"), c.Query("q"), bookings,
-		[]string{"confirmed", "completed", "no_show", "cancelled"}}
+		[]string{store.StatusConfirmed, store.StatusCompleted, store.StatusNoShow, store.StatusCancelled}}
 	return s.render(c, fiber.StatusOK, "admin_bookings", data)
 }
 

@@ -7,6 +7,7 @@ import (
 	"github.com/gofiber/fiber/v2"
 
 	"venuebook/app"
+	"venuebook/store"
 )
 
 // timelineBlock is a booking or a cleaning gap in a room's day.
@@ -60,7 +61,7 @@ func (s *Server) pageConsoleDay(c *fiber.Ctx) error {
 				continue
 			}
 			rd.Blocks = append(rd.Blocks, timelineBlock{From: clock(b.Start, loc), To: clock(b.End, loc), Kind: "booking", Booking: b})
-			if b.Status != "cancelled" && gap > 0 {
+			if b.Status != store.StatusCancelled && gap > 0 {
 				rd.Blocks = append(rd.Blocks, timelineBlock{From: clock(b.End, loc), To: clock(b.End.Add(gap), loc), Kind: "cleaning", Label: "Cleaning"})
 			}
 		}
@@ -72,7 +73,7 @@ func (s *Server) pageConsoleDay(c *fiber.Ctx) error {
 		d := day.AddDays(i)
 		dc := dayCount{Date: d.String(), Label: time.Date(d.Year, d.Month, d.Day, 12, 0, 0, 0, time.UTC).Format("Mon 2 Jan")}
 		for _, b := range bookings {
-			if b.Status != "cancelled" && app.DateOf(b.Start, loc) == d {
+			if b.Status != store.StatusCancelled && app.DateOf(b.Start, loc) == d {
 				dc.Bookings++
 				dc.Guests += b.Guests
 			}
