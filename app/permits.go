@@ -254,3 +254,55 @@ func firstNonBlank(values ...string) string {
 	}
 	return ""
 }
+
+// ListPermits returns the permit requests with status ("" = all), pending first.
+func (s *Service) ListPermits(ctx context.Context, status string) ([]Booking, error) {
+	switch status {
+	case "", PermitRequested, PermitApproved, PermitDenied, PermitExpired, PermitCancelled:
+	default:
+		return nil, Errorf(CodeInvalidRequest, "status must be requested, approved, denied, expired or cancelled")
+	}
+	rows, err := s.Store.ListPermits(ctx, status, 1000)
+	if err != nil {
+		return nil, err
+	}
+	out := make([]Booking, len(rows))
+	for i, b := range rows {
+		out[i] = s.withLinks(b)
+	}
+	return out, nil
+}
+
+// DecidePermitAsOwner approves or denies a permit from the console: it issues
+// a fresh link (superseding the approver's) and uses it at once, so the
+// decision goes through the same single-use path as the approver's.
+func (s *Service) DecidePermitAsOwner(ctx context.Context, permitID, decision, note, actor string) (PermitRequest, error) {
+	// Check the decision before the fresh link supersedes the approver's: a
+	// refused request must change nothing.
+	f := fieldErrors{}
+	if decision != "approve" && decision != "deny" {
+		f.add("decision", `must be "approve" or "deny"`)
+	}
+	if _, problem := cleanText(note, 0, 1000, true); problem != "" {
+		f.add("note", problem)
+	}
+	if err := f.err(); err != nil {
+		return PermitRequest{}, err
+	}
+	b, err := s.Store.FindBookingByPermit(ctx, permitID)
+	if err != nil {
+		return PermitRequest{}, err
+	}
+	now := s.Now()
+	link, token, err := s.newPermitLink(permitID, b.Start, now)
+	if err != nil {
+		return PermitRequest{}, err
+	}
+	if _, err := s.Store.ReissuePermitLink(ctx, permitID, link, actor, now, nil); err != nil {
+		if errors.Is(err, store.ErrStateChanged) {
+			return PermitRequest{}, errPermitClosed
+		}
+		return PermitRequest{}, err
+	}
+	return s.decidePermit(ctx, token, decision, note, actor)
+}

@@ -1,0 +1,121 @@
+package app
+
+import (
+	"context"
+	"errors"
+	"strings"
+	"time"
+
+	"venuebook/store"
+)
+
+// The owner console's booking operations. Each takes the acting owner's email for the
+// audit log; the HTTP layer has checked the session and CSRF token.
+
+// DateWindow turns local dates from..to (inclusive) into instants [start, end).
+func (s *Service) DateWindow(from, to Date) (time.Time, time.Time) {
+	return from.At(0, s.Rules.Location), to.AddDays(1).At(0, s.Rules.Location)
+}
+
+// ListBookings returns the bookings starting on the local dates from..to,
+// optionally of one status and matching q (reference, name or email).
+func (s *Service) ListBookings(ctx context.Context, from, to Date, status, q string) ([]Booking, error) {
+	if to.Before(from) {
+		return nil, Errorf(CodeInvalidRequest, "to (%s) is before from (%s)", to, from)
+	}
+	if from.DaysUntil(to) > 3660 {
+		return nil, Errorf(CodeInvalidRequest, "at most ten years at once")
+	}
+	switch status {
+	case "", store.StatusConfirmed, store.StatusCancelled, store.StatusCompleted, store.StatusNoShow:
+	default:
+		return nil, Errorf(CodeInvalidRequest, "status must be confirmed, cancelled, completed or no_show")
+	}
+	if len(q) > 200 {
+		return nil, Errorf(CodeInvalidRequest, "the search text is too long")
+	}
+	start, end := s.DateWindow(from, to)
+	rows, err := s.Store.ListBookings(ctx, store.BookingFilter{From: start, To: end, Status: status, Query: strings.TrimSpace(q)})
+	if err != nil {
+		return nil, err
+	}
+	out := make([]Booking, len(rows))
+	for i, b := range rows {
+		out[i] = s.withLinks(b)
+	}
+	return out, nil
+}
+
+// FindBookingForOwner returns any booking by id.
+func (s *Service) FindBookingForOwner(ctx context.Context, id string) (Booking, error) {
+	b, err := s.Store.FindBookingByID(ctx, id)
+	if err != nil {
+		return Booking{}, err
+	}
+	return s.withLinks(b), nil
+}
+
+// SetBookingStatus is the owner's action on a booking: cancel a confirmed one
+// (at any time; the customer is emailed when notify), or mark a confirmed one
+// that has started completed or no_show.
+func (s *Service) SetBookingStatus(ctx context.Context, id, status string, notify bool, actor string) (Booking, error) {
+	now := s.Now()
+	var compose store.Composer
+	switch status {
+	case store.StatusCancelled:
+		if notify {
+			compose = s.cancellationEmails
+		} else if s.Config.Mail.OwnerEmail != "" {
+			compose = func(b store.Booking) ([]store.Message, error) {
+				m, err := s.render(KindOwnerCancellation, s.Config.Mail.OwnerEmail, s.withLinks(b))
+				return []store.Message{m}, err
+			}
+		}
+	case store.StatusCompleted, store.StatusNoShow:
+		b, err := s.Store.FindBookingByID(ctx, id)
+		if err != nil {
+			return Booking{}, err
+		}
+		if now.Before(b.Start) {
+			return Booking{}, &Error{Code: CodeValidationFailed, Message: "a booking can be marked " + status + " once it has started",
+				Fields: map[string]string{"status": "not before the booking starts"}}
+		}
+	default:
+		return Booking{}, &Error{Code: CodeValidationFailed, Message: `status must be "completed", "no_show" or "cancelled"`,
+			Fields: map[string]string{"status": `must be "completed", "no_show" or "cancelled"`}}
+	}
+	b, err := s.Store.SetBookingStatus(ctx, id, []string{store.StatusConfirmed}, status, actor, now, compose)
+	if errors.Is(err, store.ErrStateChanged) {
+		if status == store.StatusCancelled {
+			return Booking{}, Errorf(CodeCancellationClosed, "only a confirmed booking can be cancelled")
+		}
+		return Booking{}, &Error{Code: CodeValidationFailed, Message: "only a confirmed booking can be marked " + status,
+			Fields: map[string]string{"status": "the booking is not confirmed"}}
+	}
+	if err != nil {
+		return Booking{}, err
+	}
+	s.Log.Info("owner changed a booking", "booking_id", id, "status", status, "by", actor)
+	return s.withLinks(b), nil
+}
+
+// ResendConfirmation queues the customer's confirmation again.
+func (s *Service) ResendConfirmation(ctx context.Context, id, actor string) (Booking, error) {
+	compose := func(sb store.Booking) ([]store.Message, error) {
+		if sb.Status != store.StatusConfirmed {
+			return nil, Errorf(CodeValidationFailed, "only a confirmed booking's confirmation can be sent")
+		}
+		b := s.withLinks(sb)
+		m, err := s.render(KindConfirmation, b.CustomerEmail, b)
+		if err != nil {
+			return nil, err
+		}
+		m.ICS, m.ICSMethod = string(s.ICS(b, MethodPublish, s.Now())), string(MethodPublish)
+		return []store.Message{m}, nil
+	}
+	b, err := s.Store.QueueBookingEmails(ctx, id, actor, "booking.confirmation_resent", s.Now(), compose)
+	if err != nil {
+		return Booking{}, err
+	}
+	return s.withLinks(b), nil
+}
