@@ -22,6 +22,7 @@ import (
 	"venuebook/app/jobs"
 	"venuebook/app/mail"
 	"venuebook/app/mail/smtptest"
+	"venuebook/app/serve"
 	"venuebook/store"
 )
 
@@ -79,6 +80,7 @@ type venue struct {
 	Log    *slog.Logger
 	DBPath string
 	schema string
+	main   *serve.Main
 	closed bool
 }
 
@@ -189,24 +191,27 @@ func newVenue(t *testing.T, o venueOptions) *venue {
 	return v
 }
 
-// open opens the service on the venue's database file and builds a new worker.
+// open starts the venue's real wiring on its database file, with the mail
+// loop and the scheduler left to the test (the clock is pinned).
 func (v *venue) open() {
 	v.t.Helper()
-	svc, err := app.Open(context.Background(), v.Cfg, v.schema, os.DirFS("../../assets"), v.Log, v.Clock.Now)
-	if err != nil {
-		v.t.Fatalf("open: %v", err)
+	cfg := *v.Cfg
+	cfg.Server.Listen = "127.0.0.1:0"
+	v.main = &serve.Main{Config: &cfg, Schema: v.schema, Assets: os.DirFS("../../assets"), Log: v.Log, Now: v.Clock.Now,
+		ManualMail: true, ManualJobs: true}
+	if err := v.main.Run(context.Background()); err != nil {
+		v.t.Fatalf("run: %v", err)
 	}
-	v.Svc, v.closed = svc, false
-	v.Worker = mail.NewWorker(svc.Store, v.Cfg, v.Log, v.Clock.Now)
+	v.Svc, v.Worker, v.closed = v.main.Service, v.main.Mail, false
 }
 
-// close closes the service (the worker must be stopped, or never started).
+// close shuts the venue down (the worker must be stopped, or never started).
 func (v *venue) close() {
 	if v.closed {
 		return
 	}
 	v.closed = true
-	if err := v.Svc.Close(); err != nil {
+	if err := v.main.Close(); err != nil {
 		v.t.Errorf("close: %v", err)
 	}
 }
@@ -215,7 +220,6 @@ func (v *venue) close() {
 // until the end of the test.
 func (v *venue) startWorker() {
 	v.t.Helper()
-	v.Svc.Store.OnMailQueued = v.Worker.Wake
 	if err := v.Worker.Start(context.Background()); err != nil {
 		v.t.Fatalf("start worker: %v", err)
 	}
