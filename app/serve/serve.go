@@ -11,6 +11,7 @@ import (
 	"io/fs"
 	"log/slog"
 	"net"
+	"sync"
 	"time"
 
 	"venuebook/app"
@@ -124,11 +125,32 @@ func (m *Main) Run(ctx context.Context) (err error) {
 		})
 	}
 	m.served = make(chan error, 1)
-	go func() { m.served <- m.HTTP.Serve(m.ln) }()
+	ln := &acceptSignal{Listener: m.ln, accepting: make(chan struct{})}
+	go func() { m.served <- m.HTTP.Serve(ln) }()
+	// Return only once the server accepts: a Close right after Run must
+	// find it serving, or its shutdown would miss the server.
+	select {
+	case <-ln.accepting:
+	case err := <-m.served:
+		return fmt.Errorf("serve: %w", err)
+	}
 	m.closers = append(m.closers, m.shutdownHTTP)
 	m.Log.Info("venuebook serving", "venue", cfg.Venue.Name, "addr", m.ln.Addr().String(), "base_url", cfg.Server.BaseURL,
 		"config", cfg.Source, "database", cfg.Database.Path, "version", m.Version)
 	return nil
+}
+
+// acceptSignal closes accepting when the server first waits for a
+// connection, which it does only once it is ready to be shut down.
+type acceptSignal struct {
+	net.Listener
+	once      sync.Once
+	accepting chan struct{}
+}
+
+func (l *acceptSignal) Accept() (net.Conn, error) {
+	l.once.Do(func() { close(l.accepting) })
+	return l.Listener.Accept()
 }
 
 // URL is the address Run serves, as http://host:port.

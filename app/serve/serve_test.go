@@ -1,0 +1,120 @@
+package serve_test
+
+import (
+	"context"
+	"errors"
+	"io"
+	"log/slog"
+	"net"
+	"net/http"
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+	"time"
+
+	"venuebook/app"
+	"venuebook/app/serve"
+	"venuebook/store"
+)
+
+// newMain returns an unstarted Main for the demo venue with its data in dir.
+func newMain(t *testing.T, dir, listen string) *serve.Main {
+	t.Helper()
+	demo, err := os.ReadFile("../../config.example.toml")
+	if err != nil {
+		t.Fatal(err)
+	}
+	cfg, err := app.ParseConfig(demo, "demo", dir, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	cfg.Server.Listen = listen
+	schema, err := os.ReadFile("../../schema.sql")
+	if err != nil {
+		t.Fatal(err)
+	}
+	return &serve.Main{Config: cfg, Schema: string(schema), Assets: os.DirFS("../../assets"),
+		Log: slog.New(slog.NewTextHandler(io.Discard, nil)), ManualJobs: true}
+}
+
+func get(t *testing.T, url string) int {
+	t.Helper()
+	c := &http.Client{Timeout: time.Minute}
+	r, err := c.Get(url)
+	if err != nil {
+		t.Fatalf("GET %s: %v", url, err)
+	}
+	r.Body.Close()
+	return r.StatusCode
+}
+
+// Run serves; Close stops serving, releases the database, and may be called
+// twice; a new Main on the same file then starts and finds what the first wrote.
+func TestRunAndClose(t *testing.T) {
+	dir := t.TempDir()
+	m := newMain(t, dir, "127.0.0.1:0")
+	if err := m.Run(context.Background()); err != nil {
+		t.Fatalf("Run: %v", err)
+	}
+	url := m.URL()
+	if code := get(t, url+"/healthz"); code != http.StatusOK {
+		t.Fatalf("healthz: %d", code)
+	}
+	if err := m.Service.Store.SetSetting(context.Background(), "probe", "kept"); err != nil {
+		t.Fatal(err)
+	}
+	if err := m.Close(); err != nil {
+		t.Fatalf("Close: %v", err)
+	}
+	if err := m.Close(); err != nil {
+		t.Fatalf("second Close: %v", err)
+	}
+	if _, err := net.DialTimeout("tcp", strings.TrimPrefix(url, "http://"), time.Minute); err == nil {
+		t.Errorf("still accepting connections after Close")
+	}
+	again := newMain(t, dir, "127.0.0.1:0")
+	if err := again.Run(context.Background()); err != nil {
+		t.Fatalf("Run after Close: %v", err)
+	}
+	defer again.Close()
+	if v, err := again.Service.Store.GetSetting(context.Background(), "probe"); err != nil || v != "kept" {
+		t.Errorf("after restart: %q, %v", v, err)
+	}
+}
+
+// A second Main on a database in use stops at the lock, before touching the
+// file, and leaves the first one serving.
+func TestSecondMainOnSameDatabase(t *testing.T) {
+	dir := t.TempDir()
+	first := newMain(t, dir, "127.0.0.1:0")
+	if err := first.Run(context.Background()); err != nil {
+		t.Fatal(err)
+	}
+	defer first.Close()
+	second := newMain(t, dir, "127.0.0.1:0")
+	if err := second.Run(context.Background()); !errors.Is(err, store.ErrLocked) {
+		t.Fatalf("second Run: %v, want ErrLocked", err)
+	}
+	if code := get(t, first.URL()+"/healthz"); code != http.StatusOK {
+		t.Errorf("first after the second was refused: %d", code)
+	}
+}
+
+// A taken address is refused before the database is even created.
+func TestAddressInUse(t *testing.T) {
+	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer ln.Close()
+	dir := t.TempDir()
+	m := newMain(t, dir, ln.Addr().String())
+	err = m.Run(context.Background())
+	if err == nil || !strings.Contains(err.Error(), "server.listen") {
+		t.Fatalf("Run on a taken address: %v", err)
+	}
+	if _, err := os.Stat(filepath.Join(dir, "data", "venuebook.db")); !errors.Is(err, os.ErrNotExist) {
+		t.Errorf("database created although the address was taken: %v", err)
+	}
+}
