@@ -39,11 +39,7 @@ func (s *Service) ListBookings(ctx context.Context, from, to Date, status, q str
 	if err != nil {
 		return nil, err
 	}
-	out := make([]Booking, len(rows))
-	for i, b := range rows {
-		out[i] = s.withLinks(b)
-	}
-	return out, nil
+	return s.withLinksAll(rows), nil
 }
 
 // FindBookingForOwner returns any booking by id.

@@ -266,11 +266,7 @@ func (s *Service) ListPermits(ctx context.Context, status string) ([]Booking, er
 	if err != nil {
 		return nil, err
 	}
-	out := make([]Booking, len(rows))
-	for i, b := range rows {
-		out[i] = s.withLinks(b)
-	}
-	return out, nil
+	return s.withLinksAll(rows), nil
 }
 
 // DecidePermitAsOwner approves or denies a permit from the console: it issues

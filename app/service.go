@@ -310,6 +310,15 @@ func (s *Service) withLinks(b store.Booking) Booking {
 	}
 }
 
+// withLinksAll is withLinks for each of rows.
+func (s *Service) withLinksAll(rows []store.Booking) []Booking {
+	out := make([]Booking, len(rows))
+	for i, b := range rows {
+		out[i] = s.withLinks(b)
+	}
+	return out
+}
+
 func humanDuration(d time.Duration) string {
 	switch {
 	case d%(24*time.Hour) == 0 && d >= 24*time.Hour:

@@ -10,6 +10,7 @@ import (
 	"os"
 	"path/filepath"
 	"sort"
+	"strconv"
 	"strings"
 	"syscall"
 	"time"
@@ -44,38 +45,48 @@ func BackupDatabase(ctx context.Context, dbPath, dir string, keep int, now time.
 	if err := os.MkdirAll(dir, 0o700); err != nil {
 		return BackupFile{}, fmt.Errorf("backup directory: %w", err)
 	}
-	name := backupPrefix + now.UTC().Format("20060102T150405Z") + backupSuffix
-	final := filepath.Join(dir, name)
-	tmp := filepath.Join(dir, "."+name+".tmp")
-	_ = os.Remove(tmp)
 	ctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), 30*time.Minute)
 	defer cancel()
-	// VACUUM INTO reads one snapshot and writes only the new file; it runs on
-	// a connection of its own (the readers are query_only, the writer is for bookings).
-	if err := vacuumInto(ctx, dbPath, tmp); err != nil {
-		_ = os.Remove(tmp)
-		return BackupFile{}, fmt.Errorf("snapshot: %w", err)
-	}
-	if err := Verify(ctx, tmp); err != nil {
-		_ = os.Remove(tmp)
-		return BackupFile{}, fmt.Errorf("the new backup failed its check, so it was discarded: %w", err)
-	}
-	if err := syncFile(tmp); err != nil {
-		_ = os.Remove(tmp)
+	tmp, err := checkedSnapshot(ctx, dbPath, dir)
+	if err != nil {
 		return BackupFile{}, err
 	}
-	if err := os.Rename(tmp, final); err != nil {
-		_ = os.Remove(tmp)
-		return BackupFile{}, fmt.Errorf("backup: %w", err)
+	defer os.Remove(tmp) // once linked into place, only the temporary name goes
+	// Backups started in the same second (the job, the console, the CLI) each
+	// get their own name: the first is venuebook-STAMP.db, the next
+	// venuebook-STAMP-2.db, and so on. A hard link never replaces a file, so
+	// two processes cannot take the same name either.
+	var name, final string
+	for seq := 1; ; seq++ {
+		name = backupName(now, seq)
+		final = filepath.Join(dir, name)
+		err := os.Link(tmp, final)
+		if err == nil {
+			break
+		}
+		if errors.Is(err, os.ErrExist) && seq < 1000 {
+			continue
+		}
+		if errors.Is(err, os.ErrExist) {
+			return BackupFile{}, fmt.Errorf("backup: no free name for %s: %w", name, err)
+		}
+		// A file system without hard links: take the first name not there.
+		if _, statErr := os.Stat(final); statErr == nil {
+			continue
+		}
+		if err := os.Rename(tmp, final); err != nil {
+			return BackupFile{}, fmt.Errorf("backup: %w", err)
+		}
+		break
 	}
 	if err := syncDir(dir); err != nil {
 		return BackupFile{}, err
 	}
-	if err := prune(dir, keep); err != nil {
-		return BackupFile{}, err
-	}
 	st, err := os.Stat(final)
 	if err != nil {
+		return BackupFile{}, err
+	}
+	if err := prune(dir, keep); err != nil {
 		return BackupFile{}, err
 	}
 	return BackupFile{Name: name, Path: final, Size: st.Size(), ModTime: st.ModTime().UTC()}, nil
@@ -93,27 +104,51 @@ func vacuumInto(ctx context.Context, path, target string) error {
 	return err
 }
 
+// checkedSnapshot writes a snapshot of the database at dbPath to a new
+// temporary file in dir, checks it and fsyncs it, and returns its path; on any
+// failure nothing is left behind.
+func checkedSnapshot(ctx context.Context, dbPath, dir string) (string, error) {
+	f, err := os.CreateTemp(dir, "."+backupPrefix+"*.tmp")
+	if err != nil {
+		return "", fmt.Errorf("snapshot: %w", err)
+	}
+	tmp := f.Name()
+	f.Close()
+	// VACUUM INTO writes into an empty file; it reads one snapshot on a
+	// connection of its own (the readers are query_only, the writer is for bookings).
+	if err := vacuumInto(ctx, dbPath, tmp); err != nil {
+		_ = os.Remove(tmp)
+		return "", fmt.Errorf("snapshot: %w", err)
+	}
+	if err := Verify(ctx, tmp); err != nil {
+		_ = os.Remove(tmp)
+		return "", fmt.Errorf("the snapshot failed its check, so it was discarded: %w", err)
+	}
+	if err := syncFile(tmp); err != nil {
+		_ = os.Remove(tmp)
+		return "", err
+	}
+	return tmp, nil
+}
+
 // SnapshotTo writes a checked snapshot of the database at dbPath to out
-// (through a temporary name, synced, then renamed).
+// (through a temporary name, synced, then renamed); it never replaces a file.
 func SnapshotTo(ctx context.Context, dbPath, out string) error {
 	if _, err := os.Stat(out); err == nil {
 		return fmt.Errorf("%s exists already; name a new file", out)
 	}
-	tmp := out + ".tmp"
-	_ = os.Remove(tmp)
-	if err := vacuumInto(ctx, dbPath, tmp); err != nil {
-		_ = os.Remove(tmp)
-		return fmt.Errorf("snapshot: %w", err)
-	}
-	if err := Verify(ctx, tmp); err != nil {
-		_ = os.Remove(tmp)
-		return fmt.Errorf("the snapshot failed its check, so it was discarded: %w", err)
-	}
-	if err := syncFile(tmp); err != nil {
+	tmp, err := checkedSnapshot(ctx, dbPath, filepath.Dir(out))
+	if err != nil {
 		return err
 	}
-	if err := os.Rename(tmp, out); err != nil {
-		return err
+	defer os.Remove(tmp)
+	if err := os.Link(tmp, out); err != nil {
+		if errors.Is(err, os.ErrExist) {
+			return fmt.Errorf("%s exists already; name a new file", out)
+		}
+		if err := os.Rename(tmp, out); err != nil {
+			return err
+		}
 	}
 	return syncDir(filepath.Dir(out))
 }
@@ -138,19 +173,49 @@ func ListBackups(dir string) ([]BackupFile, error) {
 		}
 		out = append(out, BackupFile{Name: e.Name(), Path: filepath.Join(dir, e.Name()), Size: info.Size(), ModTime: info.ModTime().UTC()})
 	}
-	sort.Slice(out, func(i, j int) bool { return out[i].Name > out[j].Name })
+	sort.Slice(out, func(i, j int) bool {
+		ti, si, _ := parseBackupName(out[i].Name)
+		tj, sj, _ := parseBackupName(out[j].Name)
+		return ti.After(tj) || ti.Equal(tj) && si > sj
+	})
 	return out, nil
 }
 
 // ValidBackupName reports whether name is a backup's file name (and so safe
 // to join to the backup directory).
 func ValidBackupName(name string) bool {
+	_, _, ok := parseBackupName(name)
+	return ok
+}
+
+const backupStamp = "20060102T150405Z"
+
+// backupName is the name of the seq-th backup taken in now's second:
+// venuebook-20261127T030000Z.db, then venuebook-20261127T030000Z-2.db.
+func backupName(now time.Time, seq int) string {
+	stamp := now.UTC().Format(backupStamp)
+	if seq > 1 {
+		stamp += "-" + strconv.Itoa(seq)
+	}
+	return backupPrefix + stamp + backupSuffix
+}
+
+// parseBackupName reads the time and sequence number out of a backup's name.
+func parseBackupName(name string) (time.Time, int, bool) {
 	if !strings.HasPrefix(name, backupPrefix) || !strings.HasSuffix(name, backupSuffix) {
-		return false
+		return time.Time{}, 0, false
 	}
 	stamp := strings.TrimSuffix(strings.TrimPrefix(name, backupPrefix), backupSuffix)
-	_, err := time.Parse("20060102T150405Z", stamp)
-	return err == nil
+	seq := 1
+	if base, n, found := strings.Cut(stamp, "-"); found {
+		v, err := strconv.Atoi(n)
+		if err != nil || v < 2 || strconv.Itoa(v) != n {
+			return time.Time{}, 0, false
+		}
+		stamp, seq = base, v
+	}
+	t, err := time.Parse(backupStamp, stamp)
+	return t, seq, err == nil
 }
 
 func prune(dir string, keep int) error {
@@ -159,7 +224,8 @@ func prune(dir string, keep int) error {
 		return err
 	}
 	for i := keep; i < len(list); i++ {
-		if err := os.Remove(list[i].Path); err != nil {
+		// A backup running beside this one may have removed it already.
+		if err := os.Remove(list[i].Path); err != nil && !errors.Is(err, os.ErrNotExist) {
 			return fmt.Errorf("remove old backup: %w", err)
 		}
 	}

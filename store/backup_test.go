@@ -465,3 +465,96 @@ func TestRestoreRoundTrip(t *testing.T) {
 	}
 	lock.Release()
 }
+
+// Eight backups started in the same second — the scheduled job, the console,
+// the API and the command line at once — all succeed, each with its own file
+// that passes Verify; no temporary file is left, and the listing orders them
+// newest first, the second's later ones before its first.
+func TestBackupsInTheSameSecondNeverCollide(t *testing.T) {
+	ctx := context.Background()
+	s := openTestStore(t, nil)
+	s.limits.WriteWait = 2 * time.Minute
+	mustCreate(t, s, newBooking(at(10, 0), "a"))
+	dir := t.TempDir()
+	now := time.Date(2026, 11, 27, 3, 0, 0, 0, time.UTC)
+	const n = 8
+	var wg sync.WaitGroup
+	files := make(chan BackupFile, n)
+	errs := make(chan error, n)
+	start := make(chan struct{})
+	for i := 0; i < n; i++ {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			<-start
+			f, err := s.Backup(ctx, dir, 14, now)
+			if err != nil {
+				errs <- err
+				return
+			}
+			files <- f
+		}()
+	}
+	close(start)
+	wg.Wait()
+	close(files)
+	close(errs)
+	for err := range errs {
+		t.Errorf("backup: %v", err)
+	}
+	names := map[string]bool{}
+	for f := range files {
+		if names[f.Name] {
+			t.Errorf("two backups named %s", f.Name)
+		}
+		names[f.Name] = true
+		if err := Verify(ctx, f.Path); err != nil {
+			t.Errorf("%s: %v", f.Name, err)
+		}
+	}
+	if len(names) != n {
+		t.Fatalf("%d distinct backups, want %d", len(names), n)
+	}
+	entries, _ := os.ReadDir(dir)
+	if len(entries) != n {
+		var all []string
+		for _, e := range entries {
+			all = append(all, e.Name())
+		}
+		t.Errorf("backup dir holds %v, want only the %d backups", all, n)
+	}
+	list, err := ListBackups(dir)
+	if err != nil || len(list) != n {
+		t.Fatalf("ListBackups: %d, %v", len(list), err)
+	}
+	if list[0].Name != "venuebook-20261127T030000Z-8.db" || list[n-1].Name != "venuebook-20261127T030000Z.db" {
+		t.Errorf("order: first %s, last %s", list[0].Name, list[n-1].Name)
+	}
+	// With keep smaller than the burst, the newest are kept and none fails.
+	if _, err := s.Backup(ctx, dir, 3, now); err != nil {
+		t.Fatalf("ninth backup with keep 3: %v", err)
+	}
+	if list, _ := ListBackups(dir); len(list) != 3 || list[0].Name != "venuebook-20261127T030000Z-9.db" {
+		t.Errorf("after keep 3: %v", list)
+	}
+}
+
+// Names that only look like backups are not listed, served or pruned.
+func TestValidBackupNameWithSequence(t *testing.T) {
+	for name, want := range map[string]bool{
+		"venuebook-20261127T030000Z.db":    true,
+		"venuebook-20261127T030000Z-2.db":  true,
+		"venuebook-20261127T030000Z-12.db": true,
+		"venuebook-20261127T030000Z-1.db":  false,
+		"venuebook-20261127T030000Z-02.db": false,
+		"venuebook-20261127T030000Z-x.db":  false,
+		"venuebook-20261127T030000Z-.db":   false,
+		"venuebook-2026.db":                false,
+		"../venuebook-20261127T030000Z.db": false,
+		".venuebook-123.tmp":               false,
+	} {
+		if got := ValidBackupName(name); got != want {
+			t.Errorf("ValidBackupName(%q) = %v, want %v", name, got, want)
+		}
+	}
+}
