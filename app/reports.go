@@ -100,12 +100,15 @@ func (s *Service) Stats(ctx context.Context, from, to Date) ([]TierMonth, []Room
 	return tierRows, roomRows, nil
 }
 
-// ExportCSV writes the bookings starting on the local dates from..to as CSV.
-// A cell that a spreadsheet would run as a formula (starting with = + - @, a
-// tab or a carriage return) is written with a leading apostrophe.
+// ExportCSV writes the bookings starting on the local dates from..to as CSV:
+// UTF-8 with a byte-order mark (so Excel and LibreOffice read "Zoë" as such),
+// every cell made formula-safe by csvSafe.
 func (s *Service) ExportCSV(ctx context.Context, w io.Writer, from, to Date) error {
 	bookings, err := s.ListBookings(ctx, from, to, "", "")
 	if err != nil {
+		return err
+	}
+	if _, err := io.WriteString(w, "\ufeff"); err != nil {
 		return err
 	}
 	loc := s.Rules.Location
@@ -131,9 +134,55 @@ func (s *Service) ExportCSV(ctx context.Context, w io.Writer, from, to Date) err
 	return cw.Error()
 }
 
+// csvSeparators are the characters a spreadsheet may split a CSV line on: the
+// comma, the semicolon of German or French Excel, the tab, and line breaks.
+const csvSeparators = ",;\t\r\n"
+
+// csvSafe keeps a cell data in every spreadsheet, whatever separator it splits
+// on: each piece of the cell that would start a field — the cell's start, and
+// whatever follows a separator inside it — and begins (after spaces and
+// quotes) with = + - or @ gets a leading apostrophe, unless it is a plain
+// number such as -5 or +1.5. "=1+2" becomes "'=1+2", "Ada;=1+2" becomes
+// "Ada;'=1+2", "+44 20 7946 0958" becomes "'+44 20 7946 0958".
 func csvSafe(cell string) string {
-	if cell != "" && strings.ContainsRune("=+-@\t\r", rune(cell[0])) {
-		return "'" + cell
+	var out strings.Builder
+	pieceStart := true
+	for i := 0; i < len(cell); i++ {
+		if pieceStart {
+			end := strings.IndexAny(cell[i:], csvSeparators)
+			if end < 0 {
+				end = len(cell) - i
+			}
+			piece := strings.TrimLeft(cell[i:i+end], " \"")
+			if piece != "" && strings.ContainsRune("=+-@", rune(piece[0])) && !plainNumber(piece) {
+				out.WriteByte('\'')
+			}
+			pieceStart = false
+		}
+		out.WriteByte(cell[i])
+		pieceStart = strings.IndexByte(csvSeparators, cell[i]) >= 0
 	}
-	return cell
+	return out.String()
+}
+
+// plainNumber reports whether s is a number a spreadsheet reads as a value and
+// never as a formula: an optional sign, digits, and an optional fraction.
+func plainNumber(s string) bool {
+	s = strings.TrimSpace(s)
+	if s != "" && (s[0] == '+' || s[0] == '-') {
+		s = s[1:]
+	}
+	whole, frac, hasFrac := strings.Cut(s, ".")
+	digits := func(d string) bool {
+		if d == "" {
+			return false
+		}
+		for _, c := range d {
+			if c < '0' || c > '9' {
+				return false
+			}
+		}
+		return true
+	}
+	return digits(whole) && (!hasFrac || digits(frac))
 }

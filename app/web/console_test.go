@@ -1503,8 +1503,10 @@ func TestConsoleReports(t *testing.T) {
 			edits: []func(map[string]any){withParking("AB12CDE")}},
 		{start: "2026-12-01T10:00:00Z", name: "-2+3", tier: "classic", pkg: "classic-90", price: 6000, guests: 3, minutes: 90},
 		{start: "2026-12-01T14:00:00Z", name: "@SUM(1)", tier: "private", pkg: "private-120", price: 12000, guests: 6, minutes: 120},
-		{start: "2026-12-02T10:00:00Z", name: "Ada Lovelace", tier: "classic", pkg: "classic-60", price: 4500, guests: 4, minutes: 60,
-			edits: []func(map[string]any){func(m map[string]any) { m["notes"] = "=1+1 please" }}},
+		// Formulas a German or French spreadsheet (splitting on ;) or a line
+		// break would start.
+		{start: "2026-12-02T10:00:00Z", name: "Zoë;=1+2", tier: "classic", pkg: "classic-60", price: 4500, guests: 4, minutes: 60,
+			edits: []func(map[string]any){func(m map[string]any) { m["notes"] = "=1+1 please\n=2+2\n-3\t@x" }}},
 	}
 	for i, r := range set {
 		edits := append([]func(map[string]any){withPackage(r.tier, r.pkg, r.price, r.guests)}, r.edits...)
@@ -1539,7 +1541,20 @@ func TestConsoleReports(t *testing.T) {
 			r.Header.Get("Content-Disposition") != `attachment; filename="bookings-2026-11-27-2026-12-02.csv"` {
 			t.Fatalf("%d %q %q", r.Status, r.Header.Get("Content-Type"), r.Header.Get("Content-Disposition"))
 		}
-		cr := csv.NewReader(bytes.NewReader(r.Body))
+		body, bom := bytes.CutPrefix(r.Body, []byte("\ufeff"))
+		if !bom {
+			t.Errorf("export.csv does not start with a UTF-8 byte-order mark: %q", r.Body[:min(len(r.Body), 12)])
+		}
+		// Whatever a spreadsheet splits on, no field starts a formula.
+		for _, piece := range strings.FieldsFunc(string(body), func(c rune) bool { return strings.ContainsRune(",;\t\r\n", c) }) {
+			p := strings.TrimLeft(piece, ` "`)
+			if p != "" && strings.ContainsRune("=+-@", rune(p[0])) {
+				if _, err := strconv.ParseFloat(p, 64); err != nil {
+					t.Errorf("field %q starts a formula when split on , ; tab or a line break", piece)
+				}
+			}
+		}
+		cr := csv.NewReader(bytes.NewReader(body))
 		cr.FieldsPerRecord = 18
 		rows, err := cr.ReadAll()
 		if err != nil {
@@ -1550,7 +1565,7 @@ func TestConsoleReports(t *testing.T) {
 		if len(rows) != len(set)+1 || !slices.Equal(rows[0], header) {
 			t.Fatalf("%d rows, header %q", len(rows), rows[0])
 		}
-		escaped := []string{`'=HYPERLINK("http://evil")`, "'+SUM(A1:A9)", "'-2+3", "'@SUM(1)", "Ada Lovelace"}
+		escaped := []string{`'=HYPERLINK("http://evil")`, "'+SUM(A1:A9)", "'-2+3", "'@SUM(1)", "Zoë;'=1+2"}
 		for i, s := range set {
 			b := s.b
 			reg, permit, notes := "", "", ""
@@ -1558,7 +1573,7 @@ func TestConsoleReports(t *testing.T) {
 				reg, permit = b.Parking.VehicleRegistration, b.Parking.Status
 			}
 			if i == 4 {
-				notes = "'=1+1 please"
+				notes = "'=1+1 please\n'=2+2\n-3\t'@x"
 			}
 			want := []string{b.Reference, b.Status, b.Start[:10], b.Start, b.End, b.Tier, b.Package, b.Room, strconv.Itoa(b.Guests),
 				fmt.Sprintf("%d.%02d", b.PriceCents/100, b.PriceCents%100), "GBP", escaped[i], b.Customer.Email, "'+44 20 7946 0958",
