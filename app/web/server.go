@@ -3,6 +3,7 @@
 package web
 
 import (
+	"bytes"
 	"context"
 	"crypto/rand"
 	"encoding/hex"
@@ -12,12 +13,14 @@ import (
 	"net"
 	"net/http"
 	"net/netip"
+	"slices"
 	"strconv"
 	"strings"
 	"time"
 
 	"github.com/gofiber/fiber/v2"
 	"github.com/gofiber/fiber/v2/middleware/recover"
+	"github.com/valyala/fasthttp"
 
 	"venuebook/app"
 	"venuebook/app/jobs"
@@ -86,7 +89,47 @@ func New(svc *app.Service, assets fs.FS, log *slog.Logger, opts ...Option) (*Ser
 		ReadBufferSize:          16 * 1024,
 	})
 	s.routes()
+	// Requests Fiber would answer before any middleware runs (a method it
+	// does not know gets a bare 400) are refused here, through the same
+	// error handler, so that they carry the security headers too.
+	s.fiber.Server().Handler = s.refuseMalformed(s.fiber.Server().Handler)
 	return s, nil
+}
+
+// refuseMalformed answers 400 invalid_request, before routing, to a request
+// whose method no route knows or that has no Host header or more than one.
+func (s *Server) refuseMalformed(next fasthttp.RequestHandler) fasthttp.RequestHandler {
+	methods := s.fiber.Config().RequestMethods
+	return func(ctx *fasthttp.RequestCtx) {
+		var problem error
+		switch method := string(ctx.Method()); {
+		case !slices.Contains(methods, method):
+			problem = invalidf("the method %.20q is not served here", method)
+		case hostHeaders(ctx.Request.Header.RawHeaders()) != 1:
+			problem = invalidf("a request needs exactly one Host header")
+		}
+		if problem == nil {
+			next(ctx)
+			return
+		}
+		c := s.fiber.AcquireCtx(ctx)
+		defer s.fiber.ReleaseCtx(c)
+		if err := s.handleError(c, problem); err != nil {
+			ctx.Error("bad request", fasthttp.StatusBadRequest)
+		}
+	}
+}
+
+// hostHeaders counts the Host header lines of raw request headers.
+func hostHeaders(raw []byte) int {
+	n := 0
+	for _, line := range bytes.Split(raw, []byte("\n")) {
+		name, _, ok := bytes.Cut(line, []byte(":"))
+		if ok && bytes.EqualFold(bytes.TrimSpace(name), []byte("host")) {
+			n++
+		}
+	}
+	return n
 }
 
 // routes registers every route, grouped by who may call it, each line naming
