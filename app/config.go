@@ -251,6 +251,7 @@ func ParseConfig(text []byte, source, baseDir string, getenv func(string) string
 			"VENUEBOOK_SECRET":                 &cfg.Security.Secret,
 			"VENUEBOOK_SMTP_PASSWORD":          &cfg.Mail.Primary.Password,
 			"VENUEBOOK_FALLBACK_SMTP_PASSWORD": &cfg.Mail.Fallback.Password,
+			"VENUEBOOK_METRICS_TOKEN":          &cfg.Server.MetricsToken,
 		} {
 			if v := getenv(env); v != "" {
 				*dst = v

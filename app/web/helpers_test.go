@@ -48,6 +48,8 @@ type venueOptions struct {
 	// load give the writer wait minutes, so that a slow machine cannot make
 	// them answer 503.
 	StoreLimits store.Limits
+	// LogTo, when set, receives the server's log lines (JSON, debug level).
+	LogTo io.Writer
 }
 
 // testVenue is a real server on a loopback port with a real SQLite file and a pinned clock.
@@ -187,6 +189,9 @@ func newVenue(t testing.TB, o venueOptions) *testVenue {
 	log := slog.New(slog.NewTextHandler(io.Discard, nil))
 	if os.Getenv("VENUEBOOK_TEST_LOG") != "" {
 		log = slog.New(slog.NewTextHandler(os.Stderr, nil))
+	}
+	if o.LogTo != nil {
+		log = slog.New(slog.NewJSONHandler(o.LogTo, &slog.HandlerOptions{Level: slog.LevelDebug}))
 	}
 	// The real wiring; with the clock pinned, the scheduled jobs are left to
 	// the tests, and so is the mail loop unless an SMTP server listens.

@@ -68,14 +68,23 @@ func routeLabel(c *fiber.Ctx) string {
 }
 
 // requireMetricsToken lets /metrics answer, with server.metrics_token set,
-// only to "Authorization: Bearer <token>".
+// only to "Authorization: Bearer <token>", and without it only to clients on
+// this machine (403 for anyone else).
 func (s *Server) requireMetricsToken(c *fiber.Ctx) error {
-	if token := s.svc.Config.Server.MetricsToken; token != "" {
-		got, ok := strings.CutPrefix(c.Get(fiber.HeaderAuthorization), "Bearer ")
-		if !ok || subtle.ConstantTimeCompare([]byte(got), []byte(token)) != 1 {
-			c.Set(fiber.HeaderWWWAuthenticate, `Bearer realm="metrics"`)
-			return app.Errorf(app.CodeUnauthorized, "metrics need the bearer token of server.metrics_token")
+	token := s.svc.Config.Server.MetricsToken
+	if token == "" {
+		// Without a token, only this machine may read them (a scraper on
+		// the host, or through an SSH tunnel): a reverse proxy's clients are
+		// told apart by server.trusted_proxies.
+		if !s.clientAddr(c).IsLoopback() {
+			return app.Errorf(app.CodeForbidden, "metrics are served only to this machine; set server.metrics_token (or VENUEBOOK_METRICS_TOKEN) to scrape them from elsewhere")
 		}
+		return c.Next()
+	}
+	got, ok := strings.CutPrefix(c.Get(fiber.HeaderAuthorization), "Bearer ")
+	if !ok || subtle.ConstantTimeCompare([]byte(got), []byte(token)) != 1 {
+		c.Set(fiber.HeaderWWWAuthenticate, `Bearer realm="metrics"`)
+		return app.Errorf(app.CodeUnauthorized, "metrics need the bearer token of server.metrics_token")
 	}
 	return c.Next()
 }

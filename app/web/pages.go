@@ -33,6 +33,24 @@ type staticFile struct {
 	contentType string
 }
 
+// mailtoURL is a mailto: link to exactly address (RFC 6068): every character
+// that could end the address or start a header ("?", "&", "%", "#", …) is
+// percent-encoded, so an address such as "x?cc=a%40evil.example@example.com"
+// cannot add a recipient to the owner's message.
+func mailtoURL(address string) template.URL {
+	var b strings.Builder
+	b.WriteString("mailto:")
+	for i := 0; i < len(address); i++ {
+		c := address[i]
+		if c == '@' || c == '.' || c == '-' || c == '_' || c == '+' || '0' <= c && c <= '9' || 'a' <= c && c <= 'z' || 'A' <= c && c <= 'Z' {
+			b.WriteByte(c)
+		} else {
+			fmt.Fprintf(&b, "%%%02X", c)
+		}
+	}
+	return template.URL(b.String())
+}
+
 func loadPages(assets fs.FS, venue app.VenueConfig, loc *time.Location) (*pages, error) {
 	funcs := template.FuncMap{
 		"money": app.FormatMoney,
@@ -42,6 +60,7 @@ func loadPages(assets fs.FS, venue app.VenueConfig, loc *time.Location) (*pages,
 		"date":  func(t time.Time) string { return t.In(loc).Format("Mon 2 Jan 2006") },
 		"clock": func(t time.Time) string { return t.In(loc).Format("15:04") },
 		"hours": func(minutes int) string { return fmt.Sprintf("%.1f h", float64(minutes)/60) },
+		"mailto": mailtoURL,
 	}
 	p := &pages{templates: map[string]*template.Template{}, static: map[string]staticFile{}, urls: map[string]string{}}
 	names, err := fs.Glob(assets, "templates/page_*.html")

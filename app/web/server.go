@@ -286,7 +286,7 @@ func (s *Server) accessLog(c *fiber.Ctx) error {
 	elapsed := time.Since(start)
 	s.httpMetrics.observe(c.Method(), routeLabel(c), c.Response().StatusCode(), elapsed)
 	s.reqLog(c).Info("request",
-		"method", c.Method(), "path", c.Path(), "status", c.Response().StatusCode(),
+		"method", c.Method(), "path", loggedPath(c), "status", c.Response().StatusCode(),
 		"duration_ms", float64(elapsed.Microseconds())/1000, "ip", s.clientAddr(c).String(), "bytes", len(c.Response().Body()))
 	return nil
 }
@@ -379,9 +379,9 @@ func (s *Server) handleError(c *fiber.Ctx, err error) error {
 	}
 	switch e.Code {
 	case app.CodeInternal:
-		s.reqLog(c).Error("internal error", "method", c.Method(), "path", c.Path(), "err", err)
+		s.reqLog(c).Error("internal error", "method", c.Method(), "path", loggedPath(c), "err", err)
 	case app.CodeUnavailable:
-		s.reqLog(c).Warn("unavailable", "method", c.Method(), "path", c.Path(), "err", err)
+		s.reqLog(c).Warn("unavailable", "method", c.Method(), "path", loggedPath(c), "err", err)
 	}
 	_, routed := c.Locals("request_id").(string)
 	if !routed {
@@ -391,7 +391,7 @@ func (s *Server) handleError(c *fiber.Ctx, err error) error {
 		c.Locals("request_id", id)
 		c.Set("X-Request-Id", id)
 		s.setSecurityHeaders(c)
-		s.reqLog(c).Info("request refused", "method", c.Method(), "path", requestPath(c), "code", e.Code, "ip", s.clientAddr(c).String())
+		s.reqLog(c).Info("request refused", "method", c.Method(), "path", loggedPath(c), "code", e.Code, "ip", s.clientAddr(c).String())
 	}
 	status := statusOf(e.Code)
 	if e.RetryAfter > 0 {
@@ -447,6 +447,21 @@ func (s *Server) wantsPage(c *fiber.Ctx, routed bool) bool {
 		return strings.Contains(c.Get(fiber.HeaderAccept), "text/html")
 	}
 	return !strings.HasPrefix(p, "/api/") && p != "/api" && p != "/healthz" && p != "/metrics"
+}
+
+// secretPathPrefixes are paths whose rest is a secret (the calendar feed's
+// token): logs keep only the prefix. Tokens in query strings are never logged.
+var secretPathPrefixes = []string{"/calendar/"}
+
+// loggedPath is the request's path as logs may hold it, secrets left out.
+func loggedPath(c *fiber.Ctx) string {
+	p := requestPath(c)
+	for _, prefix := range secretPathPrefixes {
+		if strings.HasPrefix(p, prefix) {
+			return prefix + "[secret]"
+		}
+	}
+	return p
 }
 
 // requestPath is the request's path, also for requests refused before routing
