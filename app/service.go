@@ -23,6 +23,18 @@ import (
 // IdempotencyTTL is how long an Idempotency-Key is remembered.
 const IdempotencyTTL = 24 * time.Hour
 
+// ScopedIdempotencyKey namespaces a client's Idempotency-Key by who sent it
+// (client: the sender's network, as the rate limits count it), so that another
+// client sending the same key and body gets an answer of its own, never the
+// first client's booking and manage link. The empty key stays empty.
+func ScopedIdempotencyKey(client, key string) string {
+	if key == "" {
+		return ""
+	}
+	sum := sha256.Sum256([]byte(client + "\x00" + key))
+	return "k1." + base64.RawURLEncoding.EncodeToString(sum[:])
+}
+
 // MaxAvailabilityDays is the longest range one availability query may cover.
 const MaxAvailabilityDays = 62
 

@@ -191,7 +191,7 @@ func (s *Server) apiCreateBooking(c *fiber.Ctx) error {
 	if err := s.limitBookingEmail(c, req.Customer.Email); err != nil {
 		return err
 	}
-	b, created, err := s.svc.CreateBooking(c.UserContext(), req, key)
+	b, created, err := s.svc.CreateBooking(c.UserContext(), req, app.ScopedIdempotencyKey(s.clientKey(c), key))
 	if err != nil {
 		return err
 	}

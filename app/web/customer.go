@@ -293,7 +293,7 @@ func (s *Server) submitBooking(c *fiber.Ctx) error {
 		}
 		return trapErr
 	}
-	b, _, err := s.svc.CreateBooking(c.UserContext(), req, key)
+	b, _, err := s.svc.CreateBooking(c.UserContext(), req, app.ScopedIdempotencyKey(s.clientKey(c), key))
 	if err == nil {
 		s.reqLog(c).Info("booking created from the pages", "booking_id", b.ID, "reference", b.Reference)
 		c.ClearCookie(draftCookie)
