@@ -56,11 +56,13 @@ func loadPages(assets fs.FS, venue app.VenueConfig, loc *time.Location) (*pages,
 		"money": app.FormatMoney,
 		"add":   func(a, b int) int { return a + b },
 		// when writes an instant in the venue's time, the zone named.
-		"when":  func(t time.Time) string { return t.In(loc).Format("Mon 2 Jan 2006 15:04 MST") },
-		"date":  func(t time.Time) string { return t.In(loc).Format("Mon 2 Jan 2006") },
-		"clock": func(t time.Time) string { return t.In(loc).Format("15:04") },
-		"hours": func(minutes int) string { return fmt.Sprintf("%.1f h", float64(minutes)/60) },
-		"mailto": mailtoURL,
+		"when": func(t time.Time) string { return t.In(loc).Format("Mon 2 Jan 2006 15:04 MST") },
+		"date": func(t time.Time) string { return t.In(loc).Format("Mon 2 Jan 2006") },
+		// isodate is the venue-local date as links carry it (?date=2026-12-01).
+		"isodate": func(t time.Time) string { return app.DateOf(t, loc).String() },
+		"clock":   func(t time.Time) string { return t.In(loc).Format("15:04") },
+		"hours":   func(minutes int) string { return fmt.Sprintf("%.1f h", float64(minutes)/60) },
+		"mailto":  mailtoURL,
 	}
 	p := &pages{templates: map[string]*template.Template{}, static: map[string]staticFile{}, urls: map[string]string{}}
 	names, err := fs.Glob(assets, "templates/page_*.html")

@@ -112,3 +112,25 @@ func TestConsoleMailtoCannotAddRecipients(t *testing.T) {
 		}
 	}
 }
+
+// The booking page's "Day view" link opens the booking's own day (its local
+// date, also just after midnight UTC in a zone ahead of it), not today.
+func TestConsoleBookingLinksToItsDay(t *testing.T) {
+	v := newVenue(t, venueOptions{ExtraTOML: consoleLimits(""), Timezone: "Pacific/Auckland", Hours: "00:00-24:00"})
+	addOwner(t, v, ownerEmail, ownerPassword)
+	o := consoleLogin(t, v, ownerEmail, ownerPassword)
+	// 2026-12-01T11:00Z is 2 December 00:00 in Auckland.
+	b := v.mustBook(t, bookingBody("2026-12-01T11:00:00Z")).Booking
+	page := o.do(t, "GET", "/admin/bookings/"+b.ID, nil, nil)
+	m := regexp.MustCompile(`href="(/admin\?date=[^"]*)"[^>]*>← Day view`).FindStringSubmatch(string(page.Body))
+	if m == nil {
+		t.Fatalf("no Day view link on the booking page")
+	}
+	if m[1] != "/admin?date=2026-12-02" {
+		t.Errorf("Day view link %q, want /admin?date=2026-12-02", m[1])
+	}
+	day := o.do(t, "GET", html.UnescapeString(m[1]), nil, nil)
+	if day.Status != http.StatusOK || !strings.Contains(string(day.Body), b.Reference) {
+		t.Errorf("the linked day (%d) does not show booking %s", day.Status, b.Reference)
+	}
+}
