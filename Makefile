@@ -13,7 +13,8 @@ FUZZ_TARGETS := \
 	./app:FuzzParseDate \
 	./app:FuzzValidateBooking \
 	./app:FuzzParseConfig \
-	./app:FuzzPermitToken
+	./app:FuzzPermitToken \
+	./app:FuzzCSVSafe
 
 AXE_VERSION := 4.10.3
 AXE := .cache/axe-core-$(AXE_VERSION)/axe.min.js
@@ -33,17 +34,21 @@ test: lint browser-deps fuzz unit
 unit:
 	VENUEBOOK_AXE=$(CURDIR)/$(AXE) $(GO) test -race -count=1 -timeout 15m ./...
 
+# Each run's output goes to a log of its own (two checkouts fuzzing at once
+# never share one), shown only when the target fails.
 fuzz:
-	@set -e; for t in $(FUZZ_TARGETS); do \
+	@set -e; log=$$(mktemp -t venuebook-fuzz.XXXXXX); trap 'rm -f "$$log"' EXIT; \
+	for t in $(FUZZ_TARGETS); do \
 		pkg=$${t%%:*}; name=$${t##*:}; \
 		echo "fuzz $$name ($$pkg) for $(FUZZTIME)"; \
-		$(GO) test -run='^$$' -fuzz="^$$name\$$" -fuzztime=$(FUZZTIME) $$pkg > /tmp/venuebook-fuzz.log 2>&1 || { cat /tmp/venuebook-fuzz.log; exit 1; }; \
+		$(GO) test -run='^$$' -fuzz="^$$name\$$" -fuzztime=$(FUZZTIME) $$pkg > "$$log" 2>&1 || { cat "$$log"; exit 1; }; \
 	done
 
 # bench prints the booking engine's figures; see README "Performance".
 bench:
-	$(GO) test -run='^$$' -bench=. -benchtime=3s -count=1 -timeout 30m ./app/web | tee /tmp/venuebook-bench.txt
-	@awk -f bench.awk /tmp/venuebook-bench.txt
+	@mkdir -p .cache
+	$(GO) test -run='^$$' -bench=. -benchtime=3s -count=1 -timeout 30m ./app/web | tee .cache/bench.txt
+	@awk -f bench.awk .cache/bench.txt
 	@echo; echo "Crash safety: SIGKILL at random moments while 6 clients book, 20 rounds"
 	@VENUEBOOK_CRASH_ROUNDS=20 $(GO) test -run '^TestCrashSafety$$' -count=1 -v . | grep -E 'rounds|ok|FAIL'
 	@if command -v systemd-analyze >/dev/null 2>&1; then systemd-analyze verify deploy/venuebook.service || true; fi
