@@ -45,6 +45,17 @@ func BackupDatabase(ctx context.Context, dbPath, dir string, keep int, now time.
 	if err := os.MkdirAll(dir, 0o700); err != nil {
 		return BackupFile{}, fmt.Errorf("backup directory: %w", err)
 	}
+	// One backup of a database at a time, across processes: a second one
+	// waits its turn rather than doubling the disk and I/O it needs.
+	resolved, err := resolvePath(dbPath)
+	if err != nil {
+		return BackupFile{}, fmt.Errorf("backup: %w", err)
+	}
+	release, err := lockFile(resolved+backupLockSuffix, true)
+	if err != nil {
+		return BackupFile{}, fmt.Errorf("backup lock: %w", err)
+	}
+	defer release()
 	ctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), 30*time.Minute)
 	defer cancel()
 	tmp, err := checkedSnapshot(ctx, dbPath, dir)
@@ -92,6 +103,32 @@ func BackupDatabase(ctx context.Context, dbPath, dir string, keep int, now time.
 	return BackupFile{Name: name, Path: final, Size: st.Size(), ModTime: st.ModTime().UTC()}, nil
 }
 
+// partialSuffix marks a copy still being written: a copy is renamed to its
+// real name only once complete and synced, so a process killed meanwhile
+// leaves a .partial file, never a good-looking name on a broken file, and
+// RemoveLeftovers deletes it at the next start.
+const partialSuffix = ".partial"
+
+// keepCopy writes a consistent, synced copy of the database at path to
+// target, through target+".partial".
+func keepCopy(ctx context.Context, path, target string) error {
+	tmp := target + partialSuffix
+	_ = os.Remove(tmp)
+	if err := vacuumInto(ctx, path, tmp); err != nil {
+		_ = os.Remove(tmp)
+		return err
+	}
+	if err := syncFile(tmp); err != nil {
+		_ = os.Remove(tmp)
+		return err
+	}
+	if err := os.Rename(tmp, target); err != nil {
+		_ = os.Remove(tmp)
+		return err
+	}
+	return syncDir(filepath.Dir(target))
+}
+
 // vacuumInto writes a consistent copy of the database at path to target.
 func vacuumInto(ctx context.Context, path, target string) error {
 	db, err := sql.Open("sqlite", dsn(path))
@@ -108,12 +145,19 @@ func vacuumInto(ctx context.Context, path, target string) error {
 // temporary file in dir, checks it and fsyncs it, and returns its path; on any
 // failure nothing is left behind.
 func checkedSnapshot(ctx context.Context, dbPath, dir string) (string, error) {
-	f, err := os.CreateTemp(dir, "."+backupPrefix+"*.tmp")
+	f, err := os.CreateTemp(dir, backupTempPattern)
 	if err != nil {
 		return "", fmt.Errorf("snapshot: %w", err)
 	}
 	tmp := f.Name()
-	f.Close()
+	// Held while the file is written, so that RemoveLeftovers in a server
+	// starting meanwhile leaves it alone.
+	if err := syscall.Flock(int(f.Fd()), syscall.LOCK_EX|syscall.LOCK_NB); err != nil {
+		f.Close()
+		_ = os.Remove(tmp)
+		return "", fmt.Errorf("snapshot: lock %s: %w", tmp, err)
+	}
+	defer f.Close()
 	// VACUUM INTO writes into an empty file; it reads one snapshot on a
 	// connection of its own (the readers are query_only, the writer is for bookings).
 	if err := vacuumInto(ctx, dbPath, tmp); err != nil {
@@ -272,23 +316,74 @@ type Lock struct{ f *os.File }
 // ErrLocked means another venuebook process holds the database.
 var ErrLocked = errors.New("another venuebook process is using this database")
 
-// LockDatabase takes the lock of the database at path without waiting.
+// LockDatabase takes the lock of the database at path without waiting. The
+// lock file sits beside the file the path resolves to, so two configs naming
+// one database through different paths or symbolic links share one lock.
 func LockDatabase(path string) (*Lock, error) {
 	if err := os.MkdirAll(filepath.Dir(path), 0o700); err != nil {
 		return nil, err
 	}
-	f, err := os.OpenFile(path+".lock", os.O_CREATE|os.O_RDWR, 0o600)
+	resolved, err := resolvePath(path)
+	if err != nil {
+		return nil, fmt.Errorf("lock file: %w", err)
+	}
+	f, err := os.OpenFile(resolved+".lock", os.O_CREATE|os.O_RDWR, 0o600)
 	if err != nil {
 		return nil, fmt.Errorf("lock file: %w", err)
 	}
 	if err := syscall.Flock(int(f.Fd()), syscall.LOCK_EX|syscall.LOCK_NB); err != nil {
 		f.Close()
 		if errors.Is(err, syscall.EWOULDBLOCK) {
-			return nil, fmt.Errorf("%w (%s.lock is held): stop the running server first", ErrLocked, path)
+			return nil, fmt.Errorf("%w (%s.lock is held): stop the running server first", ErrLocked, resolved)
 		}
 		return nil, fmt.Errorf("lock file: %w", err)
 	}
 	return &Lock{f: f}, nil
+}
+
+// resolvePath follows symbolic links in path, also when the file it names
+// does not exist yet (a database about to be created, perhaps through a link).
+func resolvePath(path string) (string, error) {
+	abs, err := filepath.Abs(path)
+	if err != nil {
+		return "", err
+	}
+	for hops := 0; hops < 40; hops++ {
+		if r, err := filepath.EvalSymlinks(abs); err == nil {
+			return r, nil
+		}
+		dir, err := filepath.EvalSymlinks(filepath.Dir(abs))
+		if err != nil {
+			return "", err
+		}
+		abs = filepath.Join(dir, filepath.Base(abs))
+		target, err := os.Readlink(abs)
+		if err != nil {
+			return abs, nil // not a link: a file still to be created
+		}
+		if !filepath.IsAbs(target) {
+			target = filepath.Join(dir, target)
+		}
+		abs = target
+	}
+	return "", fmt.Errorf("%s: too many symbolic links", path)
+}
+// lockFile takes an exclusive flock on path (created if needed), waiting for
+// it when wait, and returns its release.
+func lockFile(path string, wait bool) (func(), error) {
+	f, err := os.OpenFile(path, os.O_CREATE|os.O_RDWR, 0o600)
+	if err != nil {
+		return nil, err
+	}
+	how := syscall.LOCK_EX
+	if !wait {
+		how |= syscall.LOCK_NB
+	}
+	if err := syscall.Flock(int(f.Fd()), how); err != nil {
+		f.Close()
+		return nil, err
+	}
+	return func() { f.Close() }, nil
 }
 
 // Release gives the lock up.
@@ -321,14 +416,11 @@ func Restore(ctx context.Context, path, backup string, now time.Time, progress f
 			}
 			kept = fmt.Sprintf("%s.replaced-%s-%d", path, now.UTC().Format("20060102T150405Z"), n)
 		}
-		if err := vacuumInto(ctx, path, kept); err != nil {
+		if err := keepCopy(ctx, path, kept); err != nil {
 			return "", fmt.Errorf("keep the current database: %w; nothing was changed", err)
 		}
-		if err := syncFile(kept); err != nil {
-			return "", err
-		}
 	}
-	tmp := path + ".restore.tmp"
+	tmp := path + restoreSuffix
 	if err := copyFile(backup, tmp, progress); err != nil {
 		_ = os.Remove(tmp)
 		return "", fmt.Errorf("copy the backup: %w; nothing was changed", err)

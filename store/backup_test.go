@@ -12,6 +12,7 @@ import (
 	"slices"
 	"strings"
 	"sync"
+	"syscall"
 	"testing"
 	"time"
 )
@@ -555,6 +556,100 @@ func TestValidBackupNameWithSequence(t *testing.T) {
 	} {
 		if got := ValidBackupName(name); got != want {
 			t.Errorf("ValidBackupName(%q) = %v, want %v", name, got, want)
+		}
+	}
+}
+
+// What a backup, restore or upgrade killed half-way leaves is removed at the
+// next start, except a backup's temporary file that a running backup holds;
+// finished copies and unrelated files stay.
+func TestRemoveLeftovers(t *testing.T) {
+	dir := t.TempDir()
+	db := filepath.Join(dir, "venue book.db")
+	backups := filepath.Join(dir, "backups")
+	if err := os.MkdirAll(backups, 0o700); err != nil {
+		t.Fatal(err)
+	}
+	write := func(p string) string {
+		if err := os.WriteFile(p, []byte("half"), 0o600); err != nil {
+			t.Fatal(err)
+		}
+		return p
+	}
+	leftovers := []string{
+		write(filepath.Join(backups, ".venuebook-123456.tmp")),
+		write(db + ".restore.tmp"),
+		write(db + ".replaced-20261127T030000Z.partial"),
+		write(db + ".before-v3-20261127T030000.000000000Z.partial"),
+	}
+	kept := []string{
+		write(db),
+		write(db + ".replaced-20261127T030000Z"),
+		write(filepath.Join(backups, "venuebook-20261127T030000Z.db")),
+		write(filepath.Join(backups, "notes.txt")),
+		write(filepath.Join(dir, "other.db.partial")),
+	}
+	// A backup still writing its temporary file holds its flock.
+	held := write(filepath.Join(backups, ".venuebook-999999.tmp"))
+	f, err := os.Open(held)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := syscall.Flock(int(f.Fd()), syscall.LOCK_EX); err != nil {
+		t.Fatal(err)
+	}
+	kept = append(kept, held)
+
+	removed, err := RemoveLeftovers(db, backups)
+	if err != nil {
+		t.Fatalf("RemoveLeftovers: %v", err)
+	}
+	slices.Sort(removed)
+	slices.Sort(leftovers)
+	if !slices.Equal(removed, leftovers) {
+		t.Errorf("removed %q, want %q", removed, leftovers)
+	}
+	for _, p := range leftovers {
+		if _, err := os.Stat(p); !errors.Is(err, os.ErrNotExist) {
+			t.Errorf("%s still there", p)
+		}
+	}
+	for _, p := range kept {
+		if _, err := os.Stat(p); err != nil {
+			t.Errorf("%s removed: %v", p, err)
+		}
+	}
+	f.Close()
+	if removed, _ := RemoveLeftovers(db, backups); len(removed) != 1 || removed[0] != held {
+		t.Errorf("once its backup let go, the temporary file is a leftover too: removed %q", removed)
+	}
+}
+
+// The lock is taken on the file a path resolves to: a symbolic link to a
+// database in use does not get a lock of its own.
+func TestLockDatabaseThroughSymlink(t *testing.T) {
+	dir := t.TempDir()
+	real := filepath.Join(dir, "real", "venuebook.db")
+	if err := os.MkdirAll(filepath.Dir(real), 0o700); err != nil {
+		t.Fatal(err)
+	}
+	link := filepath.Join(dir, "link.db")
+	if err := os.Symlink(real, link); err != nil {
+		t.Fatal(err)
+	}
+	linkedDir := filepath.Join(dir, "linked-dir")
+	if err := os.Symlink(filepath.Dir(real), linkedDir); err != nil {
+		t.Fatal(err)
+	}
+	lock, err := LockDatabase(real)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer lock.Release()
+	for _, p := range []string{link, filepath.Join(linkedDir, "venuebook.db")} {
+		if l, err := LockDatabase(p); !errors.Is(err, ErrLocked) {
+			l.Release()
+			t.Errorf("LockDatabase(%s) while %s is locked: %v, want ErrLocked", p, real, err)
 		}
 	}
 }

@@ -235,7 +235,7 @@ func (s *Store) migrate(ctx context.Context, schema Schema) error {
 	// An upgrade changes the file for good: keep a copy of it as it was.
 	if len(schema.Upgrades) > 0 && version < schema.Version {
 		before := fmt.Sprintf("%s.before-v%d-%s", s.path, schema.Version, time.Now().UTC().Format("20060102T150405.000000000Z"))
-		if err := vacuumInto(ctx, s.path, before); err != nil {
+		if err := keepCopy(ctx, s.path, before); err != nil {
 			return fmt.Errorf("back up before the schema upgrade: %w", err)
 		}
 	}

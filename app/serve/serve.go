@@ -89,6 +89,13 @@ func (m *Main) Run(ctx context.Context) (err error) {
 		return err
 	}
 	m.closers = append(m.closers, m.lock.Release)
+	// Holding the lock, no restore or upgrade runs: what a killed one left
+	// half-written goes, and so do temporary files of killed backups.
+	if removed, err := store.RemoveLeftovers(cfg.Database.Path, cfg.Backup.Dir); err != nil {
+		m.Log.Warn("could not remove every unfinished file a killed backup, restore or upgrade left", "err", err)
+	} else if len(removed) > 0 {
+		m.Log.Info("removed unfinished files of a killed backup, restore or upgrade", "files", removed)
+	}
 	if m.Service, err = app.Open(ctx, cfg, m.Schema, m.Assets, m.Log, m.Now, store.WithLimits(m.StoreLimits)); err != nil {
 		return fmt.Errorf("open %s: %w", cfg.Database.Path, err)
 	}

@@ -118,3 +118,28 @@ func TestAddressInUse(t *testing.T) {
 		t.Errorf("database created although the address was taken: %v", err)
 	}
 }
+
+// Starting removes what a killed restore or backup left half-written.
+func TestRunRemovesLeftovers(t *testing.T) {
+	dir := t.TempDir()
+	m := newMain(t, dir, "127.0.0.1:0")
+	db := m.Config.Database.Path
+	if err := os.MkdirAll(m.Config.Backup.Dir, 0o700); err != nil {
+		t.Fatal(err)
+	}
+	leftovers := []string{db + ".restore.tmp", db + ".replaced-20261127T030000Z.partial", filepath.Join(m.Config.Backup.Dir, ".venuebook-42.tmp")}
+	for _, p := range leftovers {
+		if err := os.WriteFile(p, []byte("half"), 0o600); err != nil {
+			t.Fatal(err)
+		}
+	}
+	if err := m.Run(context.Background()); err != nil {
+		t.Fatal(err)
+	}
+	defer m.Close()
+	for _, p := range leftovers {
+		if _, err := os.Stat(p); !errors.Is(err, os.ErrNotExist) {
+			t.Errorf("%s still there after start: %v", p, err)
+		}
+	}
+}
