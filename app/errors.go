@@ -67,6 +67,8 @@ func ErrorOf(err error) *Error {
 		return e
 	case errors.Is(err, store.ErrBusy), errors.Is(err, context.DeadlineExceeded):
 		return &Error{Code: CodeUnavailable, Message: "the server is busy; try again in a moment", RetryAfter: 2 * time.Second}
+	case errors.Is(err, store.ErrDiskFull):
+		return &Error{Code: CodeUnavailable, Message: "the server cannot save anything just now (its disk is full); nothing was changed, please try again later", RetryAfter: time.Minute}
 	case errors.Is(err, store.ErrNotFound):
 		return &Error{Code: CodeNotFound, Message: "nothing matches this id or link"}
 	}

@@ -129,6 +129,27 @@ func keepCopy(ctx context.Context, path, target string) error {
 	return syncDir(filepath.Dir(target))
 }
 
+// keepRawCopy copies the file at path, and its WAL if there is one, byte for
+// byte to target (and target-wal), through .partial names.
+func keepRawCopy(path, target string) error {
+	for _, suffix := range []string{"-wal", ""} {
+		from := path + suffix
+		if _, err := os.Stat(from); suffix != "" && errors.Is(err, os.ErrNotExist) {
+			continue
+		}
+		tmp := target + suffix + partialSuffix
+		if err := copyFile(from, tmp, nil); err != nil {
+			_ = os.Remove(tmp)
+			return err
+		}
+		if err := os.Rename(tmp, target+suffix); err != nil {
+			_ = os.Remove(tmp)
+			return err
+		}
+	}
+	return syncDir(filepath.Dir(target))
+}
+
 // vacuumInto writes a consistent copy of the database at path to target.
 func vacuumInto(ctx context.Context, path, target string) error {
 	db, err := sql.Open("sqlite", dsn(path))
@@ -368,6 +389,7 @@ func resolvePath(path string) (string, error) {
 	}
 	return "", fmt.Errorf("%s: too many symbolic links", path)
 }
+
 // lockFile takes an exclusive flock on path (created if needed), waiting for
 // it when wait, and returns its release.
 func lockFile(path string, wait bool) (func(), error) {
@@ -417,7 +439,14 @@ func Restore(ctx context.Context, path, backup string, now time.Time, progress f
 			kept = fmt.Sprintf("%s.replaced-%s-%d", path, now.UTC().Format("20060102T150405Z"), n)
 		}
 		if err := keepCopy(ctx, path, kept); err != nil {
-			return "", fmt.Errorf("keep the current database: %w; nothing was changed", err)
+			if !isCorrupt(err) {
+				return "", fmt.Errorf("keep the current database: %w; nothing was changed", err)
+			}
+			// A damaged database cannot be snapshotted, and it is just
+			// what a restore is for: keep its bytes as they are.
+			if err := keepRawCopy(path, kept); err != nil {
+				return "", fmt.Errorf("keep the current (damaged) database: %w; nothing was changed", err)
+			}
 		}
 	}
 	tmp := path + restoreSuffix

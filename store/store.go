@@ -54,7 +54,8 @@ type Store struct {
 	// goroutine holding the single writer connection touches it.
 	pending []func()
 
-	limits Limits
+	limits    Limits
+	integrity integrityState
 }
 
 // Limits bound how long the store waits and works; a zero field keeps its
@@ -157,6 +158,10 @@ func Open(ctx context.Context, path string, schema Schema, opts ...Option) (*Sto
 	s := &Store{path: path, writer: writer, mailDomain: "venuebook.invalid", limits: DefaultLimits}
 	for _, o := range opts {
 		o(s)
+	}
+	if err := s.checkIntegrity(ctx); err != nil {
+		writer.Close()
+		return nil, err
 	}
 	if err := s.migrate(ctx, schema); err != nil {
 		writer.Close()
@@ -269,7 +274,7 @@ func (s *Store) migrate(ctx context.Context, schema Schema) error {
 // that commits can later be grouped without touching callers. The transaction
 // gets its own bounded context: a caller that goes away does not interrupt it.
 func (s *Store) write(ctx context.Context, fn func(tx *sql.Tx) error) error {
-	return s.withWriter(ctx, func(conn *sql.Conn) error {
+	return s.classify(s.withWriter(ctx, func(conn *sql.Conn) error {
 		txCtx, cancelTx := context.WithTimeout(context.WithoutCancel(ctx), s.limits.WriteTimeout)
 		defer cancelTx()
 		tx, err := conn.BeginTx(txCtx, nil)
@@ -296,7 +301,7 @@ func (s *Store) write(ctx context.Context, fn func(tx *sql.Tx) error) error {
 		}
 		s.pending = s.pending[:0]
 		return nil
-	})
+	}))
 }
 
 // withWriter runs fn holding the single writer connection, waiting for it at
@@ -345,10 +350,10 @@ func (s *Store) read(ctx context.Context, fn func(tx *sql.Tx) error) error {
 	defer release()
 	tx, err := s.reader.BeginTx(ctx, &sql.TxOptions{ReadOnly: true})
 	if err != nil {
-		return fmt.Errorf("begin read: %w", err)
+		return s.classify(fmt.Errorf("begin read: %w", err))
 	}
 	defer tx.Rollback()
-	return fn(tx)
+	return s.classify(fn(tx))
 }
 
 func isBusy(err error) bool {

@@ -11,6 +11,7 @@ import (
 	"io/fs"
 	"log/slog"
 	"net"
+	"os"
 	"sync"
 	"time"
 
@@ -97,6 +98,9 @@ func (m *Main) Run(ctx context.Context) (err error) {
 		m.Log.Info("removed unfinished files of a killed backup, restore or upgrade", "files", removed)
 	}
 	if m.Service, err = app.Open(ctx, cfg, m.Schema, m.Assets, m.Log, m.Now, store.WithLimits(m.StoreLimits)); err != nil {
+		if errors.Is(err, store.ErrCorrupt) {
+			return fmt.Errorf("open %s: %w\n%s", cfg.Database.Path, err, restoreAdvice(cfg))
+		}
 		return fmt.Errorf("open %s: %w", cfg.Database.Path, err)
 	}
 	m.closers = append(m.closers, m.Service.Close)
@@ -145,6 +149,23 @@ func (m *Main) Run(ctx context.Context) (err error) {
 	m.Log.Info("venuebook serving", "venue", cfg.Venue.Name, "addr", m.ln.Addr().String(), "base_url", cfg.Server.BaseURL,
 		"config", cfg.Source, "database", cfg.Database.Path, "version", m.Version)
 	return nil
+}
+
+// restoreAdvice says how to bring a damaged database back: restore the newest
+// backup that passes verification.
+func restoreAdvice(cfg *app.Config) string {
+	restore := "venuebook restore"
+	if _, err := os.Stat(cfg.Source); err == nil {
+		restore += " -config " + cfg.Source
+	}
+	list, _ := store.ListBackups(cfg.Backup.Dir)
+	for _, f := range list {
+		if store.Verify(context.Background(), f.Path) == nil {
+			return fmt.Sprintf("The server will not serve a damaged file. Restore the newest verified backup (%s, %s) with:\n  %s %s\nthen start the server again.",
+				f.Name, f.ModTime.Format(time.RFC3339), restore, f.Path)
+		}
+	}
+	return fmt.Sprintf("The server will not serve a damaged file, and %s holds no verified backup: restore one from your off-site copies with '%s FILE'.", cfg.Backup.Dir, restore)
 }
 
 // acceptSignal closes accepting when the server first waits for a

@@ -3,6 +3,7 @@ package serve_test
 import (
 	"context"
 	"errors"
+	"fmt"
 	"io"
 	"log/slog"
 	"net"
@@ -142,4 +143,67 @@ func TestRunRemovesLeftovers(t *testing.T) {
 			t.Errorf("%s still there after start: %v", p, err)
 		}
 	}
+}
+
+// A damaged database file is refused at start, with what to do: the command
+// that restores the newest verified backup.
+func TestRunRefusesDamagedDatabase(t *testing.T) {
+	dir := t.TempDir()
+	m := newMain(t, dir, "127.0.0.1:0")
+	if err := m.Run(context.Background()); err != nil {
+		t.Fatal(err)
+	}
+	ctx := context.Background()
+	for i := 0; i < 200; i++ {
+		if err := m.Service.Store.SetSetting(ctx, fmt.Sprintf("filler-%03d", i), strings.Repeat("x", 2000)); err != nil {
+			t.Fatal(err)
+		}
+	}
+	backup, err := m.Service.Backup(ctx, "")
+	if err != nil {
+		t.Fatal(err)
+	}
+	db := m.Config.Database.Path
+	if err := m.Close(); err != nil {
+		t.Fatal(err)
+	}
+	// Four pages in the middle of the file become garbage.
+	f, err := os.OpenFile(db, os.O_RDWR, 0)
+	if err != nil {
+		t.Fatal(err)
+	}
+	st, _ := f.Stat()
+	garbage := []byte(strings.Repeat("\xde\xad\xbe\xef", 4096))
+	if _, err := f.WriteAt(garbage, (st.Size()/4096/2)*4096); err != nil {
+		t.Fatal(err)
+	}
+	f.Close()
+
+	again := newMain(t, dir, "127.0.0.1:0")
+	err = again.Run(ctx)
+	if !errors.Is(err, store.ErrCorrupt) {
+		again.Close()
+		t.Fatalf("Run on a damaged file: %v, want ErrCorrupt", err)
+	}
+	t.Logf("refusal: %v", err)
+	if !strings.Contains(err.Error(), "venuebook restore") || !strings.Contains(err.Error(), backup.Path) {
+		t.Errorf("the refusal does not say how to restore the newest backup %s:\n%v", backup.Path, err)
+	}
+	// The refusal left the address free and the lock released.
+	if err := newMainAfterRestore(t, dir, backup.Path); err != nil {
+		t.Errorf("after restoring the backup: %v", err)
+	}
+}
+
+// newMainAfterRestore restores backup over the demo venue's database in dir
+// and starts a Main on it.
+func newMainAfterRestore(t *testing.T, dir, backup string) error {
+	m := newMain(t, dir, "127.0.0.1:0")
+	if _, err := store.Restore(context.Background(), m.Config.Database.Path, backup, time.Now(), nil); err != nil {
+		return err
+	}
+	if err := m.Run(context.Background()); err != nil {
+		return err
+	}
+	return m.Close()
 }

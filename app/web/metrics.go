@@ -145,6 +145,13 @@ func (s *Server) metrics(c *fiber.Ctx) error {
 		stamp = float64(last.Unix())
 	}
 	fmt.Fprintf(&b, "# HELP venuebook_backup_last_success_timestamp_seconds When the last verified backup was made (0: none).\n# TYPE venuebook_backup_last_success_timestamp_seconds gauge\nvenuebook_backup_last_success_timestamp_seconds %g\n", stamp)
+	health := s.svc.Store.Health()
+	intact := 0
+	if health.Intact {
+		intact = 1
+	}
+	fmt.Fprintf(&b, "# HELP venuebook_database_intact 1 while the database file passed its checks (quick_check at start-up, every query since), 0 once damage was found.\n# TYPE venuebook_database_intact gauge\nvenuebook_database_intact %d\n", intact)
+	fmt.Fprintf(&b, "# HELP venuebook_disk_free_bytes Space left on the database's file system.\n# TYPE venuebook_disk_free_bytes gauge\nvenuebook_disk_free_bytes %d\n", health.DiskFreeBytes)
 	c.Set(fiber.HeaderContentType, "text/plain; version=0.0.4; charset=utf-8")
 	c.Set("Cache-Control", "no-store")
 	return c.SendString(b.String())

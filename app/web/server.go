@@ -24,6 +24,7 @@ import (
 
 	"venuebook/app"
 	"venuebook/app/jobs"
+	"venuebook/store"
 )
 
 // BodyLimit is the largest request body accepted (API.md: 64 KiB).
@@ -381,7 +382,11 @@ func (s *Server) handleError(c *fiber.Ctx, err error) error {
 	case app.CodeInternal:
 		s.reqLog(c).Error("internal error", "method", c.Method(), "path", loggedPath(c), "err", err)
 	case app.CodeUnavailable:
-		s.reqLog(c).Warn("unavailable", "method", c.Method(), "path", loggedPath(c), "err", err)
+		if errors.Is(err, store.ErrDiskFull) {
+			s.reqLog(c).Error("the disk is full: writes are refused (503) until space is freed; reads go on", "method", c.Method(), "path", loggedPath(c), "err", err)
+		} else {
+			s.reqLog(c).Warn("unavailable", "method", c.Method(), "path", loggedPath(c), "err", err)
+		}
 	}
 	_, routed := c.Locals("request_id").(string)
 	if !routed {
@@ -477,13 +482,31 @@ func (s *Server) unauthorized(c *fiber.Ctx) error {
 	return app.Errorf(app.CodeUnauthorized, "sign in to the owner console first")
 }
 
+// MinFreeDisk is the free space below which /healthz reports the disk full:
+// a booking needs a few pages of WAL, and SQLite needs room to checkpoint.
+const MinFreeDisk = 16 << 20
+
+// healthz answers 200 while the database answers, its file is intact and its
+// disk has room; 503 otherwise, saying which.
 func (s *Server) healthz(c *fiber.Ctx) error {
 	c.Set("Cache-Control", "no-store")
-	if err := s.svc.Store.Ping(c.UserContext()); err != nil {
-		s.reqLog(c).Error("health check failed", "err", err)
-		return c.Status(fiber.StatusServiceUnavailable).JSON(fiber.Map{"status": "unavailable"})
+	health := s.svc.Store.Health()
+	integrity := "ok"
+	if !health.Intact {
+		integrity = "damaged"
 	}
-	return c.JSON(fiber.Map{"status": "ok"})
+	body := fiber.Map{"status": "ok", "integrity": integrity, "disk_free_bytes": health.DiskFreeBytes}
+	status := fiber.StatusOK
+	switch err := s.svc.Store.Ping(c.UserContext()); {
+	case err != nil:
+		s.reqLog(c).Error("health check failed", "err", err)
+		body["status"], status = "unavailable", fiber.StatusServiceUnavailable
+	case !health.Intact:
+		body["status"], status = "damaged", fiber.StatusServiceUnavailable
+	case health.DiskFreeBytes < MinFreeDisk:
+		body["status"], status = "disk_full", fiber.StatusServiceUnavailable
+	}
+	return c.Status(status).JSON(body)
 }
 
 func invalidf(format string, args ...any) error {
