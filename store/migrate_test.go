@@ -3,6 +3,8 @@ package store
 import (
 	"context"
 	"database/sql"
+	"fmt"
+	"os"
 	"path/filepath"
 	"strconv"
 	"strings"
@@ -355,4 +357,65 @@ INSERT INTO no_such_table VALUES (1);`}
 	if uv := userVersion(t, path); uv != v+2 {
 		t.Errorf("user_version = %d after the fixed upgrade, want %d", uv, v+2)
 	}
+}
+
+// A database made by the first schema (testdata/schema-v1.sql, as released)
+// is upgraded by this build's steps to exactly the schema a new database gets,
+// its bookings kept.
+func TestUpgradeFromVersion1(t *testing.T) {
+	raw, err := os.ReadFile("testdata/schema-v1.sql")
+	if err != nil {
+		t.Fatal(err)
+	}
+	v1, err := CurrentSchema(string(raw))
+	if err != nil || v1.Version != 1 {
+		t.Fatalf("schema-v1.sql: version %d, %v", v1.Version, err)
+	}
+	v1.Upgrades = nil
+	dir := t.TempDir()
+	old := filepath.Join(dir, "old.db")
+	s := openSchema(t, old, v1)
+	if err := s.SyncCatalog(context.Background(), testCatalog()); err != nil {
+		t.Fatal(err)
+	}
+	booked := mustCreate(t, s, newBooking(at(10, 0), "a"))
+	s.Close()
+
+	current := readSchema(t)
+	s = openSchema(t, old, current)
+	got, err := s.FindBookingByID(context.Background(), booked.ID)
+	if err != nil || !sameBooking(got, booked) {
+		t.Errorf("booking after the upgrade = %+v, %v; want %+v", got, err, booked)
+	}
+	s.Close()
+	fresh := filepath.Join(dir, "fresh.db")
+	openSchema(t, fresh, current).Close()
+	if a, b := schemaDefinitions(t, old), schemaDefinitions(t, fresh); a != b {
+		t.Errorf("upgraded schema differs from a new database's:\nupgraded:\n%s\nnew:\n%s", a, b)
+	}
+	if uv := userVersion(t, old); uv != current.Version {
+		t.Errorf("user_version %d, want %d", uv, current.Version)
+	}
+}
+
+// schemaDefinitions lists the file's tables, indexes and triggers with their
+// SQL, by name: what a schema is, whatever the pages it sits on.
+func schemaDefinitions(t *testing.T, path string) string {
+	t.Helper()
+	db := openRawPath(t, path)
+	defer db.Close()
+	rows, err := db.Query("SELECT type, name, tbl_name, coalesce(sql, '') FROM sqlite_schema ORDER BY type, name")
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer rows.Close()
+	var b strings.Builder
+	for rows.Next() {
+		var typ, name, tbl, sql string
+		if err := rows.Scan(&typ, &name, &tbl, &sql); err != nil {
+			t.Fatal(err)
+		}
+		fmt.Fprintf(&b, "%s %s on %s: %s\n", typ, name, tbl, sql)
+	}
+	return b.String()
 }
