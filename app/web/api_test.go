@@ -438,7 +438,13 @@ func TestErrorShapeAndHeaders(t *testing.T) {
 		}
 	}
 	r := v.do(t, "GET", "/healthz", nil, nil)
-	if r.Status != 200 || strings.TrimSpace(string(r.Body)) != `{"status":"ok"}` {
+	var health struct {
+		Status        string `json:"status"`
+		Integrity     string `json:"integrity"`
+		DiskFreeBytes int64  `json:"disk_free_bytes"`
+	}
+	r.json(t, &health)
+	if r.Status != 200 || health.Status != "ok" || health.Integrity != "ok" || health.DiskFreeBytes <= 0 {
 		t.Errorf("healthz: %d %s", r.Status, r.Body)
 	}
 	r = v.do(t, "GET", "/", nil, nil)
