@@ -82,21 +82,27 @@ func (s *Service) FindBackup(name string) (store.BackupFile, error) {
 	return store.BackupFile{}, Errorf(CodeNotFound, "no such backup")
 }
 
+// MailBodyRetention is how long the text of a sent email is kept; after it,
+// the outbox keeps what was sent, to whom and when, and drops the body (most
+// of the file's size after some years).
+const MailBodyRetention = 30 * 24 * time.Hour
+
 // MaintenanceSchedule runs the nightly upkeep at 04:30 venue time: after the
 // default backup, and outside the 01:00–03:00 hours a clock change can skip.
 const MaintenanceSchedule = "30 4 * * *"
 
 // Maintain is the nightly upkeep of the database file: expired idempotency keys
-// are deleted, the query planner's statistics refreshed and the write-ahead log
-// truncated (store.Maintain).
+// are deleted, bodies of mail sent more than MailBodyRetention ago dropped, the
+// query planner's statistics refreshed and the write-ahead log truncated
+// (store.Maintain).
 func (s *Service) Maintain(ctx context.Context) (store.Upkeep, error) {
 	began := time.Now()
-	u, err := s.Store.Maintain(ctx, s.Now(), IdempotencyTTL)
+	u, err := s.Store.Maintain(ctx, s.Now(), IdempotencyTTL, MailBodyRetention)
 	if err != nil {
 		s.Log.Error("maintenance failed", "err", err)
 		return u, err
 	}
-	s.Log.Info("maintenance done", "idempotency_keys_pruned", u.IdempotencyKeysPruned, "wal_pages", u.WALPages,
+	s.Log.Info("maintenance done", "idempotency_keys_pruned", u.IdempotencyKeysPruned, "mail_bodies_purged", u.MailBodiesPurged, "wal_pages", u.WALPages,
 		"wal_truncated", u.WALTruncated, "duration_ms", time.Since(began).Milliseconds())
 	return u, nil
 }

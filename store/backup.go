@@ -34,9 +34,16 @@ const (
 // Backup writes a consistent snapshot of the live database into dir and
 // returns it. VACUUM INTO reads one snapshot without blocking writers; the copy
 // goes to a temporary name, must pass PRAGMA integrity_check, is fsynced, and
-// only then renamed into place. Backups beyond the newest keep are deleted.
+// only then renamed into place. Backups beyond the newest keep are deleted,
+// and the write-ahead log, grown meanwhile, is truncated.
 func (s *Store) Backup(ctx context.Context, dir string, keep int, now time.Time) (BackupFile, error) {
-	return BackupDatabase(ctx, s.path, dir, keep, now)
+	f, err := BackupDatabase(ctx, s.path, dir, keep, now)
+	if err != nil {
+		return f, err
+	}
+	// The WAL grew while the snapshot was read; give the space back now.
+	_, _, _, _ = s.TruncateWAL(ctx)
+	return f, nil
 }
 
 // BackupDatabase is Backup for the database file at dbPath, whether or not a

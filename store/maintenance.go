@@ -17,14 +17,22 @@ type Upkeep struct {
 	// WALTruncated is false when a reader still held an old snapshot, so the
 	// log could not be emptied this time (the next run tries again).
 	WALTruncated bool
+	// MailBodiesPurged counts the sent messages whose bodies were dropped.
+	MailBodiesPurged int64
 }
 
+// purgeBatch is how many messages one purge transaction empties, so that the
+// writer is never held for long even on the first run over years of mail.
+const purgeBatch = 2000
+
 // Maintain is the nightly upkeep of the file: it deletes idempotency keys older
-// than keyTTL (they are never answered again), lets SQLite refresh its query
-// planner statistics (PRAGMA optimize), and copies the write-ahead log into the
-// database and truncates it (PRAGMA wal_checkpoint(TRUNCATE)), so the WAL does
-// not keep the size of its busiest moment.
-func (s *Store) Maintain(ctx context.Context, now time.Time, keyTTL time.Duration) (Upkeep, error) {
+// than keyTTL (they are never answered again), empties the bodies of messages
+// sent before now-mailRetention (keeping what was sent, to whom and when: kind,
+// recipient, subject, Message-ID, times), lets SQLite refresh its query planner
+// statistics (PRAGMA optimize), and copies the write-ahead log into the
+// database and truncates it, so the WAL does not keep the size of its busiest
+// moment.
+func (s *Store) Maintain(ctx context.Context, now time.Time, keyTTL, mailRetention time.Duration) (Upkeep, error) {
 	var u Upkeep
 	err := s.write(ctx, func(tx *sql.Tx) error {
 		res, err := tx.ExecContext(ctx, "DELETE FROM idempotency_keys WHERE created_at < ?", now.Add(-keyTTL).Unix())
@@ -37,14 +45,48 @@ func (s *Store) Maintain(ctx context.Context, now time.Time, keyTTL time.Duratio
 	if err != nil {
 		return u, err
 	}
-	// Neither pragma may run inside a transaction: they run on the writer
-	// connection itself, holding it so that no write interleaves.
+	for {
+		var n int64
+		err := s.write(ctx, func(tx *sql.Tx) error {
+			res, err := tx.ExecContext(ctx, `UPDATE outbox SET body_text = '', body_html = '', ics = ''
+				WHERE id IN (SELECT id FROM outbox WHERE status = 'sent' AND sent_at < ?1
+				               AND (body_text <> '' OR body_html <> '' OR ics <> '') LIMIT ?2)`,
+				now.Add(-mailRetention).Unix(), purgeBatch)
+			if err != nil {
+				return fmt.Errorf("purge sent mail bodies: %w", err)
+			}
+			n, err = res.RowsAffected()
+			return err
+		})
+		if err != nil {
+			return u, err
+		}
+		u.MailBodiesPurged += n
+		if n < purgeBatch {
+			break
+		}
+	}
 	err = s.withWriter(ctx, func(conn *sql.Conn) error {
 		// 0x10002: analyse every table that would benefit, including ones not
 		// queried on this connection (the readers run the queries).
 		if _, err := conn.ExecContext(ctx, "PRAGMA optimize=0x10002"); err != nil {
 			return fmt.Errorf("optimize: %w", err)
 		}
+		return nil
+	})
+	if err != nil {
+		return u, err
+	}
+	u.WALPages, u.CheckpointedPages, u.WALTruncated, err = s.TruncateWAL(ctx)
+	return u, err
+}
+
+// TruncateWAL copies the write-ahead log into the database and empties it
+// (PRAGMA wal_checkpoint(TRUNCATE)), holding the writer so that no write
+// interleaves. truncated is false when a reader still held an old snapshot
+// after a short wait; the log is then left for the next try.
+func (s *Store) TruncateWAL(ctx context.Context) (walPages, checkpointed int, truncated bool, err error) {
+	err = s.withWriter(ctx, func(conn *sql.Conn) error {
 		// TRUNCATE waits for readers through the busy handler, holding the
 		// writer meanwhile: wait a moment only, and let the next run retry.
 		if _, err := conn.ExecContext(ctx, "PRAGMA busy_timeout = 250"); err != nil {
@@ -52,11 +94,11 @@ func (s *Store) Maintain(ctx context.Context, now time.Time, keyTTL time.Duratio
 		}
 		defer conn.ExecContext(context.WithoutCancel(ctx), fmt.Sprintf("PRAGMA busy_timeout = %d", busyTimeoutMS))
 		var busy int
-		if err := conn.QueryRowContext(ctx, "PRAGMA wal_checkpoint(TRUNCATE)").Scan(&busy, &u.WALPages, &u.CheckpointedPages); err != nil {
+		if err := conn.QueryRowContext(ctx, "PRAGMA wal_checkpoint(TRUNCATE)").Scan(&busy, &walPages, &checkpointed); err != nil {
 			return fmt.Errorf("checkpoint: %w", err)
 		}
-		u.WALTruncated = busy == 0
+		truncated = busy == 0
 		return nil
 	})
-	return u, err
+	return walPages, checkpointed, truncated, err
 }

@@ -22,7 +22,7 @@ func TestMaintainPrunesExpiredIdempotencyKeys(t *testing.T) {
 	mustCreate(t, s, old)
 	mustCreate(t, s, fresh)
 
-	u, err := s.Maintain(ctx, testNow, ttl)
+	u, err := s.Maintain(ctx, testNow, ttl, 30*24*time.Hour)
 	if err != nil {
 		t.Fatalf("Maintain: %v", err)
 	}
@@ -53,7 +53,7 @@ func TestMaintainTruncatesWALAndOptimizes(t *testing.T) {
 	if err != nil || st.Size() == 0 {
 		t.Fatalf("the WAL should hold the bookings before upkeep: %v, size %d", err, st.Size())
 	}
-	u, err := s.Maintain(ctx, testNow, 24*time.Hour)
+	u, err := s.Maintain(ctx, testNow, 24*time.Hour, 30*24*time.Hour)
 	if err != nil {
 		t.Fatalf("Maintain: %v", err)
 	}
@@ -92,7 +92,7 @@ func TestMaintainWithReaderHoldingSnapshot(t *testing.T) {
 		t.Fatal(err)
 	}
 	mustCreate(t, s, newBooking(at(14, 0), "a")) // a frame the reader's snapshot predates
-	u, err := s.Maintain(ctx, testNow, 24*time.Hour)
+	u, err := s.Maintain(ctx, testNow, 24*time.Hour, 30*24*time.Hour)
 	if err != nil {
 		t.Fatalf("Maintain with a reader: %v", err)
 	}
@@ -100,7 +100,74 @@ func TestMaintainWithReaderHoldingSnapshot(t *testing.T) {
 		t.Errorf("WAL reported truncated while a reader held an older snapshot")
 	}
 	_ = tx.Rollback()
-	if u, err = s.Maintain(ctx, testNow, 24*time.Hour); err != nil || !u.WALTruncated {
+	if u, err = s.Maintain(ctx, testNow, 24*time.Hour, 30*24*time.Hour); err != nil || !u.WALTruncated {
 		t.Errorf("Maintain after the reader ended: %+v, %v; want truncated", u, err)
+	}
+}
+
+// Maintain empties the bodies of mail sent before the retention, keeping what
+// was sent, to whom and when; recent mail and mail not sent yet keep theirs.
+func TestMaintainPurgesOldMailBodies(t *testing.T) {
+	s := openTestStore(t, nil)
+	db := openRaw(t, s)
+	ctx := context.Background()
+	msg := func(b Booking) ([]Message, error) {
+		return []Message{{Kind: "confirmation", BookingID: b.ID, Recipient: "grace@example.com", Subject: "Booked",
+			Text: "the body", HTML: "<p>the body</p>", ICS: "BEGIN:VCALENDAR", ICSMethod: "PUBLISH"}}, nil
+	}
+	for i := 0; i < 3; i++ {
+		nb := newBooking(at(10+2*i, 0), "a")
+		nb.Compose = msg
+		mustCreate(t, s, nb)
+	}
+	claimed, err := s.ClaimDueMessages(ctx, testNow, 10, time.Hour)
+	if err != nil || len(claimed) != 3 {
+		t.Fatalf("claimed %d, %v", len(claimed), err)
+	}
+	old, recent := testNow.Add(-40*24*time.Hour), testNow.Add(-24*time.Hour)
+	if err := s.MarkMessageSent(ctx, claimed[0].ID, "primary", old); err != nil {
+		t.Fatal(err)
+	}
+	if err := s.MarkMessageSent(ctx, claimed[1].ID, "primary", recent); err != nil {
+		t.Fatal(err)
+	}
+	if err := s.MarkMessageFailed(ctx, claimed[2].ID, "421 try later", testNow, false, old); err != nil {
+		t.Fatal(err)
+	}
+	u, err := s.Maintain(ctx, testNow, 24*time.Hour, 30*24*time.Hour)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if u.MailBodiesPurged != 1 {
+		t.Errorf("purged %d bodies, want 1", u.MailBodiesPurged)
+	}
+	var text, html, ics, subject, recipient string
+	var sentAt int64
+	if err := db.QueryRow("SELECT body_text, body_html, ics, subject, recipient, sent_at FROM outbox WHERE id = ?", claimed[0].ID).
+		Scan(&text, &html, &ics, &subject, &recipient, &sentAt); err != nil {
+		t.Fatal(err)
+	}
+	if text != "" || html != "" || ics != "" || subject != "Booked" || recipient != "grace@example.com" || sentAt != old.Unix() {
+		t.Errorf("old sent message after purge: %q %q %q %q %q %d", text, html, ics, subject, recipient, sentAt)
+	}
+	if n := count(t, db, "SELECT count(*) FROM outbox WHERE body_text = 'the body'"); n != 2 {
+		t.Errorf("%d messages keep their body, want 2 (the recent one and the failed one)", n)
+	}
+}
+
+// A backup gives back the space the WAL took while it ran.
+func TestBackupTruncatesWAL(t *testing.T) {
+	s := openTestStore(t, nil)
+	for i := 0; i < 30; i++ {
+		mustCreate(t, s, newBooking(at(0, 0).Add(time.Duration(i)*3*time.Hour), "a"))
+	}
+	if st, err := os.Stat(s.Path() + "-wal"); err != nil || st.Size() == 0 {
+		t.Fatalf("WAL before the backup: %v", err)
+	}
+	if _, err := s.Backup(context.Background(), t.TempDir(), 3, testNow); err != nil {
+		t.Fatal(err)
+	}
+	if st, err := os.Stat(s.Path() + "-wal"); err != nil || st.Size() != 0 {
+		t.Errorf("WAL after the backup: %v, size %d, want 0", err, st.Size())
 	}
 }
