@@ -31,8 +31,10 @@ run: build
 
 test: lint browser-deps fuzz unit
 
+# The whole run takes some five minutes here; -timeout only ends a run that
+# hangs, so it is long enough for a machine ten times slower.
 unit:
-	VENUEBOOK_AXE=$(CURDIR)/$(AXE) $(GO) test -race -count=1 -timeout 15m ./...
+	VENUEBOOK_AXE=$(CURDIR)/$(AXE) $(GO) test -race -count=1 -timeout 60m ./...
 
 # Each run's output goes to a log of its own (two checkouts fuzzing at once
 # never share one), shown only when the target fails.

@@ -87,7 +87,9 @@ level = "warn"
 	first := time.Now().UTC().Truncate(24*time.Hour).AddDate(0, 0, 2)
 	var acknowledged []string // booking ids answered 201
 	slot := 0
-	client := &http.Client{Timeout: 10 * time.Second}
+	// Killed, the server's connections close at once: the timeout only
+	// bounds a request to a server that hangs.
+	client := &http.Client{Timeout: patience}
 
 	for round := 0; round < rounds; round++ {
 		cmd := exec.Command(bin, "serve", "-config", cfgPath)
@@ -102,6 +104,8 @@ level = "warn"
 		var mu sync.Mutex
 		var wg sync.WaitGroup
 		stop := make(chan struct{})
+		acked := make(chan struct{}) // closed at the round's first 201
+		var ackOnce sync.Once
 		for c := 0; c < 6; c++ {
 			wg.Add(1)
 			go func() {
@@ -131,17 +135,36 @@ level = "warn"
 						mu.Lock()
 						acknowledged = append(acknowledged, created.Booking.ID)
 						mu.Unlock()
+						ackOnce.Do(func() { close(acked) })
 					}
 				}
 			}()
 		}
-		time.Sleep(time.Duration(50+rng.Intn(400)) * time.Millisecond) // the crash comes at a random moment
+		// The crash comes at a random moment once the round has had a
+		// booking acknowledged, so that every round proves something
+		// however slowly the server books.
+		clientsDone := make(chan struct{})
+		go func() { wg.Wait(); close(clientsDone) }()
+		var noAck string
+		select {
+		case <-acked:
+		case <-clientsDone:
+			noAck = "every client stopped"
+		case <-time.After(patience):
+			noAck = "waited " + patience.String()
+		}
+		if noAck == "" {
+			time.Sleep(time.Duration(50+rng.Intn(400)) * time.Millisecond)
+		}
 		if err := cmd.Process.Signal(syscall.SIGKILL); err != nil {
 			t.Fatal(err)
 		}
 		_ = cmd.Wait()
 		close(stop)
 		wg.Wait()
+		if noAck != "" {
+			t.Fatalf("round %d: no booking acknowledged (%s)\n%s", round, noAck, logs.String())
+		}
 		if err := store.Verify(context.Background(), dbPath); err != nil {
 			t.Fatalf("round %d: after SIGKILL the database fails its check: %v\n%s", round, err, logs.String())
 		}
@@ -175,5 +198,5 @@ level = "warn"
 }
 
 func openReadOnly(path string) (*sql.DB, error) {
-	return sql.Open("sqlite", "file:"+path+"?mode=ro&_pragma=busy_timeout(5000)")
+	return sql.Open("sqlite", "file:"+path+"?mode=ro&_pragma=busy_timeout(60000)") // a lock is waited for, not failed on
 }

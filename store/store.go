@@ -69,10 +69,12 @@ type Limits struct {
 	WriteTimeout time.Duration
 	// ReadTimeout bounds one read transaction (default 10 s).
 	ReadTimeout time.Duration
+	// PingTimeout bounds the health check's query (default 2 s).
+	PingTimeout time.Duration
 }
 
 // DefaultLimits are the limits of a production server.
-var DefaultLimits = Limits{WriteWait: 5 * time.Second, WriteTimeout: 10 * time.Second, ReadTimeout: 10 * time.Second}
+var DefaultLimits = Limits{WriteWait: 5 * time.Second, WriteTimeout: 10 * time.Second, ReadTimeout: 10 * time.Second, PingTimeout: 2 * time.Second}
 
 func (l Limits) orDefaults() Limits {
 	if l.WriteWait <= 0 {
@@ -83,6 +85,9 @@ func (l Limits) orDefaults() Limits {
 	}
 	if l.ReadTimeout <= 0 {
 		l.ReadTimeout = DefaultLimits.ReadTimeout
+	}
+	if l.PingTimeout <= 0 {
+		l.PingTimeout = DefaultLimits.PingTimeout
 	}
 	return l
 }
@@ -204,7 +209,7 @@ func (s *Store) Close() error {
 
 // Ping checks that the database answers a query.
 func (s *Store) Ping(ctx context.Context) error {
-	ctx, cancel := context.WithTimeout(ctx, 2*time.Second)
+	ctx, cancel := context.WithTimeout(ctx, s.limits.PingTimeout)
 	defer cancel()
 	var one int
 	return s.reader.QueryRowContext(ctx, "SELECT 1").Scan(&one)

@@ -46,6 +46,10 @@ func berlin(t testing.TB, day, hour, minute int) time.Time {
 	return time.Date(2026, 11, day, hour, minute, 0, 0, loc)
 }
 
+// patience bounds every wait for something that must happen (a message, a
+// cron run, a stop): it only decides how long a failing test takes.
+const patience = 2 * time.Minute
+
 // clock is a pinned clock the test moves by hand; the service and the worker share it.
 type clock struct{ ns atomic.Int64 }
 
@@ -197,8 +201,11 @@ func (v *venue) open() {
 	v.t.Helper()
 	cfg := *v.Cfg
 	cfg.Server.Listen = "127.0.0.1:0"
+	// Nothing here tests the store's waits: bound them by patience, not by
+	// the production defaults of a few seconds, so that a slow machine
+	// cannot turn a wait for the writer into ErrBusy.
 	v.main = &serve.Main{Config: &cfg, Schema: v.schema, Assets: os.DirFS("../../assets"), Log: v.Log, Now: v.Clock.Now,
-		ManualMail: true, ManualJobs: true}
+		ManualMail: true, ManualJobs: true, StoreLimits: store.Limits{WriteWait: patience, WriteTimeout: patience, ReadTimeout: patience}}
 	if err := v.main.Run(context.Background()); err != nil {
 		v.t.Fatalf("run: %v", err)
 	}
@@ -758,7 +765,7 @@ func TestCrashWhileSending(t *testing.T) {
 		v.Clock.Add(time.Minute)
 		v.open()
 		v.startWorker()
-		msgs := parseAll(t, srv.WaitMessages(2, 10*time.Second))
+		msgs := parseAll(t, srv.WaitMessages(2, patience))
 		for _, c := range claimed {
 			m := byMessageID(t, msgs, c.MessageID)
 			if c.Kind == app.KindConfirmation {
@@ -883,20 +890,20 @@ func TestReminders(t *testing.T) {
 		t.Fatal(err)
 	}
 	runner.Start()
-	deadline := time.After(10 * time.Second)
+	deadline := time.After(patience)
 	for i := 0; i < 2; i++ {
 		select {
 		case <-runs:
 		case <-deadline:
-			t.Fatal("the reminders job did not run twice within 10s")
+			t.Fatalf("the reminders job did not run twice within %s", patience)
 		}
 	}
-	stopCtx, cancel := context.WithTimeout(ctx, 10*time.Second)
+	stopCtx, cancel := context.WithTimeout(ctx, patience)
 	defer cancel()
 	if err := runner.Stop(stopCtx); err != nil {
 		t.Fatal(err)
 	}
-	srv.WaitMessages(before+1, 10*time.Second)
+	srv.WaitMessages(before+1, patience)
 	v.Worker.Stop()
 	for _, st := range runner.Statuses() {
 		if st.Name == "reminders" && (st.Runs < 2 || st.LastErr != "") {
@@ -924,9 +931,9 @@ func TestWorkerSendsAfterCommit(t *testing.T) {
 	v := newVenue(t, venueOptions{Primary: srv.Port})
 	v.startWorker()
 	b1 := v.book(berlin(t, 30, 11, 0))
-	srv.WaitMessages(2, 10*time.Second)
+	srv.WaitMessages(2, patience)
 	b2 := v.book(berlin(t, 30, 14, 0))
-	msgs := parseAll(t, srv.WaitMessages(4, 10*time.Second))
+	msgs := parseAll(t, srv.WaitMessages(4, patience))
 	v.Worker.Stop() // waits for the send in progress, so every outcome is recorded
 	for _, b := range []app.Booking{b1, b2} {
 		row := v.row(app.KindConfirmation, b.ID)
@@ -965,7 +972,7 @@ func TestCancelledPassFinishesSendInProgress(t *testing.T) {
 	}()
 	select {
 	case <-held:
-	case <-time.After(10 * time.Second):
+	case <-time.After(patience):
 		t.Fatal("the worker did not reach DATA")
 	}
 	cancel() // Stop does this
@@ -973,7 +980,7 @@ func TestCancelledPassFinishesSendInProgress(t *testing.T) {
 	var r result
 	select {
 	case r = <-done:
-	case <-time.After(10 * time.Second):
+	case <-time.After(patience):
 		t.Fatal("DeliverDue did not return")
 	}
 	if r.n != 1 || !errors.Is(r.err, context.Canceled) {

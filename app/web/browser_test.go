@@ -25,9 +25,12 @@ import (
 // every step is saved as a PNG under the test's temp dir, and also under
 // $VENUEBOOK_SCREENSHOTS when that is set.
 
+// Both bound waits for things that must happen, so they only decide how long
+// a failing test takes; they are far longer than a slow, loaded machine needs
+// (a test takes some 20 s here, a step well under 2 s).
 const (
-	browserTimeout = 60 * time.Second // the whole test, browser included
-	stepTimeout    = 15 * time.Second // one step: a navigation, a query, axe
+	browserTimeout = 15 * time.Minute // the whole test, browser included
+	stepTimeout    = 3 * time.Minute  // one step: a navigation, a query, axe
 )
 
 // axeFile is where `make browser-deps` unpacks axe-core, relative to the repository.
@@ -197,7 +200,8 @@ func (b *browser) cookies() string {
 	return strings.Join(parts, "; ")
 }
 
-// stepCtx bounds one step, so that a wait that cannot succeed fails fast.
+// stepCtx bounds one step, so that a wait that cannot succeed fails before
+// the whole test's bound.
 func (b *browser) stepCtx() (context.Context, context.CancelFunc) {
 	return context.WithTimeout(b.ctx, stepTimeout)
 }

@@ -6,14 +6,7 @@ import (
 	"sync"
 	"testing"
 	"time"
-	"venuebook/store"
 )
-
-// patientStore lets hundreds of queued writers wait as long as it takes: these
-// tests are about what the server decides under contention, and with the
-// default 5 s writer wait a slow machine under -race would answer 503 (latency
-// is measured by make bench, never asserted).
-var patientStore = store.Limits{WriteWait: 10 * time.Minute, WriteTimeout: 10 * time.Minute, ReadTimeout: 10 * time.Minute}
 
 // raceForSlot sends n concurrent bookings for one slot and counts the answers.
 func raceForSlot(t *testing.T, v *testVenue, n int) map[string]int {

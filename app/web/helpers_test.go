@@ -44,9 +44,7 @@ type venueOptions struct {
 	SMTPPort     int    // when set, [mail.primary] is 127.0.0.1:SMTPPort without TLS and a mail worker runs
 	BaseURL      string // server.base_url, default http://venue.test
 	ServerTOML   string // more keys of [server] (trusted_proxies, metrics_token, …)
-	// StoreLimits bounds the store's waits; tests about correctness under
-	// load give the writer wait minutes, so that a slow machine cannot make
-	// them answer 503.
+	// StoreLimits bounds the store's waits; zero gives patientStore.
 	StoreLimits store.Limits
 	// LogTo, when set, receives the server's log lines (JSON, debug level).
 	LogTo io.Writer
@@ -66,6 +64,12 @@ type testVenue struct {
 
 	closeOnce sync.Once
 }
+
+// patientStore lets queued writers and readers wait as long as it takes: the
+// tests are about what the server decides, and with the production waits of a
+// few seconds a slow machine under -race would answer 503 (latency is measured
+// by make bench, never asserted). Tests of the waits themselves set their own.
+var patientStore = store.Limits{WriteWait: 10 * time.Minute, WriteTimeout: 10 * time.Minute, ReadTimeout: 10 * time.Minute, PingTimeout: 10 * time.Minute}
 
 // testNow is the pinned "now" of every test venue: Friday 27 November 2026, 10:00 UTC.
 var testNow = time.Date(2026, 11, 27, 10, 0, 0, 0, time.UTC)
@@ -198,13 +202,16 @@ func newVenue(t testing.TB, o venueOptions) *testVenue {
 	v.main = &serve.Main{Config: cfg, Schema: string(schema), Assets: os.DirFS("../../assets"), Log: log,
 		Now:         func() time.Time { return time.Unix(0, v.now.Load()).UTC() },
 		StoreLimits: o.StoreLimits, ManualJobs: true, ManualMail: o.SMTPPort == 0}
+	if o.StoreLimits == (store.Limits{}) {
+		v.main.StoreLimits = patientStore
+	}
 	if err := v.main.Run(context.Background()); err != nil {
 		t.Fatalf("run: %v", err)
 	}
 	v.Svc = v.main.Service
 	v.URL = v.main.URL()
 	v.Client = &http.Client{Timeout: 10 * time.Minute, Transport: &http.Transport{MaxIdleConnsPerHost: 600, MaxIdleConns: 600}}
-	v.db, err = sql.Open("sqlite", "file:"+dbPath+"?_pragma=busy_timeout(5000)&mode=ro")
+	v.db, err = sql.Open("sqlite", "file:"+dbPath+"?_pragma=busy_timeout(60000)&mode=ro")
 	if err != nil {
 		t.Fatal(err)
 	}
