@@ -2,7 +2,10 @@ package store
 
 import (
 	"context"
+	"crypto/sha256"
 	"database/sql"
+	"encoding/hex"
+	"encoding/json"
 	"fmt"
 )
 
@@ -27,12 +30,33 @@ type CatalogPackage struct {
 	MaxGuests   int
 }
 
+const catalogFingerprintKey = "catalog_fingerprint"
+
+// catalogFingerprint identifies a catalog's content.
+func catalogFingerprint(c Catalog) string {
+	data, _ := json.Marshal(c)
+	sum := sha256.Sum256(data)
+	return hex.EncodeToString(sum[:])
+}
+
 // SyncCatalog makes the catalog tables match the configuration in one
 // transaction: items in it are inserted or updated and active, items no longer
 // in it are deactivated (never deleted, since old bookings point at them). It
 // also records the cleaning gap and the longest duration for the overlap trigger.
+//
+// A catalog the database already holds is not written again (its fingerprint
+// is kept in settings), so a server whose config did not change starts even on
+// a full disk, and serves reads.
 func (s *Store) SyncCatalog(ctx context.Context, c Catalog) error {
+	fingerprint := catalogFingerprint(c)
+	if stored, err := s.GetSetting(ctx, catalogFingerprintKey); err == nil && stored == fingerprint {
+		return nil
+	}
 	return s.write(ctx, func(tx *sql.Tx) error {
+		if _, err := tx.ExecContext(ctx, `INSERT INTO settings (key, value) VALUES (?1, ?2)
+			ON CONFLICT (key) DO UPDATE SET value = excluded.value`, catalogFingerprintKey, fingerprint); err != nil {
+			return fmt.Errorf("sync catalog: %w", err)
+		}
 		for _, stmt := range []string{"UPDATE rooms SET active = 0", "UPDATE tiers SET active = 0", "UPDATE packages SET active = 0"} {
 			if _, err := tx.ExecContext(ctx, stmt); err != nil {
 				return fmt.Errorf("sync catalog: %w", err)

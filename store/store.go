@@ -271,7 +271,11 @@ func (s *Store) migrate(ctx context.Context, schema Schema) error {
 	if version != schema.Version {
 		return fmt.Errorf("no upgrade step from schema version %d to %d", version, schema.Version)
 	}
-	return nil
+	// An upgrade may have changed the catalog tables: sync them anew.
+	return s.write(ctx, func(tx *sql.Tx) error {
+		_, err := tx.ExecContext(ctx, "DELETE FROM settings WHERE key = ?", catalogFingerprintKey)
+		return err
+	})
 }
 
 // write runs fn in one BEGIN IMMEDIATE transaction on the single writer

@@ -108,7 +108,9 @@ func (m *Main) Run(ctx context.Context) (err error) {
 	if m.HTTP, err = web.New(m.Service, m.Assets, m.Log, web.WithJobs(m.Jobs.Statuses)); err != nil {
 		return err
 	}
-	if link, err := m.Service.SetupLink(ctx); err != nil {
+	if link, err := m.Service.SetupLink(ctx); errors.Is(err, store.ErrDiskFull) {
+		m.Log.Error("no owner account yet, and the disk is too full to make a setup link: free some space and restart", "err", err)
+	} else if err != nil {
 		return err
 	} else if link != "" {
 		m.Log.Warn("no owner account yet: open this one-time link within 24 hours to create one (or run 'venuebook admin add EMAIL')", "setup_link", link)

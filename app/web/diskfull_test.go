@@ -112,6 +112,16 @@ func TestFullDiskIsAPause(t *testing.T) {
 		t.Errorf("/healthz on a full disk: %d %s", h.Status, h.Body)
 	}
 
+	// The server starts on the full disk too, and serves reads.
+	v.close(t)
+	v = newVenue(t, venueOptions{Rooms: 2, DatabasePath: filepath.Join(disk, "venuebook.db"), StoreLimits: patientStore})
+	if r := v.do(t, "GET", "/api/availability?package=classic-60&from=2026-12-01&to=2026-12-31", nil, nil); r.Status != http.StatusOK {
+		t.Errorf("availability after a start on a full disk: %d %s", r.Status, r.Body)
+	}
+	if r := book(next); r.Status != http.StatusServiceUnavailable {
+		t.Errorf("booking after a start on a full disk: %d %s, want 503", r.Status, r.Body)
+	}
+
 	if err := os.Remove(filler); err != nil {
 		t.Fatal(err)
 	}
