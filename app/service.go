@@ -70,7 +70,7 @@ func Open(ctx context.Context, cfg *Config, schemaSQL string, assets fs.FS, log 
 	if err != nil {
 		return nil, err
 	}
-	st, err := store.Open(ctx, cfg.Database.Path, schema, opts...)
+	st, err := store.Open(ctx, cfg.Database.Path, schema, append([]store.Option{store.WithClock(now)}, opts...)...)
 	if err != nil {
 		return nil, err
 	}

@@ -45,26 +45,33 @@ func (s *Store) Maintain(ctx context.Context, now time.Time, keyTTL, mailRetenti
 	if err != nil {
 		return u, err
 	}
-	for {
-		var n int64
+	// In batches by id, each batch its own short transaction, so the first run
+	// over years of mail never holds the writer for long nor rescans.
+	cutoff := now.Add(-mailRetention).Unix()
+	for after := int64(0); ; {
+		var n, last int64
 		err := s.write(ctx, func(tx *sql.Tx) error {
+			if err := tx.QueryRowContext(ctx, `SELECT coalesce(max(id), 0), count(*) FROM (SELECT id FROM outbox
+				WHERE id > ?1 AND status = 'sent' AND sent_at < ?2 ORDER BY id LIMIT ?3)`, after, cutoff, purgeBatch).Scan(&last, &n); err != nil {
+				return fmt.Errorf("purge sent mail bodies: %w", err)
+			}
 			res, err := tx.ExecContext(ctx, `UPDATE outbox SET body_text = '', body_html = '', ics = ''
-				WHERE id IN (SELECT id FROM outbox WHERE status = 'sent' AND sent_at < ?1
-				               AND (body_text <> '' OR body_html <> '' OR ics <> '') LIMIT ?2)`,
-				now.Add(-mailRetention).Unix(), purgeBatch)
+				WHERE id > ?1 AND id <= ?2 AND status = 'sent' AND sent_at < ?3 AND (body_text <> '' OR body_html <> '' OR ics <> '')`,
+				after, last, cutoff)
 			if err != nil {
 				return fmt.Errorf("purge sent mail bodies: %w", err)
 			}
-			n, err = res.RowsAffected()
+			purged, err := res.RowsAffected()
+			u.MailBodiesPurged += purged
 			return err
 		})
 		if err != nil {
 			return u, err
 		}
-		u.MailBodiesPurged += n
 		if n < purgeBatch {
 			break
 		}
+		after = last
 	}
 	err = s.withWriter(ctx, func(conn *sql.Conn) error {
 		// 0x10002: analyse every table that would benefit, including ones not

@@ -23,11 +23,20 @@ type occupancy struct {
 
 type occupiedSpan struct{ start, end int64 }
 
+// mirrorPast is how far back the mirror holds bookings: availability asks
+// only from today's local midnight, so bookings over before that never count
+// (two days covers every zone and a booking across midnight); years of past
+// bookings stay out of memory and out of start-up.
+const mirrorPast = 48 * time.Hour
+
 func (o *occupancy) load(ctx context.Context, s *Store) error {
 	rooms := map[string][]occupiedSpan{}
 	blackouts := map[int64]Interval{}
+	since := s.now().Add(-mirrorPast).Unix()
 	err := s.read(ctx, func(tx *sql.Tx) error {
-		rows, err := tx.QueryContext(ctx, "SELECT room_id, start_at, end_at FROM bookings WHERE status <> 'cancelled' ORDER BY room_id, start_at")
+		rows, err := tx.QueryContext(ctx, `SELECT room_id, start_at, end_at FROM bookings
+			WHERE status <> 'cancelled' AND start_at > ?1 - (SELECT max_duration_s FROM venue_rules WHERE id = 1) AND end_at > ?1
+			ORDER BY room_id, start_at`, since)
 		if err != nil {
 			return err
 		}
@@ -43,7 +52,7 @@ func (o *occupancy) load(ctx context.Context, s *Store) error {
 		if err := rows.Err(); err != nil {
 			return err
 		}
-		brows, err := tx.QueryContext(ctx, "SELECT id, coalesce(room_id, ''), start_at, end_at FROM blackouts")
+		brows, err := tx.QueryContext(ctx, "SELECT id, coalesce(room_id, ''), start_at, end_at FROM blackouts WHERE end_at > ?", since)
 		if err != nil {
 			return err
 		}

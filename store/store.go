@@ -56,6 +56,7 @@ type Store struct {
 
 	limits    Limits
 	integrity integrityState
+	now       func() time.Time
 }
 
 // Limits bound how long the store waits and works; a zero field keeps its
@@ -94,6 +95,10 @@ func (l Limits) orDefaults() Limits {
 
 // Option changes how Open sets up the store.
 type Option func(*Store)
+
+// WithClock gives the store the clock of the domain (tests pin it): the
+// occupancy mirror loads only the bookings that are not long over by it.
+func WithClock(now func() time.Time) Option { return func(s *Store) { s.now = now } }
 
 // WithLimits sets the store's waits and timeouts (zero fields keep the defaults).
 func WithLimits(l Limits) Option { return func(s *Store) { s.limits = l.orDefaults() } }
@@ -160,7 +165,7 @@ func Open(ctx context.Context, path string, schema Schema, opts ...Option) (*Sto
 	writer.SetMaxIdleConns(1)
 	writer.SetConnMaxLifetime(0)
 	writer.SetConnMaxIdleTime(0)
-	s := &Store{path: path, writer: writer, mailDomain: "venuebook.invalid", limits: DefaultLimits}
+	s := &Store{path: path, writer: writer, mailDomain: "venuebook.invalid", limits: DefaultLimits, now: time.Now}
 	for _, o := range opts {
 		o(s)
 	}

@@ -15,12 +15,12 @@ import (
 )
 
 // yearsOfBookings is the size of the "years of data" database: a busy venue's
-// decade (10 rooms, about 270 bookings a day, 2024–2033).
+// decade (20 rooms, about 270 bookings a day, 2024–2033).
 const yearsOfBookings = 1_000_000
 
 // generateYears writes yearsOfBookings bookings into the venue database at
-// path with raw SQL, as a decade of use would have: ten rooms, a booking every
-// 45 minutes of the day per room, a tenth cancelled, every booking with a sent
+// path with raw SQL, as a decade of use would have: twenty rooms, a booking
+// every 105 minutes per room, a tenth cancelled, every booking with a sent
 // confirmation in the outbox.
 func generateYears(b *testing.B, path string) {
 	b.Helper()
@@ -31,7 +31,7 @@ func generateYears(b *testing.B, path string) {
 	defer db.Close()
 	db.SetMaxOpenConns(1)
 	start := time.Date(2024, 1, 1, 0, 0, 0, 0, time.UTC).Unix()
-	const perRoom = yearsOfBookings / 10
+	const rooms = 20
 	tx, err := db.Begin()
 	if err != nil {
 		b.Fatal(err)
@@ -39,11 +39,11 @@ func generateYears(b *testing.B, path string) {
 	_, err = tx.Exec(`WITH RECURSIVE n(i) AS (SELECT 0 UNION ALL SELECT i + 1 FROM n WHERE i < ?2 - 1)
 		INSERT INTO bookings (id, reference, tier_id, package_id, room_id, start_at, end_at, guests, price_cents, currency,
 			customer_name, customer_email, customer_phone, notes, status, created_at, updated_at)
-		SELECT printf('%026d', i), printf('VB-%06d', i), 'classic', 'classic-60', 'room' || (1 + i % 10),
-			?1 + (i / 10) * 2700 * 4, ?1 + (i / 10) * 2700 * 4 + 3600, 1 + i % 4, 4500, 'GBP',
+		SELECT printf('%026d', i), printf('VB-%06d', i), 'classic', 'classic-60', 'room' || (1 + i % 20),
+			?1 + (i / 20) * 6300, ?1 + (i / 20) * 6300 + 3600, 1 + i % 4, 4500, 'GBP',
 			CASE i % 1000 WHEN 7 THEN 'Jürgen Müller' ELSE printf('Guest %d', i) END, printf('guest%d@example.com', i),
 			'+44 20 7946 0958', '', CASE i % 10 WHEN 3 THEN 'cancelled' ELSE 'confirmed' END, ?1, ?1
-		FROM n`, start, perRoom*10)
+		FROM n`, start, yearsOfBookings)
 	if err != nil {
 		b.Fatalf("generate bookings: %v", err)
 	}
@@ -83,12 +83,25 @@ func resetPeakRSS() { _ = os.WriteFile("/proc/self/clear_refs", []byte("5"), 0) 
 func BenchmarkYearsOfData(b *testing.B) {
 	dir := b.TempDir()
 	dbPath := filepath.Join(dir, "venuebook.db")
-	opts := venueOptions{Rooms: 10, DatabasePath: dbPath, ExtraTOML: consoleLimits(""), AdvanceDays: 3660}
+	opts := venueOptions{Rooms: 20, DatabasePath: dbPath, ExtraTOML: consoleLimits(""), AdvanceDays: 3660}
 	newVenue(b, opts).close(b) // the schema and the catalog
 	began := time.Now()
 	generateYears(b, dbPath)
 	st, _ := os.Stat(dbPath)
 	b.Logf("generated %d bookings and their emails in %s: %d MB", yearsOfBookings, time.Since(began).Round(time.Second), st.Size()>>20)
+
+	// SQLite's quick_check alone (part of every start-up).
+	raw, err := sql.Open("sqlite", "file:"+dbPath+"?mode=ro")
+	if err != nil {
+		b.Fatal(err)
+	}
+	began = time.Now()
+	var verdict string
+	if err := raw.QueryRow("PRAGMA quick_check").Scan(&verdict); err != nil || verdict != "ok" {
+		b.Fatalf("quick_check: %q %v", verdict, err)
+	}
+	quickCheck := time.Since(began)
+	raw.Close()
 
 	began = time.Now()
 	v := newVenue(b, opts)
@@ -120,6 +133,7 @@ func BenchmarkYearsOfData(b *testing.B) {
 
 	runtime.GC()
 	resetPeakRSS()
+	baseRSS := peakRSS()
 	t0 := time.Now()
 	resp, err := o.c.Do(mustRequest(b, o, "/api/admin/export.csv?from=2029-01-01&to=2029-12-31"))
 	if err != nil {
@@ -146,6 +160,8 @@ func BenchmarkYearsOfData(b *testing.B) {
 	b.ReportMetric(float64(export.Milliseconds()), "export-ms")
 	b.ReportMetric(float64(n>>20), "export-MB")
 	b.ReportMetric(float64(rss>>20), "export-peak-rss-MB")
+	b.ReportMetric(float64((rss-baseRSS)>>20), "export-rss-growth-MB")
+	b.ReportMetric(float64(quickCheck.Milliseconds()), "quickcheck-ms")
 	b.ReportMetric(float64(maintain.Milliseconds()), "maintain-ms")
 	b.Logf("first maintenance purged %d mail bodies", u.MailBodiesPurged)
 	for i := 0; i < b.N; i++ {
