@@ -7,6 +7,9 @@
 /^BenchmarkAvailability31Days/ {
 	for (i = 3; i < NF; i++) { if ($(i+1) == "p50-ms") ap50 = $i; if ($(i+1) == "p99-ms") ap99 = $i; if ($(i+1) == "queries/s") aqps = $i }
 }
+/^BenchmarkYearsOfData/ {
+	for (i = 3; i < NF; i++) { m = $(i+1); years[m] = $i }
+}
 END {
 	print ""
 	print "Booking creations per second (distinct free slots, synchronous=FULL)"
@@ -18,4 +21,12 @@ END {
 	}
 	print ""
 	printf "Availability, 31 days, 64 clients, 10,000 bookings: p50 %.2f ms, p99 %.2f ms, %.0f queries/s\n", ap50, ap99, aqps
+	if ("startup-ms" in years) {
+		print ""
+		print "Years of data: 1,000,000 bookings (20 rooms, a decade), each with a sent confirmation"
+		printf "  day view %.1f ms (page %.1f ms), a year's search %.1f ms, a year's stats %.1f ms (targets 50, 50, 500)\n", years["day-ms"], years["daypage-ms"], years["search-ms"], years["stats-ms"]
+		printf "  a year's export: %d MB in %d ms, process RSS +%d MB (peak %d MB; target under 100)\n", years["export-MB"], years["export-ms"], years["export-rss-growth-MB"], years["export-peak-rss-MB"]
+		printf "  start-up %d ms, of which PRAGMA quick_check %d ms (target 1000)\n", years["startup-ms"], years["quickcheck-ms"]
+		printf "  first nightly maintenance (purging a decade of mail bodies) %d ms\n", years["maintain-ms"]
+	}
 }

@@ -15,7 +15,7 @@ import (
 )
 
 // yearsOfBookings is the size of the "years of data" database: a busy venue's
-// decade (20 rooms, about 270 bookings a day, 2024–2033).
+// decade (20 rooms, about 270 bookings a day, December 2015 to November 2026).
 const yearsOfBookings = 1_000_000
 
 // generateYears writes yearsOfBookings bookings into the venue database at
@@ -30,7 +30,8 @@ func generateYears(b *testing.B, path string) {
 	}
 	defer db.Close()
 	db.SetMaxOpenConns(1)
-	start := time.Date(2024, 1, 1, 0, 0, 0, 0, time.UTC).Unix()
+	// The decade that ends at the test venue's "now" (27 November 2026).
+	start := testNow.Add(-time.Duration(yearsOfBookings/20) * 6300 * time.Second).Unix()
 	const rooms = 20
 	tx, err := db.Begin()
 	if err != nil {
@@ -90,6 +91,17 @@ func BenchmarkYearsOfData(b *testing.B) {
 	st, _ := os.Stat(dbPath)
 	b.Logf("generated %d bookings and their emails in %s: %d MB", yearsOfBookings, time.Since(began).Round(time.Second), st.Size()>>20)
 
+	// The first nightly upkeep over the decade: it purges the bodies of all
+	// but the last 30 days of mail (later nights purge one day's).
+	first := newVenue(b, opts)
+	t0 := time.Now()
+	u, err := first.Svc.Maintain(context.Background())
+	if err != nil {
+		b.Fatal(err)
+	}
+	maintain := time.Since(t0)
+	first.close(b)
+
 	// SQLite's quick_check alone (part of every start-up).
 	raw, err := sql.Open("sqlite", "file:"+dbPath+"?mode=ro")
 	if err != nil {
@@ -126,16 +138,16 @@ func BenchmarkYearsOfData(b *testing.B) {
 		}
 		return min
 	}
-	day := best("/api/admin/bookings?from=2029-06-12&to=2029-06-12")
-	search := best("/api/admin/bookings?from=2029-01-01&to=2029-12-31&q=M%C3%BCller")
-	stats := best("/api/admin/stats?from=2029-01-01&to=2029-12-31")
-	dayPage := best("/admin?date=2029-06-12")
+	day := best("/api/admin/bookings?from=2025-06-12&to=2025-06-12")
+	search := best("/api/admin/bookings?from=2025-01-01&to=2025-12-31&q=M%C3%BCller")
+	stats := best("/api/admin/stats?from=2025-01-01&to=2025-12-31")
+	dayPage := best("/admin?date=2025-06-12")
 
 	runtime.GC()
 	resetPeakRSS()
 	baseRSS := peakRSS()
-	t0 := time.Now()
-	resp, err := o.c.Do(mustRequest(b, o, "/api/admin/export.csv?from=2029-01-01&to=2029-12-31"))
+	t0 = time.Now()
+	resp, err := o.c.Do(mustRequest(b, o, "/api/admin/export.csv?from=2025-01-01&to=2025-12-31"))
 	if err != nil {
 		b.Fatal(err)
 	}
@@ -143,14 +155,6 @@ func BenchmarkYearsOfData(b *testing.B) {
 	resp.Body.Close()
 	export := time.Since(t0)
 	rss := peakRSS()
-
-	ctx := context.Background()
-	t0 = time.Now()
-	u, err := v.Svc.Maintain(ctx)
-	if err != nil {
-		b.Fatal(err)
-	}
-	maintain := time.Since(t0)
 
 	b.ReportMetric(float64(startup.Milliseconds()), "startup-ms")
 	b.ReportMetric(float64(day.Microseconds())/1000, "day-ms")
