@@ -2,12 +2,14 @@ package store
 
 import (
 	"context"
+	"database/sql"
 	"errors"
 	"fmt"
 	"path/filepath"
 	"strings"
 	"sync/atomic"
 	"syscall"
+	"time"
 
 	"modernc.org/sqlite"
 	sqlite3 "modernc.org/sqlite/lib"
@@ -24,13 +26,87 @@ var (
 // integrityState records what the store knows of its file's health.
 type integrityState struct {
 	damaged atomic.Bool
+	// checked is closed when the start-up quick_check has finished; err is
+	// its verdict (nil: intact). Once gate is set (HoldWritesUntilChecked),
+	// writes wait for the verdict.
+	checked chan struct{}
+	err     error
+	gate    atomic.Bool
+	cancel  context.CancelFunc
 }
 
-// checkIntegrity runs PRAGMA quick_check (every page and index entry is
-// readable and well formed; the full integrity_check is the backups' job) and
-// returns ErrCorrupt with SQLite's first findings when it finds damage.
-func (s *Store) checkIntegrity(ctx context.Context) error {
-	rows, err := s.writer.QueryContext(ctx, "PRAGMA quick_check(20)")
+// startIntegrityCheck runs PRAGMA quick_check (every page of every table and
+// index readable and well formed; the full integrity_check is the backups'
+// job) on a connection of its own, and waits for it at most
+// Limits.IntegrityWait: a damaged file found within it is refused at once; a
+// larger file goes on being checked while reads are served, and writes wait
+// for the verdict (answering 503 with Retry-After meanwhile).
+func (s *Store) startIntegrityCheck(ctx context.Context) error {
+	s.integrity.checked = make(chan struct{})
+	checkCtx, cancel := context.WithCancel(context.WithoutCancel(ctx))
+	s.integrity.cancel = cancel
+	go func() {
+		defer close(s.integrity.checked)
+		s.integrity.err = s.quickCheck(checkCtx)
+		if s.integrity.err != nil && errors.Is(s.integrity.err, ErrCorrupt) {
+			s.integrity.damaged.Store(true)
+		}
+	}()
+	select {
+	case <-s.integrity.checked:
+		return s.integrity.err
+	case <-time.After(max(s.limits.IntegrityWait, 0)):
+		return nil
+	}
+}
+
+// HoldWritesUntilChecked makes every write from now on wait for the start-up
+// check's verdict (and fail with ErrCorrupt if it found damage). The server
+// calls it once its own start-up writes are done, just before it serves.
+func (s *Store) HoldWritesUntilChecked() { s.integrity.gate.Store(true) }
+
+// IntegrityChecked is closed once the start-up check has finished; then
+// IntegrityErr is its verdict.
+func (s *Store) IntegrityChecked() <-chan struct{} { return s.integrity.checked }
+
+// IntegrityErr is the start-up check's verdict (valid once IntegrityChecked
+// is closed): nil, or an error wrapping ErrCorrupt with SQLite's findings.
+func (s *Store) IntegrityErr() error { return s.integrity.err }
+
+// awaitIntegrity holds a write until the start-up check has said the file
+// is intact: ErrBusy if the check outlasts ctx, ErrCorrupt if it found damage.
+func (s *Store) awaitIntegrity(ctx context.Context) error {
+	if !s.integrity.gate.Load() {
+		return nil
+	}
+	select {
+	case <-s.integrity.checked:
+	case <-ctx.Done():
+		return fmt.Errorf("%w: the database is still being checked after start-up", ErrBusy)
+	}
+	if errors.Is(s.integrity.err, ErrCorrupt) {
+		return s.integrity.err
+	}
+	return nil
+}
+
+// stopIntegrityCheck ends a check still running and waits for it.
+func (s *Store) stopIntegrityCheck() {
+	if s.integrity.cancel != nil {
+		s.integrity.cancel()
+		<-s.integrity.checked
+	}
+}
+
+// quickCheck runs PRAGMA quick_check on a read-only connection of its own
+// and returns ErrCorrupt with SQLite's first findings when it finds damage.
+func (s *Store) quickCheck(ctx context.Context) error {
+	db, err := sql.Open("sqlite", dsn(s.path, "query_only(1)"))
+	if err != nil {
+		return err
+	}
+	defer db.Close()
+	rows, err := db.QueryContext(ctx, "PRAGMA quick_check(20)")
 	if err != nil {
 		return s.classify(fmt.Errorf("check %s: %w", s.path, err))
 	}
@@ -49,7 +125,6 @@ func (s *Store) checkIntegrity(ctx context.Context) error {
 	if len(findings) == 1 && findings[0] == "ok" {
 		return nil
 	}
-	s.integrity.damaged.Store(true)
 	return fmt.Errorf("%w: %s: PRAGMA quick_check found: %s", ErrCorrupt, s.path, strings.Join(findings, "; "))
 }
 
@@ -89,6 +164,8 @@ func isDiskFull(err error) bool {
 type Health struct {
 	// Intact is false once a check or a query found the file damaged.
 	Intact bool
+	// Checking is true while the start-up check still runs.
+	Checking bool
 	// DiskFreeBytes is the space left to the database's directory.
 	DiskFreeBytes uint64
 }
@@ -96,6 +173,11 @@ type Health struct {
 // Health reports the file's integrity as last seen and the disk space left.
 func (s *Store) Health() Health {
 	h := Health{Intact: !s.integrity.damaged.Load()}
+	select {
+	case <-s.integrity.checked:
+	default:
+		h.Checking = true
+	}
 	var st syscall.Statfs_t
 	if err := syscall.Statfs(filepath.Dir(s.path), &st); err == nil {
 		h.DiskFreeBytes = st.Bavail * uint64(st.Bsize)

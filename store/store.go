@@ -72,10 +72,14 @@ type Limits struct {
 	ReadTimeout time.Duration
 	// PingTimeout bounds the health check's query (default 2 s).
 	PingTimeout time.Duration
+	// IntegrityWait is how long Open waits for the start-up quick_check
+	// (default 700 ms; negative: not at all) before the check goes on while
+	// the server serves.
+	IntegrityWait time.Duration
 }
 
 // DefaultLimits are the limits of a production server.
-var DefaultLimits = Limits{WriteWait: 5 * time.Second, WriteTimeout: 10 * time.Second, ReadTimeout: 10 * time.Second, PingTimeout: 2 * time.Second}
+var DefaultLimits = Limits{WriteWait: 5 * time.Second, WriteTimeout: 10 * time.Second, ReadTimeout: 10 * time.Second, PingTimeout: 2 * time.Second, IntegrityWait: 700 * time.Millisecond}
 
 func (l Limits) orDefaults() Limits {
 	if l.WriteWait <= 0 {
@@ -89,6 +93,9 @@ func (l Limits) orDefaults() Limits {
 	}
 	if l.PingTimeout <= 0 {
 		l.PingTimeout = DefaultLimits.PingTimeout
+	}
+	if l.IntegrityWait == 0 {
+		l.IntegrityWait = DefaultLimits.IntegrityWait
 	}
 	return l
 }
@@ -169,20 +176,24 @@ func Open(ctx context.Context, path string, schema Schema, opts ...Option) (*Sto
 	for _, o := range opts {
 		o(s)
 	}
-	if err := s.checkIntegrity(ctx); err != nil {
+	if err := s.startIntegrityCheck(ctx); err != nil {
+		s.stopIntegrityCheck()
 		writer.Close()
 		return nil, err
 	}
 	if err := s.migrate(ctx, schema); err != nil {
+		s.stopIntegrityCheck()
 		writer.Close()
 		return nil, err
 	}
 	if err := s.hot.prepare(ctx, writer); err != nil {
+		s.stopIntegrityCheck()
 		writer.Close()
 		return nil, err
 	}
 	reader, err := sql.Open("sqlite", dsn(path, "query_only(1)"))
 	if err != nil {
+		s.stopIntegrityCheck()
 		writer.Close()
 		return nil, fmt.Errorf("open database: %w", err)
 	}
@@ -204,6 +215,7 @@ func (s *Store) Path() string { return s.path }
 
 // Close closes both pools; the last close checkpoints the WAL.
 func (s *Store) Close() error {
+	s.stopIntegrityCheck()
 	errs := []error{s.hot.close()}
 	if s.reader != nil {
 		errs = append(errs, s.reader.Close())
@@ -324,6 +336,9 @@ func (s *Store) write(ctx context.Context, fn func(tx *sql.Tx) error) error {
 func (s *Store) withWriter(ctx context.Context, fn func(conn *sql.Conn) error) error {
 	waitCtx, cancelWait := context.WithTimeout(ctx, s.limits.WriteWait)
 	defer cancelWait()
+	if err := s.awaitIntegrity(waitCtx); err != nil {
+		return err
+	}
 	conn, err := s.writer.Conn(waitCtx)
 	if err != nil {
 		if errors.Is(err, context.DeadlineExceeded) || errors.Is(err, context.Canceled) {

@@ -104,6 +104,7 @@ func (m *Main) Run(ctx context.Context) (err error) {
 		return fmt.Errorf("open %s: %w", cfg.Database.Path, err)
 	}
 	m.closers = append(m.closers, m.Service.Close)
+	go m.reportIntegrity()
 	m.Jobs = jobs.New(cfg.Location, m.Log)
 	if m.HTTP, err = web.New(m.Service, m.Assets, m.Log, web.WithJobs(m.Jobs.Statuses)); err != nil {
 		return err
@@ -137,6 +138,7 @@ func (m *Main) Run(ctx context.Context) (err error) {
 			return nil
 		})
 	}
+	m.Service.Store.HoldWritesUntilChecked()
 	m.served = make(chan error, 1)
 	ln := &acceptSignal{Listener: m.ln, accepting: make(chan struct{})}
 	go func() { m.served <- m.HTTP.Serve(ln) }()
@@ -151,6 +153,26 @@ func (m *Main) Run(ctx context.Context) (err error) {
 	m.Log.Info("venuebook serving", "venue", cfg.Venue.Name, "addr", m.ln.Addr().String(), "base_url", cfg.Server.BaseURL,
 		"config", cfg.Source, "database", cfg.Database.Path, "version", m.Version)
 	return nil
+}
+
+// reportIntegrity logs the verdict of a start-up check that outlasted
+// store.IntegrityWait (a large file): damage found then stops every write,
+// turns /healthz to 503, and is logged with what to do.
+func (m *Main) reportIntegrity() {
+	st := m.Service.Store
+	select {
+	case <-st.IntegrityChecked():
+	default:
+		m.Log.Info("checking the database file (PRAGMA quick_check) while serving; writes wait for it")
+		<-st.IntegrityChecked()
+		if err := st.IntegrityErr(); errors.Is(err, context.Canceled) {
+			return // the server stopped first
+		} else if errors.Is(err, store.ErrCorrupt) {
+			m.Log.Error("the database file is damaged: writes are refused; stop the server and restore", "err", err, "what_to_do", restoreAdvice(m.Config))
+		} else {
+			m.Log.Info("database file checked", "ok", err == nil)
+		}
+	}
 }
 
 // restoreAdvice says how to bring a damaged database back: restore the newest

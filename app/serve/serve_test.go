@@ -207,3 +207,45 @@ func newMainAfterRestore(t *testing.T, dir, backup string) error {
 	}
 	return m.Close()
 }
+
+// A file too large to check within the start-up wait is checked while the
+// server serves: reads go on, writes wait for the verdict, and damage found
+// then refuses every write and turns /healthz to 503.
+func TestDamageFoundAfterStart(t *testing.T) {
+	dir := t.TempDir()
+	m := newMain(t, dir, "127.0.0.1:0")
+	if err := m.Run(context.Background()); err != nil {
+		t.Fatal(err)
+	}
+	ctx := context.Background()
+	for i := 0; i < 200; i++ {
+		if err := m.Service.Store.SetSetting(ctx, fmt.Sprintf("filler-%03d", i), strings.Repeat("x", 2000)); err != nil {
+			t.Fatal(err)
+		}
+	}
+	db := m.Config.Database.Path
+	m.Close()
+	f, err := os.OpenFile(db, os.O_RDWR, 0)
+	if err != nil {
+		t.Fatal(err)
+	}
+	st, _ := f.Stat()
+	if _, err := f.WriteAt([]byte(strings.Repeat("\xde\xad\xbe\xef", 4096)), (st.Size()/4096/2)*4096); err != nil {
+		t.Fatal(err)
+	}
+	f.Close()
+
+	again := newMain(t, dir, "127.0.0.1:0")
+	again.StoreLimits = store.Limits{IntegrityWait: -1} // as if the file were too large to wait for
+	if err := again.Run(ctx); err != nil {
+		t.Fatalf("Run: %v", err)
+	}
+	defer again.Close()
+	<-again.Service.Store.IntegrityChecked()
+	if err := again.Service.Store.SetSetting(ctx, "after", "x"); !errors.Is(err, store.ErrCorrupt) {
+		t.Errorf("a write after damage was found: %v, want ErrCorrupt", err)
+	}
+	if code := get(t, again.URL()+"/healthz"); code != http.StatusServiceUnavailable {
+		t.Errorf("/healthz after damage was found: %d, want 503", code)
+	}
+}

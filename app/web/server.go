@@ -492,8 +492,11 @@ func (s *Server) healthz(c *fiber.Ctx) error {
 	c.Set("Cache-Control", "no-store")
 	health := s.svc.Store.Health()
 	integrity := "ok"
-	if !health.Intact {
+	switch {
+	case !health.Intact:
 		integrity = "damaged"
+	case health.Checking:
+		integrity = "checking"
 	}
 	body := fiber.Map{"status": "ok", "integrity": integrity, "disk_free_bytes": health.DiskFreeBytes}
 	status := fiber.StatusOK
