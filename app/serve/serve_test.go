@@ -145,10 +145,11 @@ func TestRunRemovesLeftovers(t *testing.T) {
 	}
 }
 
-// A damaged database file is refused at start, with what to do: the command
-// that restores the newest verified backup.
-func TestRunRefusesDamagedDatabase(t *testing.T) {
-	dir := t.TempDir()
+// damagedVenue makes the demo venue's database in dir hold some hundreds of
+// kilobytes, backs it up, stops, and turns four pages in the middle of the
+// file into garbage. It returns the backup made before the damage.
+func damagedVenue(t *testing.T, dir string) store.BackupFile {
+	t.Helper()
 	m := newMain(t, dir, "127.0.0.1:0")
 	if err := m.Run(context.Background()); err != nil {
 		t.Fatal(err)
@@ -163,24 +164,28 @@ func TestRunRefusesDamagedDatabase(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	db := m.Config.Database.Path
 	if err := m.Close(); err != nil {
 		t.Fatal(err)
 	}
-	// Four pages in the middle of the file become garbage.
-	f, err := os.OpenFile(db, os.O_RDWR, 0)
+	f, err := os.OpenFile(m.Config.Database.Path, os.O_RDWR, 0)
 	if err != nil {
 		t.Fatal(err)
 	}
+	defer f.Close()
 	st, _ := f.Stat()
-	garbage := []byte(strings.Repeat("\xde\xad\xbe\xef", 4096))
-	if _, err := f.WriteAt(garbage, (st.Size()/4096/2)*4096); err != nil {
+	if _, err := f.WriteAt([]byte(strings.Repeat("\xde\xad\xbe\xef", 4096)), (st.Size()/4096/2)*4096); err != nil {
 		t.Fatal(err)
 	}
-	f.Close()
+	return backup
+}
 
+// A damaged database file is refused at start, with what to do: the command
+// that restores the newest verified backup.
+func TestRunRefusesDamagedDatabase(t *testing.T) {
+	dir := t.TempDir()
+	backup := damagedVenue(t, dir)
 	again := newMain(t, dir, "127.0.0.1:0")
-	err = again.Run(ctx)
+	err := again.Run(context.Background())
 	if !errors.Is(err, store.ErrCorrupt) {
 		again.Close()
 		t.Fatalf("Run on a damaged file: %v, want ErrCorrupt", err)
@@ -213,28 +218,8 @@ func newMainAfterRestore(t *testing.T, dir, backup string) error {
 // then refuses every write and turns /healthz to 503.
 func TestDamageFoundAfterStart(t *testing.T) {
 	dir := t.TempDir()
-	m := newMain(t, dir, "127.0.0.1:0")
-	if err := m.Run(context.Background()); err != nil {
-		t.Fatal(err)
-	}
+	damagedVenue(t, dir)
 	ctx := context.Background()
-	for i := 0; i < 200; i++ {
-		if err := m.Service.Store.SetSetting(ctx, fmt.Sprintf("filler-%03d", i), strings.Repeat("x", 2000)); err != nil {
-			t.Fatal(err)
-		}
-	}
-	db := m.Config.Database.Path
-	m.Close()
-	f, err := os.OpenFile(db, os.O_RDWR, 0)
-	if err != nil {
-		t.Fatal(err)
-	}
-	st, _ := f.Stat()
-	if _, err := f.WriteAt([]byte(strings.Repeat("\xde\xad\xbe\xef", 4096)), (st.Size()/4096/2)*4096); err != nil {
-		t.Fatal(err)
-	}
-	f.Close()
-
 	again := newMain(t, dir, "127.0.0.1:0")
 	again.StoreLimits = store.Limits{IntegrityWait: -1} // as if the file were too large to wait for
 	if err := again.Run(ctx); err != nil {
