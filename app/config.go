@@ -1,6 +1,8 @@
 package app
 
 import (
+	"crypto/x509"
+	"encoding/pem"
 	"errors"
 	"fmt"
 	"math"
@@ -144,6 +146,12 @@ type SMTPConfig struct {
 	Username string `toml:"username"`
 	Password string `toml:"password"`
 	TLS      string `toml:"tls"`
+	// CAFile names a PEM file of CA certificates this relay's certificate
+	// may chain to, besides the system's roots (a private or company CA).
+	CAFile string `toml:"ca_file"`
+
+	// CACerts holds the certificates of CAFile, read by Validate.
+	CACerts []*x509.Certificate `toml:"-"`
 }
 
 type SecurityConfig struct {
@@ -258,7 +266,7 @@ func ParseConfig(text []byte, source, baseDir string, getenv func(string) string
 		}
 	}
 	if baseDir != "" {
-		for _, p := range []*string{&cfg.Database.Path, &cfg.Mail.Dir, &cfg.Backup.Dir, &cfg.Venue.Logo} {
+		for _, p := range []*string{&cfg.Database.Path, &cfg.Mail.Dir, &cfg.Backup.Dir, &cfg.Venue.Logo, &cfg.Mail.Primary.CAFile, &cfg.Mail.Fallback.CAFile} {
 			if *p != "" && !filepath.IsAbs(*p) {
 				*p = filepath.Join(baseDir, *p)
 			}
@@ -512,8 +520,8 @@ func (c *Config) validate() []string {
 	}
 	for _, relay := range []struct {
 		key string
-		cfg SMTPConfig
-	}{{"mail.primary", c.Mail.Primary}, {"mail.fallback", c.Mail.Fallback}} {
+		cfg *SMTPConfig
+	}{{"mail.primary", &c.Mail.Primary}, {"mail.fallback", &c.Mail.Fallback}} {
 		if relay.cfg.Host == "" {
 			continue
 		}
@@ -522,6 +530,15 @@ func (c *Config) validate() []string {
 		case "starttls", "tls", "none":
 		default:
 			add(relay.key+".tls", "%q must be \"starttls\", \"tls\" or \"none\"", relay.cfg.TLS)
+		}
+		if relay.cfg.CAFile != "" {
+			if relay.cfg.TLS == "none" {
+				add(relay.key+".ca_file", "has no use with tls = \"none\" (no certificate is checked without TLS)")
+			} else if certs, err := readCACerts(relay.cfg.CAFile); err != nil {
+				add(relay.key+".ca_file", "%v", err)
+			} else {
+				relay.cfg.CACerts = certs
+			}
 		}
 	}
 
@@ -567,6 +584,34 @@ func (c *Config) validate() []string {
 	}
 	sort.Strings(p)
 	return p
+}
+
+// readCACerts reads the PEM certificates of a ca_file; it must hold at least one.
+func readCACerts(path string) ([]*x509.Certificate, error) {
+	data, err := os.ReadFile(path)
+	if err != nil {
+		return nil, fmt.Errorf("cannot read %s: %v", path, err)
+	}
+	var certs []*x509.Certificate
+	for {
+		var block *pem.Block
+		block, data = pem.Decode(data)
+		if block == nil {
+			break
+		}
+		if block.Type != "CERTIFICATE" {
+			continue
+		}
+		cert, err := x509.ParseCertificate(block.Bytes)
+		if err != nil {
+			return nil, fmt.Errorf("%s holds a certificate that cannot be read: %v", path, err)
+		}
+		certs = append(certs, cert)
+	}
+	if len(certs) == 0 {
+		return nil, fmt.Errorf("%s holds no PEM certificate (\"-----BEGIN CERTIFICATE-----\")", path)
+	}
+	return certs, nil
 }
 
 // parseDuration parses a Go duration string that must be positive; "" is allowed

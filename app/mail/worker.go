@@ -5,6 +5,8 @@ package mail
 
 import (
 	"context"
+	"crypto/tls"
+	"crypto/x509"
 	"errors"
 	"fmt"
 	"log/slog"
@@ -61,9 +63,9 @@ func NewWorker(st *store.Store, cfg *app.Config, log *slog.Logger, now func() ti
 	if cfg.Mail.Primary.Host == "" {
 		w.relays = []relay{fileRelay{dir: cfg.Mail.Dir}}
 	} else {
-		w.relays = []relay{smtpRelay{label: "primary", cfg: cfg.Mail.Primary, helo: helo}}
+		w.relays = []relay{newSMTPRelay("primary", cfg.Mail.Primary, helo)}
 		if cfg.Mail.Fallback.Host != "" {
-			w.relays = append(w.relays, smtpRelay{label: "fallback", cfg: cfg.Mail.Fallback, helo: helo})
+			w.relays = append(w.relays, newSMTPRelay("fallback", cfg.Mail.Fallback, helo))
 		}
 	}
 	w.limit, _ = app.ParseRate(cfg.Limits.EmailPerRecipient)
@@ -257,12 +259,30 @@ type smtpRelay struct {
 	label string
 	cfg   app.SMTPConfig
 	helo  string
+	tls   *tls.Config
+}
+
+// newSMTPRelay prepares the relay of cfg: its certificate must chain to the
+// system's roots or to a CA of cfg.CAFile.
+func newSMTPRelay(label string, cfg app.SMTPConfig, helo string) smtpRelay {
+	tc := &tls.Config{ServerName: cfg.Host, MinVersion: tls.VersionTLS12}
+	if len(cfg.CACerts) > 0 {
+		pool, err := x509.SystemCertPool()
+		if err != nil {
+			pool = x509.NewCertPool()
+		}
+		for _, c := range cfg.CACerts {
+			pool.AddCert(c)
+		}
+		tc.RootCAs = pool
+	}
+	return smtpRelay{label: label, cfg: cfg, helo: helo, tls: tc}
 }
 
 func (r smtpRelay) name() string { return r.label }
 
 func (r smtpRelay) send(ctx context.Context, msg *gomail.Msg, _ store.OutboxMessage) error {
-	opts := []gomail.Option{gomail.WithPort(r.cfg.Port), gomail.WithTimeout(SendTimeout), gomail.WithHELO(r.helo)}
+	opts := []gomail.Option{gomail.WithPort(r.cfg.Port), gomail.WithTimeout(SendTimeout), gomail.WithHELO(r.helo), gomail.WithTLSConfig(r.tls)}
 	switch r.cfg.TLS {
 	case "tls":
 		opts = append(opts, gomail.WithSSLPort(false))

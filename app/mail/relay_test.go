@@ -1,0 +1,55 @@
+package mail_test
+
+import (
+	"fmt"
+	"strings"
+	"testing"
+
+	"venuebook/app"
+	"venuebook/app/mail/smtptest"
+	"venuebook/store"
+)
+
+// A relay whose certificate comes from a private CA is reached over TLS
+// (STARTTLS and TLS from the first byte) when mail.primary.ca_file names that
+// CA, and refused, without a message going out, when it does not.
+func TestPrivateCARelay(t *testing.T) {
+	t.Parallel()
+	for _, tc := range []struct {
+		name   string
+		tls    string
+		server func(*smtptest.CA) smtptest.Option
+	}{
+		{"starttls", "starttls", smtptest.WithSTARTTLS},
+		{"implicit tls", "tls", smtptest.WithImplicitTLS},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			t.Parallel()
+			ca := smtptest.NewCA(t)
+			srv := smtptest.New(t, tc.server(ca))
+			caFile := ca.WriteFile(t, t.TempDir())
+
+			trusted := newVenue(t, venueOptions{Primary: srv.Port, PrimaryTLS: tc.tls, NoOwner: true,
+				PrimaryExtra: fmt.Sprintf("ca_file = %q", caFile)})
+			b := trusted.book(berlin(t, 30, 11, 0))
+			trusted.deliver()
+			if row := trusted.row(app.KindConfirmation, b.ID); row.Status != store.MailSent || row.Relay != "primary" {
+				t.Fatalf("with ca_file: status %s relay %q last_error %q", row.Status, row.Relay, row.LastError)
+			}
+			if n := len(srv.Messages()); n != 1 {
+				t.Fatalf("server accepted %d messages, want 1", n)
+			}
+
+			untrusted := newVenue(t, venueOptions{Primary: srv.Port, PrimaryTLS: tc.tls, NoOwner: true})
+			b = untrusted.book(berlin(t, 30, 11, 0))
+			untrusted.deliver()
+			row := untrusted.row(app.KindConfirmation, b.ID)
+			if row.Status != store.MailFailed || !strings.Contains(row.LastError, "certificate") {
+				t.Fatalf("without ca_file: status %s last_error %q; want failed for the unknown authority", row.Status, row.LastError)
+			}
+			if n := len(srv.Messages()); n != 1 {
+				t.Fatalf("server accepted %d messages after the untrusted attempt, want still 1", n)
+			}
+		})
+	}
+}
