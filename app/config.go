@@ -531,6 +531,9 @@ func (c *Config) validate() []string {
 		default:
 			add(relay.key+".tls", "%q must be \"starttls\", \"tls\" or \"none\"", relay.cfg.TLS)
 		}
+		if relay.cfg.Username != "" && relay.cfg.TLS == "none" {
+			add(relay.key+".username", "a login with tls = \"none\" would send the password in clear text: use tls = \"starttls\" (port 587) or \"tls\" (port 465)")
+		}
 		if relay.cfg.CAFile != "" {
 			if relay.cfg.TLS == "none" {
 				add(relay.key+".ca_file", "has no use with tls = \"none\" (no certificate is checked without TLS)")

@@ -125,6 +125,8 @@ name = "Classic"
 		{"relative base url", "[server]\nbase_url = \"localhost:8080\"\n" + catalogTOML, "server.base_url"},
 		{"bad trusted proxy", "[server]\ntrusted_proxies = [\"10.0.0.0/8\", \"proxy\"]\n" + catalogTOML, "server.trusted_proxies[1]"},
 		{"bad smtp tls", "[mail.primary]\nhost = \"smtp.example.com\"\ntls = \"ssl\"\n" + catalogTOML, "mail.primary.tls"},
+		{"password in clear to the primary", "[mail.primary]\nhost = \"smtp.example.com\"\nusername = \"bookings\"\ntls = \"none\"\n" + catalogTOML, "mail.primary.username"},
+		{"password in clear to the fallback", "[mail.fallback]\nhost = \"smtp.example.com\"\nusername = \"bookings\"\ntls = \"none\"\n" + catalogTOML, "mail.fallback.username"},
 		{"missing ca file", "[mail.primary]\nhost = \"smtp.example.com\"\nca_file = \"/nonexistent/ca.pem\"\n" + catalogTOML, "mail.primary.ca_file"},
 		{"ca file without a certificate", "[mail.fallback]\nhost = \"smtp.example.com\"\nca_file = \"config_test.go\"\n" + catalogTOML, "mail.fallback.ca_file"},
 		{"ca file without tls", "[mail.primary]\nhost = \"smtp.example.com\"\ntls = \"none\"\nca_file = \"config_test.go\"\n" + catalogTOML, "mail.primary.ca_file"},
