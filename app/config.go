@@ -127,14 +127,16 @@ type ParkingConfig struct {
 }
 
 type MailConfig struct {
-	From              string     `toml:"from"`
-	OwnerEmail        string     `toml:"owner_email"`
-	ReminderBeforeRaw string     `toml:"reminder_before"`
-	MaxAttempts       int        `toml:"max_attempts"`
-	RetryBaseRaw      string     `toml:"retry_base"`
-	Dir               string     `toml:"dir"`
-	Primary           SMTPConfig `toml:"primary"`
-	Fallback          SMTPConfig `toml:"fallback"`
+	From              string `toml:"from"`
+	OwnerEmail        string `toml:"owner_email"`
+	ReminderBeforeRaw string `toml:"reminder_before"`
+	MaxAttempts       int    `toml:"max_attempts"`
+	RetryBaseRaw      string `toml:"retry_base"`
+	Dir               string `toml:"dir"`
+	// HELOName is the name given to relays in EHLO; "" = derived (HELOName).
+	HELOName string     `toml:"helo_name"`
+	Primary  SMTPConfig `toml:"primary"`
+	Fallback SMTPConfig `toml:"fallback"`
 
 	ReminderBefore time.Duration `toml:"-"`
 	RetryBase      time.Duration `toml:"-"`
@@ -518,6 +520,9 @@ func (c *Config) validate() []string {
 	if c.Mail.Dir == "" {
 		add("mail.dir", "must not be empty")
 	}
+	if c.Mail.HELOName != "" && !isFQDN(c.Mail.HELOName) {
+		add("mail.helo_name", "%q is not a fully qualified domain name such as \"book.example.com\" (relays refuse localhost, bare names and IP addresses)", c.Mail.HELOName)
+	}
 	for _, relay := range []struct {
 		key string
 		cfg *SMTPConfig
@@ -587,6 +592,52 @@ func (c *Config) validate() []string {
 	}
 	sort.Strings(p)
 	return p
+}
+
+// FallbackHELOName is the EHLO name when neither mail.helo_name, the host of
+// server.base_url nor the machine's hostname is a domain name: a reserved
+// name (RFC 2606) that a relay accepts as well-formed.
+const FallbackHELOName = "venuebook.invalid"
+
+// HELOName returns the name to give relays in EHLO: mail.helo_name when set;
+// else the host of server.base_url when it is a domain name; else the
+// machine's hostname (from hostname, usually os.Hostname) when it is a fully
+// qualified one; else FallbackHELOName. Never "localhost" or an IP address,
+// which many relays refuse.
+func (c *Config) HELOName(hostname func() (string, error)) string {
+	if c.Mail.HELOName != "" {
+		return c.Mail.HELOName
+	}
+	if u, err := url.Parse(c.Server.BaseURL); err == nil && isFQDN(u.Hostname()) {
+		return strings.ToLower(u.Hostname())
+	}
+	if hostname != nil {
+		if h, err := hostname(); err == nil && isFQDN(strings.TrimSuffix(h, ".")) {
+			return strings.ToLower(strings.TrimSuffix(h, "."))
+		}
+	}
+	return FallbackHELOName
+}
+
+var dnsLabel = regexp.MustCompile(`^[a-zA-Z0-9]([a-zA-Z0-9-]{0,61}[a-zA-Z0-9])?$`)
+
+// isFQDN reports whether name is a domain name of two or more labels whose
+// last one is not numeric (so not an IP address), and not localhost.
+func isFQDN(name string) bool {
+	labels := strings.Split(name, ".")
+	if len(name) > 253 || len(labels) < 2 || net.ParseIP(name) != nil {
+		return false
+	}
+	for _, l := range labels {
+		if !dnsLabel.MatchString(l) {
+			return false
+		}
+	}
+	last := strings.ToLower(labels[len(labels)-1])
+	if strings.Trim(last, "0123456789") == "" || last == "localhost" || last == "localdomain" || last == "local" {
+		return false
+	}
+	return true
 }
 
 // readCACerts reads the PEM certificates of a ca_file; it must hold at least one.

@@ -127,6 +127,9 @@ name = "Classic"
 		{"bad smtp tls", "[mail.primary]\nhost = \"smtp.example.com\"\ntls = \"ssl\"\n" + catalogTOML, "mail.primary.tls"},
 		{"password in clear to the primary", "[mail.primary]\nhost = \"smtp.example.com\"\nusername = \"bookings\"\ntls = \"none\"\n" + catalogTOML, "mail.primary.username"},
 		{"password in clear to the fallback", "[mail.fallback]\nhost = \"smtp.example.com\"\nusername = \"bookings\"\ntls = \"none\"\n" + catalogTOML, "mail.fallback.username"},
+		{"helo name localhost", "[mail]\nhelo_name = \"localhost\"\n" + catalogTOML, "mail.helo_name"},
+		{"helo name an IP address", "[mail]\nhelo_name = \"192.0.2.7\"\n" + catalogTOML, "mail.helo_name"},
+		{"helo name not a name", "[mail]\nhelo_name = \"my venue\"\n" + catalogTOML, "mail.helo_name"},
 		{"missing ca file", "[mail.primary]\nhost = \"smtp.example.com\"\nca_file = \"/nonexistent/ca.pem\"\n" + catalogTOML, "mail.primary.ca_file"},
 		{"ca file without a certificate", "[mail.fallback]\nhost = \"smtp.example.com\"\nca_file = \"config_test.go\"\n" + catalogTOML, "mail.fallback.ca_file"},
 		{"ca file without tls", "[mail.primary]\nhost = \"smtp.example.com\"\ntls = \"none\"\nca_file = \"config_test.go\"\n" + catalogTOML, "mail.primary.ca_file"},
@@ -448,5 +451,30 @@ reason = "Christmas"
 	if cfg.Venue.Name != "Demo Venue" || !cfg.Parking.Enabled || cfg.Parking.ApproverEmail != "parking@example.com" ||
 		len(cfg.Tiers) != 1 || len(cfg.Tiers[0].Packages) != 1 || cfg.Tiers[0].Packages[0].PriceCents != 4500 {
 		t.Errorf("demo venue is not API.md's example: %+v", cfg)
+	}
+}
+
+// The EHLO name: the configured one, else base_url's host, else a fully
+// qualified hostname, else venuebook.invalid; never localhost or an address.
+func TestHELOName(t *testing.T) {
+	host := func(name string) func() (string, error) { return func() (string, error) { return name, nil } }
+	for _, tc := range []struct {
+		name, heloName, baseURL string
+		hostname                func() (string, error)
+		want                    string
+	}{
+		{"configured", "mail.sauna.example", "https://book.sauna.example", host("pi.lan.example"), "mail.sauna.example"},
+		{"host of base_url", "", "https://Book.Sauna.example", host("pi.lan.example"), "book.sauna.example"},
+		{"localhost base_url, FQDN hostname", "", "http://localhost:8080", host("pi.lan.example."), "pi.lan.example"},
+		{"IPv4 base_url, bare hostname", "", "http://127.0.0.1:8080", host("raspberrypi"), FallbackHELOName},
+		{"IPv6 base_url, localdomain hostname", "", "http://[::1]:8080", host("box.localdomain"), FallbackHELOName},
+		{"no hostname", "", "http://localhost:8080", func() (string, error) { return "", os.ErrNotExist }, FallbackHELOName},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			cfg := Config{Server: ServerConfig{BaseURL: tc.baseURL}, Mail: MailConfig{HELOName: tc.heloName}}
+			if got := cfg.HELOName(tc.hostname); got != tc.want {
+				t.Errorf("HELOName = %q, want %q", got, tc.want)
+			}
+		})
 	}
 }

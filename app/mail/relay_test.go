@@ -53,3 +53,35 @@ func TestPrivateCARelay(t *testing.T) {
 		})
 	}
 }
+
+// The relay sees the EHLO name of mail.helo_name; without it the host of
+// server.base_url; and never a bare "localhost", which relays refuse.
+func TestHELOName(t *testing.T) {
+	t.Parallel()
+	for _, tc := range []struct {
+		name, baseURL, extra string
+		want                 func(string) bool
+	}{
+		{"configured", "", `helo_name = "mail.venue.test"`, func(h string) bool { return h == "mail.venue.test" }},
+		{"host of base_url", "https://book.venue.test", "", func(h string) bool { return h == "book.venue.test" }},
+		{"never localhost", "http://localhost:8080", "", func(h string) bool { return h != "localhost" && strings.Contains(h, ".") }},
+		{"never an IP address", "http://127.0.0.1:8080", "", func(h string) bool { return h != "127.0.0.1" && strings.Contains(h, ".") }},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			t.Parallel()
+			srv := smtptest.New(t)
+			v := newVenue(t, venueOptions{Primary: srv.Port, NoOwner: true, BaseURL: tc.baseURL, MailExtra: tc.extra})
+			v.book(berlin(t, 30, 11, 0))
+			v.deliver()
+			hellos := srv.Hellos()
+			if len(hellos) == 0 || len(srv.Messages()) != 1 {
+				t.Fatalf("server saw EHLO %q and kept %d messages, want 1", hellos, len(srv.Messages()))
+			}
+			for _, h := range hellos {
+				if !tc.want(h) {
+					t.Errorf("EHLO %q", h)
+				}
+			}
+		})
+	}
+}

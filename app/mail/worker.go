@@ -11,7 +11,6 @@ import (
 	"fmt"
 	"log/slog"
 	"math/rand/v2"
-	"net/url"
 	"os"
 	"path/filepath"
 	"strings"
@@ -56,10 +55,7 @@ type Worker struct {
 // NewWorker builds the worker for cfg's relays.
 func NewWorker(st *store.Store, cfg *app.Config, log *slog.Logger, now func() time.Time) *Worker {
 	w := &Worker{store: st, cfg: cfg, log: log.With("part", "mail"), now: now, wake: make(chan struct{}, 1)}
-	helo := "localhost"
-	if u, err := url.Parse(cfg.Server.BaseURL); err == nil && u.Hostname() != "" {
-		helo = u.Hostname()
-	}
+	helo := cfg.HELOName(os.Hostname)
 	if cfg.Mail.Primary.Host == "" {
 		w.relays = []relay{fileRelay{dir: cfg.Mail.Dir}}
 	} else {
