@@ -85,3 +85,50 @@ func TestHELOName(t *testing.T) {
 		})
 	}
 }
+
+// A port and tls setting that do not match fail at once with a message that
+// says what to set, rather than waiting out the SMTP timeout: tls = "tls"
+// against a STARTTLS port answers in plain text, and "starttls" (or "none")
+// against a port that speaks TLS from the first byte never greets. Nothing
+// here measures time: deliver returns once the relay has answered or the TLS
+// probe has succeeded.
+func TestPortAndTLSMixUp(t *testing.T) {
+	t.Parallel()
+	for _, tc := range []struct {
+		name, tls string
+		server    func(*smtptest.CA) smtptest.Option
+		want      []string
+	}{
+		{"tls against a STARTTLS port", "tls", smtptest.WithSTARTTLS,
+			[]string{"answered in plain text", `set mail.primary.tls = "starttls"`}},
+		{"starttls against an implicit TLS port", "starttls", smtptest.WithImplicitTLS,
+			[]string{"expects TLS from the first byte", `set mail.primary.tls = "tls"`}},
+		{"none against an implicit TLS port", "none", smtptest.WithImplicitTLS,
+			[]string{"expects TLS from the first byte", `set mail.primary.tls = "tls"`}},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			t.Parallel()
+			ca := smtptest.NewCA(t)
+			srv := smtptest.New(t, tc.server(ca))
+			extra := ""
+			if tc.tls != "none" {
+				extra = fmt.Sprintf("ca_file = %q", ca.WriteFile(t, t.TempDir()))
+			}
+			v := newVenue(t, venueOptions{Primary: srv.Port, PrimaryTLS: tc.tls, PrimaryExtra: extra, NoOwner: true})
+			b := v.book(berlin(t, 30, 11, 0))
+			v.deliver()
+			row := v.row(app.KindConfirmation, b.ID)
+			if row.Status != store.MailFailed {
+				t.Fatalf("status %s, want failed", row.Status)
+			}
+			for _, w := range tc.want {
+				if !strings.Contains(row.LastError, w) {
+					t.Errorf("last_error %q lacks %q", row.LastError, w)
+				}
+			}
+			if !strings.Contains(row.LastError, srv.Addr) {
+				t.Errorf("last_error %q does not name the relay %s", row.LastError, srv.Addr)
+			}
+		})
+	}
+}

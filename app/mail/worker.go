@@ -9,10 +9,13 @@ import (
 	"crypto/x509"
 	"errors"
 	"fmt"
+	"io"
 	"log/slog"
 	"math/rand/v2"
+	"net"
 	"os"
 	"path/filepath"
+	"strconv"
 	"strings"
 	"sync"
 	"time"
@@ -283,9 +286,9 @@ func (r smtpRelay) send(ctx context.Context, msg *gomail.Msg, _ store.OutboxMess
 	case "tls":
 		opts = append(opts, gomail.WithSSLPort(false))
 	case "none":
-		opts = append(opts, gomail.WithTLSPolicy(gomail.NoTLS))
+		opts = append(opts, gomail.WithTLSPolicy(gomail.NoTLS), gomail.WithDialContextFunc(r.dialAwaitingGreeting))
 	default: // starttls: never fall back to plain text
-		opts = append(opts, gomail.WithTLSPortPolicy(gomail.TLSMandatory))
+		opts = append(opts, gomail.WithTLSPortPolicy(gomail.TLSMandatory), gomail.WithDialContextFunc(r.dialAwaitingGreeting))
 	}
 	if r.cfg.Username != "" {
 		opts = append(opts, gomail.WithSMTPAuth(gomail.SMTPAuthAutoDiscover), gomail.WithUsername(r.cfg.Username), gomail.WithPassword(r.cfg.Password))
@@ -294,7 +297,106 @@ func (r smtpRelay) send(ctx context.Context, msg *gomail.Msg, _ store.OutboxMess
 	if err != nil {
 		return fmt.Errorf("smtp client: %w", err)
 	}
-	return client.DialAndSendWithContext(ctx, msg)
+	err = client.DialAndSendWithContext(ctx, msg)
+	if r.cfg.TLS == "tls" && errors.As(err, new(tls.RecordHeaderError)) {
+		return fmt.Errorf("the relay at %s answered in plain text, so it does not speak TLS from the first byte; it expects STARTTLS (as on port 587): set mail.%s.tls = \"starttls\": %w",
+			r.addr(), r.label, err)
+	}
+	return err
+}
+
+func (r smtpRelay) addr() string { return net.JoinHostPort(r.cfg.Host, strconv.Itoa(r.cfg.Port)) }
+
+// GreetingProbeAfter is how long a relay may keep silent after the connection
+// before it is asked, on a second connection, whether it speaks TLS from the
+// first byte. Relays greet at once; one that waits for a TLS hello never does.
+const GreetingProbeAfter = 3 * time.Second
+
+// dialAwaitingGreeting connects for plain SMTP or STARTTLS and returns once the
+// relay has sent the first byte of its greeting. A relay that speaks TLS from
+// the first byte (port 465) sends nothing until it hears a TLS hello, which
+// would leave the client waiting the whole SendTimeout; so when the greeting
+// is late, a TLS handshake is tried on a second connection, and if it succeeds
+// the dial fails at once with what to set.
+func (r smtpRelay) dialAwaitingGreeting(ctx context.Context, network, addr string) (net.Conn, error) {
+	var d net.Dialer
+	conn, err := d.DialContext(ctx, network, addr)
+	if err != nil {
+		return nil, err
+	}
+	type firstByte struct {
+		b   byte
+		err error
+	}
+	greeting := make(chan firstByte, 1)
+	go func() {
+		var b [1]byte
+		_, err := io.ReadFull(conn, b[:])
+		greeting <- firstByte{b[0], err}
+	}()
+	giveUp := func(err error) (net.Conn, error) {
+		conn.Close() // ends the read
+		<-greeting
+		return nil, err
+	}
+	probeTimer := time.NewTimer(GreetingProbeAfter)
+	defer probeTimer.Stop()
+	var probed chan bool // nil until the probe runs
+	for {
+		select {
+		case g := <-greeting:
+			if g.err != nil {
+				conn.Close()
+				return nil, fmt.Errorf("the relay at %s closed the connection without a greeting: %w", r.addr(), g.err)
+			}
+			return &greetedConn{Conn: conn, first: []byte{g.b}}, nil
+		case <-probeTimer.C:
+			probed = make(chan bool, 1)
+			go func() { probed <- speaksTLSFirst(ctx, network, addr, r.cfg.Host) }()
+		case tlsFirst := <-probed:
+			probed = nil
+			if tlsFirst {
+				mode := "STARTTLS"
+				if r.cfg.TLS == "none" {
+					mode = "plain SMTP"
+				}
+				return giveUp(fmt.Errorf("the relay at %s expects TLS from the first byte (as on port 465), not %s: set mail.%s.tls = \"tls\"", r.addr(), mode, r.label))
+			}
+		case <-ctx.Done():
+			return giveUp(fmt.Errorf("no greeting from the relay at %s: %w", r.addr(), ctx.Err()))
+		}
+	}
+}
+
+// speaksTLSFirst reports whether the server at addr answers a TLS hello: a
+// completed handshake or a TLS alert. It is only a question, nothing is sent
+// over the connection, so the certificate is not checked here; the real
+// connection checks it.
+func speaksTLSFirst(ctx context.Context, network, addr, host string) bool {
+	d := tls.Dialer{Config: &tls.Config{ServerName: host, MinVersion: tls.VersionTLS10, InsecureSkipVerify: true}} // #nosec G402 -- a probe that sends no data
+	conn, err := d.DialContext(ctx, network, addr)
+	if err == nil {
+		conn.Close()
+		return true
+	}
+	var alert tls.AlertError
+	return errors.As(err, &alert)
+}
+
+// greetedConn is a connection whose first byte was read to see the greeting
+// arrive; Read hands it back first.
+type greetedConn struct {
+	net.Conn
+	first []byte
+}
+
+func (c *greetedConn) Read(p []byte) (int, error) {
+	if len(c.first) > 0 {
+		n := copy(p, c.first)
+		c.first = c.first[n:]
+		return n, nil
+	}
+	return c.Conn.Read(p)
 }
 
 // fileRelay writes each message as an .eml file, for venues without SMTP.
