@@ -47,6 +47,7 @@ type Worker struct {
 	log    *slog.Logger
 	now    func() time.Time
 	relays []relay
+	logins []*loginHealth // per relay, nil for the file relay
 	limit  app.Rate
 
 	wake chan struct{}
@@ -60,15 +61,34 @@ func NewWorker(st *store.Store, cfg *app.Config, log *slog.Logger, now func() ti
 	w := &Worker{store: st, cfg: cfg, log: log.With("part", "mail"), now: now, wake: make(chan struct{}, 1)}
 	helo := cfg.HELOName(os.Hostname)
 	if cfg.Mail.Primary.Host == "" {
-		w.relays = []relay{fileRelay{dir: cfg.Mail.Dir}}
+		w.relays, w.logins = []relay{fileRelay{dir: cfg.Mail.Dir}}, []*loginHealth{nil}
 	} else {
-		w.relays = []relay{newSMTPRelay("primary", cfg.Mail.Primary, helo)}
-		if cfg.Mail.Fallback.Host != "" {
-			w.relays = append(w.relays, newSMTPRelay("fallback", cfg.Mail.Fallback, helo))
+		for _, r := range []struct {
+			label string
+			cfg   app.SMTPConfig
+		}{{"primary", cfg.Mail.Primary}, {"fallback", cfg.Mail.Fallback}} {
+			if r.cfg.Host == "" {
+				continue
+			}
+			relay := newSMTPRelay(r.label, r.cfg, helo)
+			w.relays = append(w.relays, relay)
+			w.logins = append(w.logins, &loginHealth{status: RelayStatus{Name: r.label, Addr: relay.addr(), Username: r.cfg.Username}})
 		}
 	}
 	w.limit, _ = app.ParseRate(cfg.Limits.EmailPerRecipient)
 	return w
+}
+
+// Relays returns the state of each SMTP relay, primary first (none when
+// messages are written as files).
+func (w *Worker) Relays() []RelayStatus {
+	var out []RelayStatus
+	for _, h := range w.logins {
+		if h != nil {
+			out = append(out, h.snapshot())
+		}
+	}
+	return out
 }
 
 // Wake asks the worker to deliver due messages soon; it never blocks.
@@ -86,6 +106,13 @@ func (w *Worker) Start(ctx context.Context) error {
 		return err
 	} else if n > 0 {
 		w.log.Warn("requeued messages left sending by an earlier run", "count", n)
+	}
+	// Messages held for a relay's login (or postponed for their recipient)
+	// are due again: a restart, often with a fixed password, tries at once.
+	if n, err := w.store.RequeueWaiting(ctx, w.now()); err != nil {
+		return err
+	} else if n > 0 {
+		w.log.Info("waiting messages are due again after the restart", "count", n)
 	}
 	ctx, w.stop = context.WithCancel(context.WithoutCancel(ctx))
 	w.done = make(chan struct{})
@@ -177,16 +204,44 @@ func (w *Worker) deliver(ctx context.Context, m store.OutboxMessage) error {
 		return w.store.MarkMessageFailed(ctx, m.ID, "cannot build message: "+err.Error(), now, true, now)
 	}
 	var failures []string
-	for _, r := range w.relays {
+	var heldUntil time.Time // when a relay held back by its login is tried again
+	for i, r := range w.relays {
+		login := w.logins[i]
+		if login != nil {
+			if until, held := login.heldUntil(w.now()); held {
+				failures = append(failures, fmt.Sprintf("%s: not tried before %s: it refused the login", r.name(), until.UTC().Format(time.RFC3339)))
+				heldUntil = earliest(heldUntil, until)
+				continue
+			}
+		}
 		sendCtx, cancel := context.WithTimeout(ctx, SendTimeout)
 		err := r.send(sendCtx, msg, m)
 		cancel()
 		if err == nil {
+			if login != nil && login.accepted() {
+				w.log.Info("mail relay accepts the login again", "relay", r.name())
+			}
 			w.log.Info("email sent", "outbox_id", m.ID, "kind", m.Kind, "relay", r.name(), "attempt", m.Attempts, "message_id", m.MessageID)
 			return w.store.MarkMessageSent(ctx, m.ID, r.name(), w.now())
 		}
+		if login != nil && isLoginRefusal(err) {
+			failures = append(failures, fmt.Sprintf("%s: the relay refused the login (is the mail password wrong?): %s", r.name(), describe(err)))
+			// One line per refusal, not per message: the relay is left
+			// alone until then, and the messages wait for it.
+			until, refusals := login.refused(w.now(), describe(err))
+			w.log.Error("mail relay refused the login: the mail password (or username) is wrong; not using the relay until retry_at",
+				"relay", r.name(), "username", w.relayUsername(i), "refusals_in_a_row", refusals, "retry_at", until, "err", err)
+			heldUntil = earliest(heldUntil, until)
+			continue
+		}
 		failures = append(failures, fmt.Sprintf("%s: %s", r.name(), describe(err)))
 		w.log.Warn("email not sent", "outbox_id", m.ID, "kind", m.Kind, "relay", r.name(), "attempt", m.Attempts, "err", err)
+	}
+	if !heldUntil.IsZero() {
+		// A relay is held back by its login, which is no fault of the
+		// message: it waits for that relay's next try (the other relay
+		// is tried again then too) and keeps its attempts.
+		return w.store.HoldMessage(ctx, m.ID, heldUntil, strings.Join(failures, "; "), w.now())
 	}
 	dead := m.Attempts >= w.cfg.Mail.MaxAttempts
 	next := now.Add(w.backoff(m.Attempts))
@@ -194,6 +249,21 @@ func (w *Worker) deliver(ctx context.Context, m store.OutboxMessage) error {
 		w.log.Error("email dead after its last attempt", "outbox_id", m.ID, "kind", m.Kind, "attempts", m.Attempts)
 	}
 	return w.store.MarkMessageFailed(ctx, m.ID, strings.Join(failures, "; "), next, dead, w.now())
+}
+
+func (w *Worker) relayUsername(i int) string {
+	if h := w.logins[i]; h != nil {
+		return h.snapshot().Username
+	}
+	return ""
+}
+
+// earliest returns the earlier of a and b, where a zero a means none yet.
+func earliest(a, b time.Time) time.Time {
+	if a.IsZero() || b.Before(a) {
+		return b
+	}
+	return a
 }
 
 // trusted reports the venue's own addresses (owner, approver): the

@@ -68,11 +68,12 @@ type venueOptions struct {
 	PrimaryTLS, FallbackTLS     string
 	PrimaryExtra, FallbackExtra string
 	MailExtra, BaseURL          string
-	NoOwner                     bool   // leave mail.owner_email empty
-	MaxAttempts                 int    // default 4
-	PerRecipient                string // limits.email_per_recipient, default "100-H"
-	ReminderBefore              string // default "24h"
-	DBPath                      string // default a file in a temporary directory
+	NoOwner                     bool      // leave mail.owner_email empty
+	MaxAttempts                 int       // default 4
+	PerRecipient                string    // limits.email_per_recipient, default "100-H"
+	ReminderBefore              string    // default "24h"
+	DBPath                      string    // default a file in a temporary directory
+	LogTo                       io.Writer // where the venue logs (JSON); default testLogger
 }
 
 // venue is a Service on a real SQLite file with a pinned clock, and a mail
@@ -198,7 +199,11 @@ func newVenue(t *testing.T, o venueOptions) *venue {
 	if err != nil {
 		t.Fatal(err)
 	}
-	v := &venue{t: t, Cfg: cfg, Clock: newClock(t0), Log: testLogger(), DBPath: dbPath, schema: string(schema), closed: true}
+	log := testLogger()
+	if o.LogTo != nil {
+		log = slog.New(slog.NewJSONHandler(o.LogTo, nil))
+	}
+	v := &venue{t: t, Cfg: cfg, Clock: newClock(t0), Log: log, DBPath: dbPath, schema: string(schema), closed: true}
 	v.open()
 	t.Cleanup(v.close)
 	return v

@@ -53,6 +53,7 @@ type Server struct {
 	served       chan struct{}
 	password     string   // the password AUTH accepts
 	authAttempts int      // AUTH exchanges seen, right or wrong
+	authRefusals int      // AUTH exchanges refused for a wrong username or password
 	hellos       []string // the names clients gave in EHLO or HELO
 }
 
@@ -215,6 +216,14 @@ func (s *Server) AuthAttempts() int {
 	return s.authAttempts
 }
 
+// AuthRefusals is how many AUTH exchanges were refused for a wrong username
+// or password.
+func (s *Server) AuthRefusals() int {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return s.authRefusals
+}
+
 // Hellos returns the names clients gave in EHLO or HELO, one per connection.
 func (s *Server) Hellos() []string {
 	s.mu.Lock()
@@ -291,6 +300,7 @@ func (c *session) Auth(string) (sasl.Server, error) {
 		s.mu.Lock()
 		defer s.mu.Unlock()
 		if username != s.username || password != s.password {
+			s.authRefusals++
 			return smtp.ErrAuthFailed
 		}
 		c.loggedIn = true
