@@ -11,6 +11,7 @@ import (
 	"net/url"
 	"os"
 	"path/filepath"
+	"reflect"
 	"regexp"
 	"sort"
 	"strings"
@@ -227,31 +228,18 @@ func (e *ConfigError) Error() string {
 func ParseConfig(text []byte, source, baseDir string, getenv func(string) string) (*Config, error) {
 	cfg := DefaultConfig()
 	cfg.Source = source
-	// Days the file leaves out of a [venue.hours] table it writes are closed.
-	meta, err := toml.Decode(string(text), &cfg)
-	if err != nil {
+	var tree map[string]any
+	if _, err := toml.Decode(string(text), &tree); err != nil {
 		return nil, &ConfigError{Source: source, Problems: []string{tomlProblem(err)}}
 	}
-	var problems []string
-	reported := map[string]bool{}
-	for _, key := range meta.Undecoded() {
-		parent := key[:len(key)-1].String()
-		if len(key) > 1 && reported[parent] {
-			continue // the table itself is reported already
-		}
-		reported[key.String()] = true
-		if len(key) >= 1 && key[0] == "packages" {
-			if len(key) == 1 {
-				problems = append(problems, "packages: a package with no tier; write it as [[tiers.packages]] after its [[tiers]] entry")
-			}
-			continue
-		}
-		problems = append(problems, fmt.Sprintf("%s: unknown key", key.String()))
-	}
-	if meta.IsDefined("venue", "hours") {
+	dec := newTOMLDecoder()
+	dec.table("", tree, reflect.ValueOf(&cfg).Elem())
+	problems := dec.problems
+	// Days the file leaves out of a [venue.hours] table it writes are closed.
+	if hours, ok := tomlTable(tree, "venue", "hours"); ok {
 		days := []*string{&cfg.Venue.Hours.Mon, &cfg.Venue.Hours.Tue, &cfg.Venue.Hours.Wed, &cfg.Venue.Hours.Thu, &cfg.Venue.Hours.Fri, &cfg.Venue.Hours.Sat, &cfg.Venue.Hours.Sun}
 		for i, name := range []string{"mon", "tue", "wed", "thu", "fri", "sat", "sun"} {
-			if !meta.IsDefined("venue", "hours", name) {
+			if _, ok := hours[name]; !ok {
 				*days[i] = ""
 			}
 		}
@@ -274,20 +262,24 @@ func ParseConfig(text []byte, source, baseDir string, getenv func(string) string
 			}
 		}
 	}
-	problems = append(problems, cfg.validate()...)
+	for _, p := range cfg.validate() {
+		// A refused value left its default, which its own check need not
+		// report again.
+		if key, _, _ := strings.Cut(p, ": "); !dec.refused[key] {
+			problems = append(problems, p)
+		}
+	}
 	if len(problems) > 0 {
 		return nil, &ConfigError{Source: source, Problems: problems}
 	}
 	return &cfg, nil
 }
 
+// tomlProblem describes a TOML syntax error by its line.
 func tomlProblem(err error) string {
 	var perr toml.ParseError
 	if errors.As(err, &perr) {
 		return fmt.Sprintf("line %d: %s", perr.Position.Line, perr.Message)
-	}
-	if strings.Contains(err.Error(), `last key "tiers"`) {
-		return "tiers: a package with no tier? [[tiers.packages]] must follow the [[tiers]] entry it belongs to (" + err.Error() + ")"
 	}
 	return err.Error()
 }

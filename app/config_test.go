@@ -116,7 +116,14 @@ name = "Classic"
 		{"rate with spaces", "[limits]\nemail_per_recipient = \" 20-H\"\n" + catalogTOML, "limits.email_per_recipient"},
 		{"unknown key in venue", "[venue]\ncolour = \"x\"\n" + catalogTOML, "venue.colour"},
 		{"unknown table", "[nonsense]\nx = 1\n" + catalogTOML, "nonsense"},
-		{"unknown key in a package", onePackage("  duration_minutes = 60\n  price_cents = 100\n  max_guests = 4\n  colour = \"red\"\n"), "tiers.packages.colour"},
+		{"unknown key in a package", onePackage("  duration_minutes = 60\n  price_cents = 100\n  max_guests = 4\n  colour = \"red\"\n"), "tiers[0].packages[0].colour: unknown key"},
+		{"unknown key in a closure", "[[closures]]\nstart = \"2026-12-24\"\n[[closures]]\nstart = \"2026-12-25\"\nreson = \"x\"\n" + catalogTOML, "closures[1].reson: unknown key"},
+		{"price in quotes", onePackage("  duration_minutes = 60\n  price_cents = \"45\"\n  max_guests = 4\n"), `tiers[0].packages[0].price_cents: must be a whole number, not the text "45" (write it without quotes: 45)`},
+		{"number where text belongs", "[venue]\nname = 42\n" + catalogTOML, "venue.name: must be text in quotes"},
+		{"flag in quotes", "[parking]\nenabled = \"yes\"\n" + catalogTOML, "parking.enabled: must be true or false"},
+		{"list item of the wrong type", "[server]\ntrusted_proxies = [\"10.0.0.1\", 8]\n" + catalogTOML, "server.trusted_proxies[1]: must be text in quotes"},
+		{"table where a value belongs", "[venue.name]\nx = 1\n" + catalogTOML, "venue.name: must be text in quotes, not a table"},
+		{"package with no tier", "[[tiers.packages]]\nid = \"p\"\n[[rooms]]\nid = \"main\"\nname = \"Main\"\n", "tiers: a package with no tier?"},
 		{"bad cron schedule", "[backup]\nschedule = \"0 3 * *\"\n" + catalogTOML, "backup.schedule"},
 		{"cron minute out of range", "[backup]\nschedule = \"61 3 * * *\"\n" + catalogTOML, "backup.schedule"},
 		{"backup keep zero", "[backup]\nkeep = 0\n" + catalogTOML, "backup.keep"},
@@ -186,6 +193,71 @@ schedule = "every night"
 		}
 		if !found {
 			t.Errorf("no problem starts with %q:\n%s", key+":", problemsText(ce))
+		}
+	}
+}
+
+// A typo deep in the catalog names its indexes, and a value of the wrong type
+// does not stop the other checks: every problem of the file is reported, the
+// refused value once.
+func TestParseConfigReportsEveryProblemPastTypeErrors(t *testing.T) {
+	text := `
+[venue]
+timezone = "Europe/Londn"
+slot_step_minutes = "thirty"
+
+[[rooms]]
+id = "main"
+name = "Main"
+
+[[tiers]]
+id = "classic"
+name = "Classic"
+  [[tiers.packages]]
+  id = "classic-60"
+  name = "60 minutes"
+  duration_minutes = 60
+  price_cents = 4500
+  max_guests = 4
+  [[tiers.packages]]
+  id = "classic-90"
+  name = "90 minutes"
+  duraton_minutes = 90
+  price_cents = "45"
+  max_guests = 4
+
+[backup]
+keep = 0
+`
+	_, err := ParseConfig([]byte(text), "test.toml", "", noEnv)
+	ce := MustConfigError(t, err)
+	for _, want := range []string{
+		"venue.timezone: unknown timezone",
+		"venue.slot_step_minutes: must be a whole number",
+		"tiers[0].packages[1].duraton_minutes: unknown key",
+		"tiers[0].packages[1].price_cents: must be a whole number",
+		"tiers[0].packages[1].duration_minutes: 0 is out of range",
+		"backup.keep: 0 is out of range",
+	} {
+		n := 0
+		for _, p := range ce.Problems {
+			if strings.HasPrefix(p, want) {
+				n++
+			}
+		}
+		if n != 1 {
+			t.Errorf("%d problems start with %q, want 1:\n%s", n, want, problemsText(ce))
+		}
+	}
+	for _, key := range []string{"venue.slot_step_minutes", "tiers[0].packages[1].price_cents"} {
+		n := 0
+		for _, p := range ce.Problems {
+			if strings.HasPrefix(p, key+":") {
+				n++
+			}
+		}
+		if n != 1 {
+			t.Errorf("%s is reported %d times, want once:\n%s", key, n, problemsText(ce))
 		}
 	}
 }
