@@ -336,8 +336,8 @@ func (c *Config) validate() []string {
 	} else {
 		c.Location = loc
 	}
-	if !regexp.MustCompile(`^[A-Z]{3}$`).MatchString(v.Currency) {
-		add("venue.currency", "%q is not an ISO 4217 code such as \"GBP\"", v.Currency)
+	if _, ok := CurrencyMinorUnits(v.Currency); !ok {
+		add("venue.currency", "%q is not an ISO 4217 currency code (such as \"GBP\", \"EUR\" or \"JPY\", in capitals)", v.Currency)
 	}
 	if len([]rune(v.Address)) > 300 {
 		add("venue.address", "must be at most 300 characters")
@@ -369,6 +369,8 @@ func (c *Config) validate() []string {
 	intRange("venue.min_notice_minutes", v.MinNoticeMinutes, 0, 60*24*365)
 	intRange("venue.max_advance_days", v.MaxAdvanceDays, 1, 3660)
 	intRange("venue.cancel_cutoff_hours", v.CancelCutoffHours, 0, 24*365)
+	hoursParsed := true
+	longest, longestRange := 0, "" // the longest opening range of the week: minutes, and as written
 	for _, day := range []struct {
 		key  string
 		text string
@@ -378,9 +380,16 @@ func (c *Config) validate() []string {
 		ranges, err := ParseHours(day.text)
 		if err != nil {
 			add("venue.hours."+day.key, "%v", err)
+			hoursParsed = false
 			continue
 		}
 		v.Week[day.wd] = ranges
+		for _, r := range ranges {
+			if r.End-r.Start > longest {
+				longest = r.End - r.Start
+				longestRange = fmt.Sprintf("%s %02d:%02d-%02d:%02d", day.key, r.Start/60, r.Start%60, r.End/60, r.End%60)
+			}
+		}
 	}
 
 	// [[closures]]
@@ -470,6 +479,13 @@ func (c *Config) validate() []string {
 				add(pkey+".name", "must be 1 to 100 characters")
 			}
 			intRange(pkey+".duration_minutes", pk.DurationMinutes, MinDurationMinutes, MaxDurationMinutes)
+			// A booking lies within one opening range, so a package longer
+			// than all of them could never be booked. (A week with no
+			// opening hours at all is a venue closed for now.)
+			if hoursParsed && longest > 0 && pk.DurationMinutes > longest {
+				add(pkey+".duration_minutes", "%d minutes is longer than every opening range of the week (the longest is %s, %d minutes), so it could never be booked",
+					pk.DurationMinutes, longestRange, longest)
+			}
 			if pk.PriceCents < 0 || pk.PriceCents > MaxPriceCents {
 				add(pkey+".price_cents", "%d is out of range (0 to %d)", pk.PriceCents, MaxPriceCents)
 			}

@@ -88,6 +88,11 @@ name = "Classic"
 		{"negative cleaning gap", "[venue]\ncleaning_gap_minutes = -5\n" + catalogTOML, "venue.cleaning_gap_minutes"},
 		{"max advance zero", "[venue]\nmax_advance_days = 0\n" + catalogTOML, "venue.max_advance_days"},
 		{"bad currency", "[venue]\ncurrency = \"gbp\"\n" + catalogTOML, "venue.currency"},
+		{"unknown currency", "[venue]\ncurrency = \"ABC\"\n" + catalogTOML, `venue.currency: "ABC" is not an ISO 4217 currency code`},
+		{"withdrawn currency", "[venue]\ncurrency = \"DEM\"\n" + catalogTOML, `venue.currency: "DEM" is not an ISO 4217 currency code`},
+		{"not a currency", "[venue]\ncurrency = \"XAU\"\n" + catalogTOML, `venue.currency: "XAU" is not an ISO 4217 currency code`},
+		{"package longer than every opening range", "[venue.hours]\nmon = \"09:00-12:00,13:00-14:30\"\nsat = \"10:00-12:00\"\n" +
+			onePackage("  duration_minutes = 240\n  price_cents = 100\n  max_guests = 4\n"), "tiers[0].packages[0].duration_minutes: 240 minutes is longer than every opening range of the week (the longest is mon 09:00-12:00, 180 minutes)"},
 		{"bad closure date", "[[closures]]\nstart = \"2026-02-30\"\n" + catalogTOML, "closures[0].start"},
 		{"closure ending before start", "[[closures]]\nstart = \"2026-12-26\"\nend = \"2026-12-25\"\n" + catalogTOML, "closures[0].end"},
 		{"no rooms", "[[tiers]]\nid = \"a\"\nname = \"A\"\n[[tiers.packages]]\nid = \"p\"\nname = \"P\"\nduration_minutes = 60\nprice_cents = 1\nmax_guests = 1\n", "rooms"},
@@ -194,6 +199,25 @@ schedule = "every night"
 		if !found {
 			t.Errorf("no problem starts with %q:\n%s", key+":", problemsText(ce))
 		}
+	}
+}
+
+// Every active ISO 4217 currency is accepted, also those newer than the
+// CLDR tables of golang.org/x/text; and a package as long as the longest
+// opening range of the week is bookable.
+func TestParseConfigAccepts(t *testing.T) {
+	for _, code := range []string{"GBP", "EUR", "USD", "JPY", "KWD", "CLF", "VES", "MRU", "SLE", "ZWG", "XCG", "CHF", "UYW"} {
+		if _, err := ParseConfig([]byte("[venue]\ncurrency = \""+code+"\"\n"+catalogTOML), "test.toml", "", noEnv); err != nil {
+			t.Errorf("currency %s: %v", code, err)
+		}
+	}
+	text := "[venue.hours]\nmon = \"09:00-12:00\"\nsun = \"00:00-24:00\"\n" + strings.Replace(catalogTOML, "duration_minutes = 60", "duration_minutes = 1440", 1)
+	if _, err := ParseConfig([]byte(text), "test.toml", "", noEnv); err != nil {
+		t.Errorf("a 24-hour package with an all-day Sunday: %v", err)
+	}
+	closed := "[venue.hours]\n" + catalogTOML
+	if _, err := ParseConfig([]byte(closed), "test.toml", "", noEnv); err != nil {
+		t.Errorf("a week with no opening hours (closed for now): %v", err)
 	}
 }
 
