@@ -20,6 +20,10 @@ import (
 	"time"
 	_ "time/tzdata" // the binary works on hosts without a zone database
 
+	// TLS to mail relays works on hosts and images without CA roots (the
+	// FROM scratch image): Mozilla's roots, used only when the system has none.
+	_ "golang.org/x/crypto/x509roots/fallback"
+
 	"venuebook/app"
 	"venuebook/app/serve"
 	"venuebook/store"

@@ -1,6 +1,8 @@
 package app
 
 import (
+	"crypto/x509"
+	"encoding/pem"
 	"errors"
 	"fmt"
 	"math"
@@ -9,6 +11,7 @@ import (
 	"net/url"
 	"os"
 	"path/filepath"
+	"reflect"
 	"regexp"
 	"sort"
 	"strings"
@@ -125,14 +128,16 @@ type ParkingConfig struct {
 }
 
 type MailConfig struct {
-	From              string     `toml:"from"`
-	OwnerEmail        string     `toml:"owner_email"`
-	ReminderBeforeRaw string     `toml:"reminder_before"`
-	MaxAttempts       int        `toml:"max_attempts"`
-	RetryBaseRaw      string     `toml:"retry_base"`
-	Dir               string     `toml:"dir"`
-	Primary           SMTPConfig `toml:"primary"`
-	Fallback          SMTPConfig `toml:"fallback"`
+	From              string `toml:"from"`
+	OwnerEmail        string `toml:"owner_email"`
+	ReminderBeforeRaw string `toml:"reminder_before"`
+	MaxAttempts       int    `toml:"max_attempts"`
+	RetryBaseRaw      string `toml:"retry_base"`
+	Dir               string `toml:"dir"`
+	// HELOName is the name given to relays in EHLO; "" = derived (HELOName).
+	HELOName string     `toml:"helo_name"`
+	Primary  SMTPConfig `toml:"primary"`
+	Fallback SMTPConfig `toml:"fallback"`
 
 	ReminderBefore time.Duration `toml:"-"`
 	RetryBase      time.Duration `toml:"-"`
@@ -144,6 +149,12 @@ type SMTPConfig struct {
 	Username string `toml:"username"`
 	Password string `toml:"password"`
 	TLS      string `toml:"tls"`
+	// CAFile names a PEM file of CA certificates this relay's certificate
+	// may chain to, besides the system's roots (a private or company CA).
+	CAFile string `toml:"ca_file"`
+
+	// CACerts holds the certificates of CAFile, read by Validate.
+	CACerts []*x509.Certificate `toml:"-"`
 }
 
 type SecurityConfig struct {
@@ -217,31 +228,18 @@ func (e *ConfigError) Error() string {
 func ParseConfig(text []byte, source, baseDir string, getenv func(string) string) (*Config, error) {
 	cfg := DefaultConfig()
 	cfg.Source = source
-	// Days the file leaves out of a [venue.hours] table it writes are closed.
-	meta, err := toml.Decode(string(text), &cfg)
-	if err != nil {
+	var tree map[string]any
+	if _, err := toml.Decode(string(text), &tree); err != nil {
 		return nil, &ConfigError{Source: source, Problems: []string{tomlProblem(err)}}
 	}
-	var problems []string
-	reported := map[string]bool{}
-	for _, key := range meta.Undecoded() {
-		parent := key[:len(key)-1].String()
-		if len(key) > 1 && reported[parent] {
-			continue // the table itself is reported already
-		}
-		reported[key.String()] = true
-		if len(key) >= 1 && key[0] == "packages" {
-			if len(key) == 1 {
-				problems = append(problems, "packages: a package with no tier; write it as [[tiers.packages]] after its [[tiers]] entry")
-			}
-			continue
-		}
-		problems = append(problems, fmt.Sprintf("%s: unknown key", key.String()))
-	}
-	if meta.IsDefined("venue", "hours") {
+	dec := newTOMLDecoder()
+	dec.table("", tree, reflect.ValueOf(&cfg).Elem())
+	problems := dec.problems
+	// Days the file leaves out of a [venue.hours] table it writes are closed.
+	if hours, ok := tomlTable(tree, "venue", "hours"); ok {
 		days := []*string{&cfg.Venue.Hours.Mon, &cfg.Venue.Hours.Tue, &cfg.Venue.Hours.Wed, &cfg.Venue.Hours.Thu, &cfg.Venue.Hours.Fri, &cfg.Venue.Hours.Sat, &cfg.Venue.Hours.Sun}
 		for i, name := range []string{"mon", "tue", "wed", "thu", "fri", "sat", "sun"} {
-			if !meta.IsDefined("venue", "hours", name) {
+			if _, ok := hours[name]; !ok {
 				*days[i] = ""
 			}
 		}
@@ -259,26 +257,30 @@ func ParseConfig(text []byte, source, baseDir string, getenv func(string) string
 		}
 	}
 	if baseDir != "" {
-		for _, p := range []*string{&cfg.Database.Path, &cfg.Mail.Dir, &cfg.Backup.Dir, &cfg.Venue.Logo} {
+		for _, p := range []*string{&cfg.Database.Path, &cfg.Mail.Dir, &cfg.Backup.Dir, &cfg.Venue.Logo, &cfg.Mail.Primary.CAFile, &cfg.Mail.Fallback.CAFile} {
 			if *p != "" && !filepath.IsAbs(*p) {
 				*p = filepath.Join(baseDir, *p)
 			}
 		}
 	}
-	problems = append(problems, cfg.validate()...)
+	for _, p := range cfg.validate() {
+		// A refused value left its default, which its own check need not
+		// report again.
+		if key, _, _ := strings.Cut(p, ": "); !dec.refused[key] {
+			problems = append(problems, p)
+		}
+	}
 	if len(problems) > 0 {
 		return nil, &ConfigError{Source: source, Problems: problems}
 	}
 	return &cfg, nil
 }
 
+// tomlProblem describes a TOML syntax error by its line.
 func tomlProblem(err error) string {
 	var perr toml.ParseError
 	if errors.As(err, &perr) {
 		return fmt.Sprintf("line %d: %s", perr.Position.Line, perr.Message)
-	}
-	if strings.Contains(err.Error(), `last key "tiers"`) {
-		return "tiers: a package with no tier? [[tiers.packages]] must follow the [[tiers]] entry it belongs to (" + err.Error() + ")"
 	}
 	return err.Error()
 }
@@ -335,8 +337,8 @@ func (c *Config) validate() []string {
 	} else {
 		c.Location = loc
 	}
-	if !regexp.MustCompile(`^[A-Z]{3}$`).MatchString(v.Currency) {
-		add("venue.currency", "%q is not an ISO 4217 code such as \"GBP\"", v.Currency)
+	if _, ok := CurrencyMinorUnits(v.Currency); !ok {
+		add("venue.currency", "%q is not an ISO 4217 currency code (such as \"GBP\", \"EUR\" or \"JPY\", in capitals)", v.Currency)
 	}
 	if len([]rune(v.Address)) > 300 {
 		add("venue.address", "must be at most 300 characters")
@@ -368,6 +370,8 @@ func (c *Config) validate() []string {
 	intRange("venue.min_notice_minutes", v.MinNoticeMinutes, 0, 60*24*365)
 	intRange("venue.max_advance_days", v.MaxAdvanceDays, 1, 3660)
 	intRange("venue.cancel_cutoff_hours", v.CancelCutoffHours, 0, 24*365)
+	hoursParsed := true
+	longest, longestRange := 0, "" // the longest opening range of the week: minutes, and as written
 	for _, day := range []struct {
 		key  string
 		text string
@@ -377,9 +381,16 @@ func (c *Config) validate() []string {
 		ranges, err := ParseHours(day.text)
 		if err != nil {
 			add("venue.hours."+day.key, "%v", err)
+			hoursParsed = false
 			continue
 		}
 		v.Week[day.wd] = ranges
+		for _, r := range ranges {
+			if r.End-r.Start > longest {
+				longest = r.End - r.Start
+				longestRange = fmt.Sprintf("%s %02d:%02d-%02d:%02d", day.key, r.Start/60, r.Start%60, r.End/60, r.End%60)
+			}
+		}
 	}
 
 	// [[closures]]
@@ -469,6 +480,13 @@ func (c *Config) validate() []string {
 				add(pkey+".name", "must be 1 to 100 characters")
 			}
 			intRange(pkey+".duration_minutes", pk.DurationMinutes, MinDurationMinutes, MaxDurationMinutes)
+			// A booking lies within one opening range, so a package longer
+			// than all of them could never be booked. (A week with no
+			// opening hours at all is a venue closed for now.)
+			if hoursParsed && longest > 0 && pk.DurationMinutes > longest {
+				add(pkey+".duration_minutes", "%d minutes is longer than every opening range of the week (the longest is %s, %d minutes), so it could never be booked",
+					pk.DurationMinutes, longestRange, longest)
+			}
 			if pk.PriceCents < 0 || pk.PriceCents > MaxPriceCents {
 				add(pkey+".price_cents", "%d is out of range (0 to %d)", pk.PriceCents, MaxPriceCents)
 			}
@@ -511,10 +529,13 @@ func (c *Config) validate() []string {
 	if c.Mail.Dir == "" {
 		add("mail.dir", "must not be empty")
 	}
+	if c.Mail.HELOName != "" && !isFQDN(c.Mail.HELOName) {
+		add("mail.helo_name", "%q is not a fully qualified domain name such as \"book.example.com\" (relays refuse localhost, bare names and IP addresses)", c.Mail.HELOName)
+	}
 	for _, relay := range []struct {
 		key string
-		cfg SMTPConfig
-	}{{"mail.primary", c.Mail.Primary}, {"mail.fallback", c.Mail.Fallback}} {
+		cfg *SMTPConfig
+	}{{"mail.primary", &c.Mail.Primary}, {"mail.fallback", &c.Mail.Fallback}} {
 		if relay.cfg.Host == "" {
 			continue
 		}
@@ -523,6 +544,18 @@ func (c *Config) validate() []string {
 		case "starttls", "tls", "none":
 		default:
 			add(relay.key+".tls", "%q must be \"starttls\", \"tls\" or \"none\"", relay.cfg.TLS)
+		}
+		if relay.cfg.Username != "" && relay.cfg.TLS == "none" {
+			add(relay.key+".username", "a login with tls = \"none\" would send the password in clear text: use tls = \"starttls\" (port 587) or \"tls\" (port 465)")
+		}
+		if relay.cfg.CAFile != "" {
+			if relay.cfg.TLS == "none" {
+				add(relay.key+".ca_file", "has no use with tls = \"none\" (no certificate is checked without TLS)")
+			} else if certs, err := readCACerts(relay.cfg.CAFile); err != nil {
+				add(relay.key+".ca_file", "%v", err)
+			} else {
+				relay.cfg.CACerts = certs
+			}
 		}
 	}
 
@@ -568,6 +601,80 @@ func (c *Config) validate() []string {
 	}
 	sort.Strings(p)
 	return p
+}
+
+// FallbackHELOName is the EHLO name when neither mail.helo_name, the host of
+// server.base_url nor the machine's hostname is a domain name: a reserved
+// name (RFC 2606) that a relay accepts as well-formed.
+const FallbackHELOName = "venuebook.invalid"
+
+// HELOName returns the name to give relays in EHLO: mail.helo_name when set;
+// else the host of server.base_url when it is a domain name; else the
+// machine's hostname (from hostname, usually os.Hostname) when it is a fully
+// qualified one; else FallbackHELOName. Never "localhost" or an IP address,
+// which many relays refuse.
+func (c *Config) HELOName(hostname func() (string, error)) string {
+	if c.Mail.HELOName != "" {
+		return c.Mail.HELOName
+	}
+	if u, err := url.Parse(c.Server.BaseURL); err == nil && isFQDN(u.Hostname()) {
+		return strings.ToLower(u.Hostname())
+	}
+	if hostname != nil {
+		if h, err := hostname(); err == nil && isFQDN(strings.TrimSuffix(h, ".")) {
+			return strings.ToLower(strings.TrimSuffix(h, "."))
+		}
+	}
+	return FallbackHELOName
+}
+
+var dnsLabel = regexp.MustCompile(`^[a-zA-Z0-9]([a-zA-Z0-9-]{0,61}[a-zA-Z0-9])?$`)
+
+// isFQDN reports whether name is a domain name of two or more labels whose
+// last one is not numeric (so not an IP address), and not localhost.
+func isFQDN(name string) bool {
+	labels := strings.Split(name, ".")
+	if len(name) > 253 || len(labels) < 2 || net.ParseIP(name) != nil {
+		return false
+	}
+	for _, l := range labels {
+		if !dnsLabel.MatchString(l) {
+			return false
+		}
+	}
+	last := strings.ToLower(labels[len(labels)-1])
+	if strings.Trim(last, "0123456789") == "" || last == "localhost" || last == "localdomain" || last == "local" {
+		return false
+	}
+	return true
+}
+
+// readCACerts reads the PEM certificates of a ca_file; it must hold at least one.
+func readCACerts(path string) ([]*x509.Certificate, error) {
+	data, err := os.ReadFile(path)
+	if err != nil {
+		return nil, fmt.Errorf("cannot read %s: %v", path, err)
+	}
+	var certs []*x509.Certificate
+	for {
+		var block *pem.Block
+		block, data = pem.Decode(data)
+		if block == nil {
+			break
+		}
+		if block.Type != "CERTIFICATE" {
+			continue
+		}
+		cert, err := x509.ParseCertificate(block.Bytes)
+		if err != nil {
+			return nil, fmt.Errorf("%s holds a certificate that cannot be read: %v", path, err)
+		}
+		certs = append(certs, cert)
+	}
+	if len(certs) == 0 {
+		return nil, fmt.Errorf("%s holds no PEM certificate (\"-----BEGIN CERTIFICATE-----\")", path)
+	}
+	return certs, nil
 }
 
 // parseDuration parses a Go duration string that must be positive; "" is allowed

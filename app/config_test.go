@@ -88,6 +88,11 @@ name = "Classic"
 		{"negative cleaning gap", "[venue]\ncleaning_gap_minutes = -5\n" + catalogTOML, "venue.cleaning_gap_minutes"},
 		{"max advance zero", "[venue]\nmax_advance_days = 0\n" + catalogTOML, "venue.max_advance_days"},
 		{"bad currency", "[venue]\ncurrency = \"gbp\"\n" + catalogTOML, "venue.currency"},
+		{"unknown currency", "[venue]\ncurrency = \"ABC\"\n" + catalogTOML, `venue.currency: "ABC" is not an ISO 4217 currency code`},
+		{"withdrawn currency", "[venue]\ncurrency = \"DEM\"\n" + catalogTOML, `venue.currency: "DEM" is not an ISO 4217 currency code`},
+		{"not a currency", "[venue]\ncurrency = \"XAU\"\n" + catalogTOML, `venue.currency: "XAU" is not an ISO 4217 currency code`},
+		{"package longer than every opening range", "[venue.hours]\nmon = \"09:00-12:00,13:00-14:30\"\nsat = \"10:00-12:00\"\n" +
+			onePackage("  duration_minutes = 240\n  price_cents = 100\n  max_guests = 4\n"), "tiers[0].packages[0].duration_minutes: 240 minutes is longer than every opening range of the week (the longest is mon 09:00-12:00, 180 minutes)"},
 		{"bad closure date", "[[closures]]\nstart = \"2026-02-30\"\n" + catalogTOML, "closures[0].start"},
 		{"closure ending before start", "[[closures]]\nstart = \"2026-12-26\"\nend = \"2026-12-25\"\n" + catalogTOML, "closures[0].end"},
 		{"no rooms", "[[tiers]]\nid = \"a\"\nname = \"A\"\n[[tiers.packages]]\nid = \"p\"\nname = \"P\"\nduration_minutes = 60\nprice_cents = 1\nmax_guests = 1\n", "rooms"},
@@ -116,7 +121,14 @@ name = "Classic"
 		{"rate with spaces", "[limits]\nemail_per_recipient = \" 20-H\"\n" + catalogTOML, "limits.email_per_recipient"},
 		{"unknown key in venue", "[venue]\ncolour = \"x\"\n" + catalogTOML, "venue.colour"},
 		{"unknown table", "[nonsense]\nx = 1\n" + catalogTOML, "nonsense"},
-		{"unknown key in a package", onePackage("  duration_minutes = 60\n  price_cents = 100\n  max_guests = 4\n  colour = \"red\"\n"), "tiers.packages.colour"},
+		{"unknown key in a package", onePackage("  duration_minutes = 60\n  price_cents = 100\n  max_guests = 4\n  colour = \"red\"\n"), "tiers[0].packages[0].colour: unknown key"},
+		{"unknown key in a closure", "[[closures]]\nstart = \"2026-12-24\"\n[[closures]]\nstart = \"2026-12-25\"\nreson = \"x\"\n" + catalogTOML, "closures[1].reson: unknown key"},
+		{"price in quotes", onePackage("  duration_minutes = 60\n  price_cents = \"45\"\n  max_guests = 4\n"), `tiers[0].packages[0].price_cents: must be a whole number, not the text "45" (write it without quotes: 45)`},
+		{"number where text belongs", "[venue]\nname = 42\n" + catalogTOML, "venue.name: must be text in quotes"},
+		{"flag in quotes", "[parking]\nenabled = \"yes\"\n" + catalogTOML, "parking.enabled: must be true or false"},
+		{"list item of the wrong type", "[server]\ntrusted_proxies = [\"10.0.0.1\", 8]\n" + catalogTOML, "server.trusted_proxies[1]: must be text in quotes"},
+		{"table where a value belongs", "[venue.name]\nx = 1\n" + catalogTOML, "venue.name: must be text in quotes, not a table"},
+		{"package with no tier", "[[tiers.packages]]\nid = \"p\"\n[[rooms]]\nid = \"main\"\nname = \"Main\"\n", "tiers: a package with no tier?"},
 		{"bad cron schedule", "[backup]\nschedule = \"0 3 * *\"\n" + catalogTOML, "backup.schedule"},
 		{"cron minute out of range", "[backup]\nschedule = \"61 3 * * *\"\n" + catalogTOML, "backup.schedule"},
 		{"backup keep zero", "[backup]\nkeep = 0\n" + catalogTOML, "backup.keep"},
@@ -125,6 +137,14 @@ name = "Classic"
 		{"relative base url", "[server]\nbase_url = \"localhost:8080\"\n" + catalogTOML, "server.base_url"},
 		{"bad trusted proxy", "[server]\ntrusted_proxies = [\"10.0.0.0/8\", \"proxy\"]\n" + catalogTOML, "server.trusted_proxies[1]"},
 		{"bad smtp tls", "[mail.primary]\nhost = \"smtp.example.com\"\ntls = \"ssl\"\n" + catalogTOML, "mail.primary.tls"},
+		{"password in clear to the primary", "[mail.primary]\nhost = \"smtp.example.com\"\nusername = \"bookings\"\ntls = \"none\"\n" + catalogTOML, "mail.primary.username"},
+		{"password in clear to the fallback", "[mail.fallback]\nhost = \"smtp.example.com\"\nusername = \"bookings\"\ntls = \"none\"\n" + catalogTOML, "mail.fallback.username"},
+		{"helo name localhost", "[mail]\nhelo_name = \"localhost\"\n" + catalogTOML, "mail.helo_name"},
+		{"helo name an IP address", "[mail]\nhelo_name = \"192.0.2.7\"\n" + catalogTOML, "mail.helo_name"},
+		{"helo name not a name", "[mail]\nhelo_name = \"my venue\"\n" + catalogTOML, "mail.helo_name"},
+		{"missing ca file", "[mail.primary]\nhost = \"smtp.example.com\"\nca_file = \"/nonexistent/ca.pem\"\n" + catalogTOML, "mail.primary.ca_file"},
+		{"ca file without a certificate", "[mail.fallback]\nhost = \"smtp.example.com\"\nca_file = \"config_test.go\"\n" + catalogTOML, "mail.fallback.ca_file"},
+		{"ca file without tls", "[mail.primary]\nhost = \"smtp.example.com\"\ntls = \"none\"\nca_file = \"config_test.go\"\n" + catalogTOML, "mail.primary.ca_file"},
 		{"bad log level", "[log]\nlevel = \"verbose\"\n" + catalogTOML, "log.level"},
 		{"wrong type", "[venue]\nslot_step_minutes = \"thirty\"\n" + catalogTOML, "slot_step_minutes"},
 		{"TOML syntax error", "[venue\nname = \"x\"\n", "line "},
@@ -178,6 +198,90 @@ schedule = "every night"
 		}
 		if !found {
 			t.Errorf("no problem starts with %q:\n%s", key+":", problemsText(ce))
+		}
+	}
+}
+
+// Every active ISO 4217 currency is accepted, also those newer than the
+// CLDR tables of golang.org/x/text; and a package as long as the longest
+// opening range of the week is bookable.
+func TestParseConfigAccepts(t *testing.T) {
+	for _, code := range []string{"GBP", "EUR", "USD", "JPY", "KWD", "CLF", "VES", "MRU", "SLE", "ZWG", "XCG", "CHF", "UYW"} {
+		if _, err := ParseConfig([]byte("[venue]\ncurrency = \""+code+"\"\n"+catalogTOML), "test.toml", "", noEnv); err != nil {
+			t.Errorf("currency %s: %v", code, err)
+		}
+	}
+	text := "[venue.hours]\nmon = \"09:00-12:00\"\nsun = \"00:00-24:00\"\n" + strings.Replace(catalogTOML, "duration_minutes = 60", "duration_minutes = 1440", 1)
+	if _, err := ParseConfig([]byte(text), "test.toml", "", noEnv); err != nil {
+		t.Errorf("a 24-hour package with an all-day Sunday: %v", err)
+	}
+	closed := "[venue.hours]\n" + catalogTOML
+	if _, err := ParseConfig([]byte(closed), "test.toml", "", noEnv); err != nil {
+		t.Errorf("a week with no opening hours (closed for now): %v", err)
+	}
+}
+
+// A typo deep in the catalog names its indexes, and a value of the wrong type
+// does not stop the other checks: every problem of the file is reported, the
+// refused value once.
+func TestParseConfigReportsEveryProblemPastTypeErrors(t *testing.T) {
+	text := `
+[venue]
+timezone = "Europe/Londn"
+slot_step_minutes = "thirty"
+
+[[rooms]]
+id = "main"
+name = "Main"
+
+[[tiers]]
+id = "classic"
+name = "Classic"
+  [[tiers.packages]]
+  id = "classic-60"
+  name = "60 minutes"
+  duration_minutes = 60
+  price_cents = 4500
+  max_guests = 4
+  [[tiers.packages]]
+  id = "classic-90"
+  name = "90 minutes"
+  duraton_minutes = 90
+  price_cents = "45"
+  max_guests = 4
+
+[backup]
+keep = 0
+`
+	_, err := ParseConfig([]byte(text), "test.toml", "", noEnv)
+	ce := MustConfigError(t, err)
+	for _, want := range []string{
+		"venue.timezone: unknown timezone",
+		"venue.slot_step_minutes: must be a whole number",
+		"tiers[0].packages[1].duraton_minutes: unknown key",
+		"tiers[0].packages[1].price_cents: must be a whole number",
+		"tiers[0].packages[1].duration_minutes: 0 is out of range",
+		"backup.keep: 0 is out of range",
+	} {
+		n := 0
+		for _, p := range ce.Problems {
+			if strings.HasPrefix(p, want) {
+				n++
+			}
+		}
+		if n != 1 {
+			t.Errorf("%d problems start with %q, want 1:\n%s", n, want, problemsText(ce))
+		}
+	}
+	for _, key := range []string{"venue.slot_step_minutes", "tiers[0].packages[1].price_cents"} {
+		n := 0
+		for _, p := range ce.Problems {
+			if strings.HasPrefix(p, key+":") {
+				n++
+			}
+		}
+		if n != 1 {
+			t.Errorf("%s is reported %d times, want once:\n%s", key, n, problemsText(ce))
 		}
 	}
 }
@@ -443,5 +547,30 @@ reason = "Christmas"
 	if cfg.Venue.Name != "Demo Venue" || !cfg.Parking.Enabled || cfg.Parking.ApproverEmail != "parking@example.com" ||
 		len(cfg.Tiers) != 1 || len(cfg.Tiers[0].Packages) != 1 || cfg.Tiers[0].Packages[0].PriceCents != 4500 {
 		t.Errorf("demo venue is not API.md's example: %+v", cfg)
+	}
+}
+
+// The EHLO name: the configured one, else base_url's host, else a fully
+// qualified hostname, else venuebook.invalid; never localhost or an address.
+func TestHELOName(t *testing.T) {
+	host := func(name string) func() (string, error) { return func() (string, error) { return name, nil } }
+	for _, tc := range []struct {
+		name, heloName, baseURL string
+		hostname                func() (string, error)
+		want                    string
+	}{
+		{"configured", "mail.sauna.example", "https://book.sauna.example", host("pi.lan.example"), "mail.sauna.example"},
+		{"host of base_url", "", "https://Book.Sauna.example", host("pi.lan.example"), "book.sauna.example"},
+		{"localhost base_url, FQDN hostname", "", "http://localhost:8080", host("pi.lan.example."), "pi.lan.example"},
+		{"IPv4 base_url, bare hostname", "", "http://127.0.0.1:8080", host("raspberrypi"), FallbackHELOName},
+		{"IPv6 base_url, localdomain hostname", "", "http://[::1]:8080", host("box.localdomain"), FallbackHELOName},
+		{"no hostname", "", "http://localhost:8080", func() (string, error) { return "", os.ErrNotExist }, FallbackHELOName},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			cfg := Config{Server: ServerConfig{BaseURL: tc.baseURL}, Mail: MailConfig{HELOName: tc.heloName}}
+			if got := cfg.HELOName(tc.hostname); got != tc.want {
+				t.Errorf("HELOName = %q, want %q", got, tc.want)
+			}
+		})
 	}
 }

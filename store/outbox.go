@@ -207,6 +207,41 @@ func (s *Store) PostponeMessage(ctx context.Context, id int64, until, now time.T
 	})
 }
 
+// HoldMessage puts a claimed message back in the queue until until without
+// counting the attempt, and records why in last_error: the relays it needs
+// are held back (one refused venuebook's login), which is no fault of the
+// message's.
+func (s *Store) HoldMessage(ctx context.Context, id int64, until time.Time, reason string, now time.Time) error {
+	if len(reason) > 2000 {
+		reason = reason[:2000]
+	}
+	return s.write(ctx, func(tx *sql.Tx) error {
+		_, err := tx.ExecContext(ctx, `UPDATE outbox SET status = 'queued', attempts = max(attempts - 1, 0), next_attempt_at = ?1,
+			last_error = ?2, updated_at = ?3 WHERE id = ?4`, until.Unix(), strings.ToValidUTF8(reason, "?"), now.Unix(), id)
+		if err != nil {
+			return fmt.Errorf("hold message: %w", err)
+		}
+		return nil
+	})
+}
+
+// RequeueWaiting makes every queued message that waits for a later time due
+// now (held for a relay, or postponed for its recipient), and returns how
+// many. At start-up the reasons they waited for are forgotten: a relay's
+// login is tried again and the per-recipient limit is checked again.
+func (s *Store) RequeueWaiting(ctx context.Context, now time.Time) (int64, error) {
+	var n int64
+	err := s.write(ctx, func(tx *sql.Tx) error {
+		res, err := tx.ExecContext(ctx, "UPDATE outbox SET next_attempt_at = ?1, updated_at = ?1 WHERE status = 'queued' AND next_attempt_at > ?1", now.Unix())
+		if err != nil {
+			return fmt.Errorf("requeue waiting messages: %w", err)
+		}
+		n, err = res.RowsAffected()
+		return err
+	})
+	return n, err
+}
+
 // SentTo counts the messages sent to recipient (in any letter case) since since.
 func (s *Store) SentTo(ctx context.Context, recipient string, since time.Time) (int, error) {
 	var n int

@@ -5,13 +5,17 @@ package mail
 
 import (
 	"context"
+	"crypto/tls"
+	"crypto/x509"
 	"errors"
 	"fmt"
+	"io"
 	"log/slog"
 	"math/rand/v2"
-	"net/url"
+	"net"
 	"os"
 	"path/filepath"
+	"strconv"
 	"strings"
 	"sync"
 	"time"
@@ -43,6 +47,7 @@ type Worker struct {
 	log    *slog.Logger
 	now    func() time.Time
 	relays []relay
+	logins []*loginHealth // per relay, nil for the file relay
 	limit  app.Rate
 
 	wake chan struct{}
@@ -54,20 +59,36 @@ type Worker struct {
 // NewWorker builds the worker for cfg's relays.
 func NewWorker(st *store.Store, cfg *app.Config, log *slog.Logger, now func() time.Time) *Worker {
 	w := &Worker{store: st, cfg: cfg, log: log.With("part", "mail"), now: now, wake: make(chan struct{}, 1)}
-	helo := "localhost"
-	if u, err := url.Parse(cfg.Server.BaseURL); err == nil && u.Hostname() != "" {
-		helo = u.Hostname()
-	}
+	helo := cfg.HELOName(os.Hostname)
 	if cfg.Mail.Primary.Host == "" {
-		w.relays = []relay{fileRelay{dir: cfg.Mail.Dir}}
+		w.relays, w.logins = []relay{fileRelay{dir: cfg.Mail.Dir}}, []*loginHealth{nil}
 	} else {
-		w.relays = []relay{smtpRelay{label: "primary", cfg: cfg.Mail.Primary, helo: helo}}
-		if cfg.Mail.Fallback.Host != "" {
-			w.relays = append(w.relays, smtpRelay{label: "fallback", cfg: cfg.Mail.Fallback, helo: helo})
+		for _, r := range []struct {
+			label string
+			cfg   app.SMTPConfig
+		}{{"primary", cfg.Mail.Primary}, {"fallback", cfg.Mail.Fallback}} {
+			if r.cfg.Host == "" {
+				continue
+			}
+			relay := newSMTPRelay(r.label, r.cfg, helo)
+			w.relays = append(w.relays, relay)
+			w.logins = append(w.logins, &loginHealth{status: RelayStatus{Name: r.label, Addr: relay.addr(), Username: r.cfg.Username}})
 		}
 	}
 	w.limit, _ = app.ParseRate(cfg.Limits.EmailPerRecipient)
 	return w
+}
+
+// Relays returns the state of each SMTP relay, primary first (none when
+// messages are written as files).
+func (w *Worker) Relays() []RelayStatus {
+	var out []RelayStatus
+	for _, h := range w.logins {
+		if h != nil {
+			out = append(out, h.snapshot())
+		}
+	}
+	return out
 }
 
 // Wake asks the worker to deliver due messages soon; it never blocks.
@@ -85,6 +106,13 @@ func (w *Worker) Start(ctx context.Context) error {
 		return err
 	} else if n > 0 {
 		w.log.Warn("requeued messages left sending by an earlier run", "count", n)
+	}
+	// Messages held for a relay's login (or postponed for their recipient)
+	// are due again: a restart, often with a fixed password, tries at once.
+	if n, err := w.store.RequeueWaiting(ctx, w.now()); err != nil {
+		return err
+	} else if n > 0 {
+		w.log.Info("waiting messages are due again after the restart", "count", n)
 	}
 	ctx, w.stop = context.WithCancel(context.WithoutCancel(ctx))
 	w.done = make(chan struct{})
@@ -176,16 +204,44 @@ func (w *Worker) deliver(ctx context.Context, m store.OutboxMessage) error {
 		return w.store.MarkMessageFailed(ctx, m.ID, "cannot build message: "+err.Error(), now, true, now)
 	}
 	var failures []string
-	for _, r := range w.relays {
+	var heldUntil time.Time // when a relay held back by its login is tried again
+	for i, r := range w.relays {
+		login := w.logins[i]
+		if login != nil {
+			if until, held := login.heldUntil(w.now()); held {
+				failures = append(failures, fmt.Sprintf("%s: not tried before %s: it refused the login", r.name(), until.UTC().Format(time.RFC3339)))
+				heldUntil = earliest(heldUntil, until)
+				continue
+			}
+		}
 		sendCtx, cancel := context.WithTimeout(ctx, SendTimeout)
 		err := r.send(sendCtx, msg, m)
 		cancel()
 		if err == nil {
+			if login != nil && login.accepted() {
+				w.log.Info("mail relay accepts the login again", "relay", r.name())
+			}
 			w.log.Info("email sent", "outbox_id", m.ID, "kind", m.Kind, "relay", r.name(), "attempt", m.Attempts, "message_id", m.MessageID)
 			return w.store.MarkMessageSent(ctx, m.ID, r.name(), w.now())
 		}
+		if login != nil && isLoginRefusal(err) {
+			failures = append(failures, fmt.Sprintf("%s: the relay refused the login (is the mail password wrong?): %s", r.name(), describe(err)))
+			// One line per refusal, not per message: the relay is left
+			// alone until then, and the messages wait for it.
+			until, refusals := login.refused(w.now(), describe(err))
+			w.log.Error("mail relay refused the login: the mail password (or username) is wrong; not using the relay until retry_at",
+				"relay", r.name(), "username", w.relayUsername(i), "refusals_in_a_row", refusals, "retry_at", until, "err", err)
+			heldUntil = earliest(heldUntil, until)
+			continue
+		}
 		failures = append(failures, fmt.Sprintf("%s: %s", r.name(), describe(err)))
 		w.log.Warn("email not sent", "outbox_id", m.ID, "kind", m.Kind, "relay", r.name(), "attempt", m.Attempts, "err", err)
+	}
+	if !heldUntil.IsZero() {
+		// A relay is held back by its login, which is no fault of the
+		// message: it waits for that relay's next try (the other relay
+		// is tried again then too) and keeps its attempts.
+		return w.store.HoldMessage(ctx, m.ID, heldUntil, strings.Join(failures, "; "), w.now())
 	}
 	dead := m.Attempts >= w.cfg.Mail.MaxAttempts
 	next := now.Add(w.backoff(m.Attempts))
@@ -193,6 +249,21 @@ func (w *Worker) deliver(ctx context.Context, m store.OutboxMessage) error {
 		w.log.Error("email dead after its last attempt", "outbox_id", m.ID, "kind", m.Kind, "attempts", m.Attempts)
 	}
 	return w.store.MarkMessageFailed(ctx, m.ID, strings.Join(failures, "; "), next, dead, w.now())
+}
+
+func (w *Worker) relayUsername(i int) string {
+	if h := w.logins[i]; h != nil {
+		return h.snapshot().Username
+	}
+	return ""
+}
+
+// earliest returns the earlier of a and b, where a zero a means none yet.
+func earliest(a, b time.Time) time.Time {
+	if a.IsZero() || b.Before(a) {
+		return b
+	}
+	return a
 }
 
 // trusted reports the venue's own addresses (owner, approver): the
@@ -257,19 +328,37 @@ type smtpRelay struct {
 	label string
 	cfg   app.SMTPConfig
 	helo  string
+	tls   *tls.Config
+}
+
+// newSMTPRelay prepares the relay of cfg: its certificate must chain to the
+// system's roots or to a CA of cfg.CAFile.
+func newSMTPRelay(label string, cfg app.SMTPConfig, helo string) smtpRelay {
+	tc := &tls.Config{ServerName: cfg.Host, MinVersion: tls.VersionTLS12}
+	if len(cfg.CACerts) > 0 {
+		pool, err := x509.SystemCertPool()
+		if err != nil {
+			pool = x509.NewCertPool()
+		}
+		for _, c := range cfg.CACerts {
+			pool.AddCert(c)
+		}
+		tc.RootCAs = pool
+	}
+	return smtpRelay{label: label, cfg: cfg, helo: helo, tls: tc}
 }
 
 func (r smtpRelay) name() string { return r.label }
 
 func (r smtpRelay) send(ctx context.Context, msg *gomail.Msg, _ store.OutboxMessage) error {
-	opts := []gomail.Option{gomail.WithPort(r.cfg.Port), gomail.WithTimeout(SendTimeout), gomail.WithHELO(r.helo)}
+	opts := []gomail.Option{gomail.WithPort(r.cfg.Port), gomail.WithTimeout(SendTimeout), gomail.WithHELO(r.helo), gomail.WithTLSConfig(r.tls)}
 	switch r.cfg.TLS {
 	case "tls":
 		opts = append(opts, gomail.WithSSLPort(false))
 	case "none":
-		opts = append(opts, gomail.WithTLSPolicy(gomail.NoTLS))
+		opts = append(opts, gomail.WithTLSPolicy(gomail.NoTLS), gomail.WithDialContextFunc(r.dialAwaitingGreeting))
 	default: // starttls: never fall back to plain text
-		opts = append(opts, gomail.WithTLSPortPolicy(gomail.TLSMandatory))
+		opts = append(opts, gomail.WithTLSPortPolicy(gomail.TLSMandatory), gomail.WithDialContextFunc(r.dialAwaitingGreeting))
 	}
 	if r.cfg.Username != "" {
 		opts = append(opts, gomail.WithSMTPAuth(gomail.SMTPAuthAutoDiscover), gomail.WithUsername(r.cfg.Username), gomail.WithPassword(r.cfg.Password))
@@ -278,7 +367,106 @@ func (r smtpRelay) send(ctx context.Context, msg *gomail.Msg, _ store.OutboxMess
 	if err != nil {
 		return fmt.Errorf("smtp client: %w", err)
 	}
-	return client.DialAndSendWithContext(ctx, msg)
+	err = client.DialAndSendWithContext(ctx, msg)
+	if r.cfg.TLS == "tls" && errors.As(err, new(tls.RecordHeaderError)) {
+		return fmt.Errorf("the relay at %s answered in plain text, so it does not speak TLS from the first byte; it expects STARTTLS (as on port 587): set mail.%s.tls = \"starttls\": %w",
+			r.addr(), r.label, err)
+	}
+	return err
+}
+
+func (r smtpRelay) addr() string { return net.JoinHostPort(r.cfg.Host, strconv.Itoa(r.cfg.Port)) }
+
+// GreetingProbeAfter is how long a relay may keep silent after the connection
+// before it is asked, on a second connection, whether it speaks TLS from the
+// first byte. Relays greet at once; one that waits for a TLS hello never does.
+const GreetingProbeAfter = 3 * time.Second
+
+// dialAwaitingGreeting connects for plain SMTP or STARTTLS and returns once the
+// relay has sent the first byte of its greeting. A relay that speaks TLS from
+// the first byte (port 465) sends nothing until it hears a TLS hello, which
+// would leave the client waiting the whole SendTimeout; so when the greeting
+// is late, a TLS handshake is tried on a second connection, and if it succeeds
+// the dial fails at once with what to set.
+func (r smtpRelay) dialAwaitingGreeting(ctx context.Context, network, addr string) (net.Conn, error) {
+	var d net.Dialer
+	conn, err := d.DialContext(ctx, network, addr)
+	if err != nil {
+		return nil, err
+	}
+	type firstByte struct {
+		b   byte
+		err error
+	}
+	greeting := make(chan firstByte, 1)
+	go func() {
+		var b [1]byte
+		_, err := io.ReadFull(conn, b[:])
+		greeting <- firstByte{b[0], err}
+	}()
+	giveUp := func(err error) (net.Conn, error) {
+		conn.Close() // ends the read
+		<-greeting
+		return nil, err
+	}
+	probeTimer := time.NewTimer(GreetingProbeAfter)
+	defer probeTimer.Stop()
+	var probed chan bool // nil until the probe runs
+	for {
+		select {
+		case g := <-greeting:
+			if g.err != nil {
+				conn.Close()
+				return nil, fmt.Errorf("the relay at %s closed the connection without a greeting: %w", r.addr(), g.err)
+			}
+			return &greetedConn{Conn: conn, first: []byte{g.b}}, nil
+		case <-probeTimer.C:
+			probed = make(chan bool, 1)
+			go func() { probed <- speaksTLSFirst(ctx, network, addr, r.cfg.Host) }()
+		case tlsFirst := <-probed:
+			probed = nil
+			if tlsFirst {
+				mode := "STARTTLS"
+				if r.cfg.TLS == "none" {
+					mode = "plain SMTP"
+				}
+				return giveUp(fmt.Errorf("the relay at %s expects TLS from the first byte (as on port 465), not %s: set mail.%s.tls = \"tls\"", r.addr(), mode, r.label))
+			}
+		case <-ctx.Done():
+			return giveUp(fmt.Errorf("no greeting from the relay at %s: %w", r.addr(), ctx.Err()))
+		}
+	}
+}
+
+// speaksTLSFirst reports whether the server at addr answers a TLS hello: a
+// completed handshake or a TLS alert. It is only a question, nothing is sent
+// over the connection, so the certificate is not checked here; the real
+// connection checks it.
+func speaksTLSFirst(ctx context.Context, network, addr, host string) bool {
+	d := tls.Dialer{Config: &tls.Config{ServerName: host, MinVersion: tls.VersionTLS10, InsecureSkipVerify: true}} // #nosec G402 -- a probe that sends no data
+	conn, err := d.DialContext(ctx, network, addr)
+	if err == nil {
+		conn.Close()
+		return true
+	}
+	var alert tls.AlertError
+	return errors.As(err, &alert)
+}
+
+// greetedConn is a connection whose first byte was read to see the greeting
+// arrive; Read hands it back first.
+type greetedConn struct {
+	net.Conn
+	first []byte
+}
+
+func (c *greetedConn) Read(p []byte) (int, error) {
+	if len(c.first) > 0 {
+		n := copy(p, c.first)
+		c.first = c.first[n:]
+		return n, nil
+	}
+	return c.Conn.Read(p)
 }
 
 // fileRelay writes each message as an .eml file, for venues without SMTP.

@@ -65,12 +65,19 @@ func (c *clock) Add(d time.Duration) { c.ns.Add(int64(d)) }
 
 // venueOptions shape a test venue; zero values give the defaults.
 type venueOptions struct {
-	Primary, Fallback int    // SMTP ports on 127.0.0.1; 0 leaves the relay out
-	NoOwner           bool   // leave mail.owner_email empty
-	MaxAttempts       int    // default 4
-	PerRecipient      string // limits.email_per_recipient, default "100-H"
-	ReminderBefore    string // default "24h"
-	DBPath            string // default a file in a temporary directory
+	Primary, Fallback int // SMTP ports on 127.0.0.1; 0 leaves the relay out
+	// PrimaryTLS and FallbackTLS are the relays' tls keys (default "none");
+	// PrimaryExtra and FallbackExtra more lines of their tables, MailExtra
+	// more lines of [mail], BaseURL server.base_url (default http://venue.test).
+	PrimaryTLS, FallbackTLS     string
+	PrimaryExtra, FallbackExtra string
+	MailExtra, BaseURL          string
+	NoOwner                     bool      // leave mail.owner_email empty
+	MaxAttempts                 int       // default 4
+	PerRecipient                string    // limits.email_per_recipient, default "100-H"
+	ReminderBefore              string    // default "24h"
+	DBPath                      string    // default a file in a temporary directory
+	LogTo                       io.Writer // where the venue logs (JSON); default testLogger
 }
 
 // venue is a Service on a real SQLite file with a pinned clock, and a mail
@@ -109,10 +116,13 @@ func venueTOML(o venueOptions, dbPath string) string {
 	if o.NoOwner {
 		ownerEmail = ""
 	}
+	if o.BaseURL == "" {
+		o.BaseURL = "http://venue.test"
+	}
 	var b strings.Builder
 	fmt.Fprintf(&b, `
 [server]
-base_url = "http://venue.test"
+base_url = %q
 [database]
 path = %q
 [venue]
@@ -155,19 +165,23 @@ reminder_before = %q
 max_attempts = %d
 retry_base = "1m"
 dir = "mail"
+%s
 [limits]
 email_per_recipient = %q
 [security]
 secret = "0123456789abcdef0123456789abcdef-test"
 [log]
 level = "error"
-`, dbPath, zone, ownerEmail, o.ReminderBefore, o.MaxAttempts, o.PerRecipient)
+`, o.BaseURL, dbPath, zone, ownerEmail, o.ReminderBefore, o.MaxAttempts, o.MailExtra, o.PerRecipient)
 	for _, r := range []struct {
-		name string
-		port int
-	}{{"primary", o.Primary}, {"fallback", o.Fallback}} {
+		name, tls, extra string
+		port             int
+	}{{"primary", o.PrimaryTLS, o.PrimaryExtra, o.Primary}, {"fallback", o.FallbackTLS, o.FallbackExtra, o.Fallback}} {
+		if r.tls == "" {
+			r.tls = "none"
+		}
 		if r.port != 0 {
-			fmt.Fprintf(&b, "[mail.%s]\nhost = \"127.0.0.1\"\nport = %d\ntls = \"none\"\n", r.name, r.port)
+			fmt.Fprintf(&b, "[mail.%s]\nhost = \"127.0.0.1\"\nport = %d\ntls = %q\n%s\n", r.name, r.port, r.tls, r.extra)
 		}
 	}
 	return b.String()
@@ -189,7 +203,11 @@ func newVenue(t *testing.T, o venueOptions) *venue {
 	if err != nil {
 		t.Fatal(err)
 	}
-	v := &venue{t: t, Cfg: cfg, Clock: newClock(t0), Log: testLogger(), DBPath: dbPath, schema: string(schema), closed: true}
+	log := testLogger()
+	if o.LogTo != nil {
+		log = slog.New(slog.NewJSONHandler(o.LogTo, nil))
+	}
+	v := &venue{t: t, Cfg: cfg, Clock: newClock(t0), Log: log, DBPath: dbPath, schema: string(schema), closed: true}
 	v.open()
 	t.Cleanup(v.close)
 	return v

@@ -106,7 +106,8 @@ func (m *Main) Run(ctx context.Context) (err error) {
 	m.closers = append(m.closers, m.Service.Close)
 	go m.reportIntegrity()
 	m.Jobs = jobs.New(cfg.Location, m.Log)
-	if m.HTTP, err = web.New(m.Service, m.Assets, m.Log, web.WithJobs(m.Jobs.Statuses)); err != nil {
+	m.Mail = mail.NewWorker(m.Service.Store, cfg, m.Log, m.Now)
+	if m.HTTP, err = web.New(m.Service, m.Assets, m.Log, web.WithJobs(m.Jobs.Statuses), web.WithMailRelays(m.Mail.Relays)); err != nil {
 		return err
 	}
 	if link, err := m.Service.SetupLink(ctx); errors.Is(err, store.ErrDiskFull) {
@@ -116,7 +117,6 @@ func (m *Main) Run(ctx context.Context) (err error) {
 	} else if link != "" {
 		m.Log.Warn("no owner account yet: open this one-time link within 24 hours to create one (or run 'venuebook admin add EMAIL')", "setup_link", link)
 	}
-	m.Mail = mail.NewWorker(m.Service.Store, cfg, m.Log, m.Now)
 	m.Service.Store.OnMailQueued = m.Mail.Wake
 	if !m.ManualMail {
 		if err := m.Mail.Start(ctx); err != nil {

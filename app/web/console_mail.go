@@ -7,6 +7,7 @@ import (
 	"github.com/gofiber/fiber/v2"
 
 	"venuebook/app"
+	"venuebook/app/mail"
 	"venuebook/store"
 )
 
@@ -78,12 +79,31 @@ func (s *Server) pageConsoleMail(c *fiber.Ctx) error {
 			return err
 		}
 	}
+	var refused []mail.RelayStatus
+	for _, r := range s.mailRelays() {
+		if r.LoginRefused {
+			refused = append(refused, r)
+		}
+	}
+	var waiting int64
+	if len(refused) > 0 {
+		counts, err := s.svc.Store.OutboxCounts(c.UserContext())
+		if err != nil {
+			return err
+		}
+		waiting = counts[store.MailQueued]
+	}
 	data := struct {
 		consoleData
 		Messages []store.OutboxMessage
 		Status   string
 		Loc      *time.Location
-	}{s.console(c, "Email", "mail"), list, status, s.svc.Rules.Location}
+		// LoginRefused lists the relays that refuse venuebook's login;
+		// Waiting counts the messages queued meanwhile.
+		LoginRefused []mail.RelayStatus
+		Waiting      int64
+		HasFallback  bool
+	}{s.console(c, "Email", "mail"), list, status, s.svc.Rules.Location, refused, waiting, s.svc.Config.Mail.Fallback.Host != ""}
 	return s.render(c, fiber.StatusOK, "admin_mail", data)
 }
 

@@ -135,6 +135,16 @@ func (s *Server) metrics(c *fiber.Ctx) error {
 	for _, st := range []string{"queued", "sending", "sent", "failed", "dead"} {
 		fmt.Fprintf(&b, "venuebook_outbox_messages{status=%q} %d\n", st, counts[st])
 	}
+	if relays := s.mailRelays(); len(relays) > 0 {
+		b.WriteString("# HELP venuebook_mail_relay_auth_failed 1 while the SMTP relay refuses venuebook's login (the mail password is wrong), else 0.\n# TYPE venuebook_mail_relay_auth_failed gauge\n")
+		for _, r := range relays {
+			refused := 0
+			if r.LoginRefused {
+				refused = 1
+			}
+			fmt.Fprintf(&b, "venuebook_mail_relay_auth_failed{relay=%q} %d\n", r.Name, refused)
+		}
+	}
 	fmt.Fprintf(&b, "# HELP venuebook_emails_sent_total Emails sent (all time, from the outbox).\n# TYPE venuebook_emails_sent_total counter\nvenuebook_emails_sent_total %d\n", counts["sent"])
 	last := s.svc.BackupStatus().LastSuccess
 	if list, err := s.svc.Backups(); err == nil && len(list) > 0 && list[0].ModTime.After(last) {

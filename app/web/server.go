@@ -24,6 +24,7 @@ import (
 
 	"venuebook/app"
 	"venuebook/app/jobs"
+	"venuebook/app/mail"
 	"venuebook/store"
 )
 
@@ -42,6 +43,7 @@ type Server struct {
 	bookingEmailLimit *rateLimit
 	readLimit         *rateLimit
 	jobStatuses       func() []jobs.Status
+	mailRelays        func() []mail.RelayStatus
 	httpMetrics       *httpMetrics
 	proxies           []netip.Prefix // server.trusted_proxies
 }
@@ -54,13 +56,20 @@ func WithJobs(statuses func() []jobs.Status) Option {
 	return func(s *Server) { s.jobStatuses = statuses }
 }
 
+// WithMailRelays lets the console and /metrics show the SMTP relays' state
+// (a refused login).
+func WithMailRelays(relays func() []mail.RelayStatus) Option {
+	return func(s *Server) { s.mailRelays = relays }
+}
+
 // New builds the server and registers every route. assets holds templates/ and static/.
 func New(svc *app.Service, assets fs.FS, log *slog.Logger, opts ...Option) (*Server, error) {
 	pg, err := loadPages(assets, svc.Config.Venue, svc.Rules.Location)
 	if err != nil {
 		return nil, err
 	}
-	s := &Server{svc: svc, log: log, pages: pg, jobStatuses: func() []jobs.Status { return nil }, httpMetrics: newHTTPMetrics(),
+	s := &Server{svc: svc, log: log, pages: pg, jobStatuses: func() []jobs.Status { return nil },
+		mailRelays: func() []mail.RelayStatus { return nil }, httpMetrics: newHTTPMetrics(),
 		loginLimit:        newRateLimit("login", svc.Config.Limits.LoginPerIP),
 		bookingIPLimit:    newRateLimit("booking-ip", svc.Config.Limits.BookingPerIP),
 		bookingEmailLimit: newRateLimit("booking-email", svc.Config.Limits.BookingPerEmail),

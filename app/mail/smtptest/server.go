@@ -1,9 +1,12 @@
 // Package smtptest is a real SMTP server (go-smtp) on a loopback port for tests:
-// it records what it accepts and can refuse, stop and restart on demand.
+// it records what it accepts and can refuse, stop and restart on demand. It can
+// speak TLS (STARTTLS or from the first byte) with a certificate from a test CA,
+// and ask for a password.
 package smtptest
 
 import (
 	"bytes"
+	"crypto/tls"
 	"errors"
 	"io"
 	"log"
@@ -13,6 +16,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/emersion/go-sasl"
 	"github.com/emersion/go-smtp"
 )
 
@@ -31,23 +35,57 @@ type Server struct {
 	Addr string // 127.0.0.1:port, fixed for the server's life
 	Port int
 
-	mu       sync.Mutex
-	msgs     []Received
-	changed  chan struct{}  // closed and replaced whenever msgs grows
-	rcptCode map[string]int // recipient (or "*") → reply code to RCPT
-	dataCode int            // reply code to DATA, 0 to accept
-	dataOnce bool           // dataCode applies to the next DATA only
-	attempts int            // DATA commands seen, accepted or not
-	hold     chan struct{}  // when set, DATA waits for it to close
-	held     chan struct{}  // closed when a DATA starts waiting on hold
-	srv      *smtp.Server
-	served   chan struct{}
+	tlsConfig   *tls.Config // nil: plain SMTP only
+	implicitTLS bool        // TLS from the first byte, as on port 465
+	username    string      // "" : no AUTH offered or needed
+
+	mu           sync.Mutex
+	msgs         []Received
+	changed      chan struct{}  // closed and replaced whenever msgs grows
+	rcptCode     map[string]int // recipient (or "*") → reply code to RCPT
+	dataCode     int            // reply code to DATA, 0 to accept
+	dataOnce     bool           // dataCode applies to the next DATA only
+	attempts     int            // DATA commands seen, accepted or not
+	hold         chan struct{}  // when set, DATA waits for it to close
+	held         chan struct{}  // closed when a DATA starts waiting on hold
+	srv          *smtp.Server
+	ln           net.Listener // closed by Stop even if Serve has not started yet
+	served       chan struct{}
+	password     string   // the password AUTH accepts
+	authAttempts int      // AUTH exchanges seen, right or wrong
+	authRefusals int      // AUTH exchanges refused for a wrong username or password
+	hellos       []string // the names clients gave in EHLO or HELO
+}
+
+// Option shapes a test server.
+type Option func(*Server)
+
+// WithSTARTTLS makes the server offer STARTTLS, as on port 587, with a
+// certificate for 127.0.0.1 that ca signed.
+func WithSTARTTLS(ca *CA) Option {
+	return func(s *Server) { s.tlsConfig, s.implicitTLS = ca.serverConfig(s.t), false }
+}
+
+// WithImplicitTLS makes the server speak TLS from the first byte, as on
+// port 465, with a certificate for 127.0.0.1 that ca signed.
+func WithImplicitTLS(ca *CA) Option {
+	return func(s *Server) { s.tlsConfig, s.implicitTLS = ca.serverConfig(s.t), true }
+}
+
+// WithAuth makes the server offer AUTH PLAIN (over TLS only, like real relays)
+// and refuse mail from a client that has not logged in as username with
+// password. A wrong password is answered 535 5.7.8.
+func WithAuth(username, password string) Option {
+	return func(s *Server) { s.username, s.password = username, password }
 }
 
 // New starts a server on a free loopback port; it is closed at the end of the test.
-func New(t testing.TB) *Server {
+func New(t testing.TB, opts ...Option) *Server {
 	t.Helper()
 	s := &Server{t: t, changed: make(chan struct{}), rcptCode: map[string]int{}}
+	for _, o := range opts {
+		o(s)
+	}
 	ln, err := net.Listen("tcp", "127.0.0.1:0")
 	if err != nil {
 		t.Fatal(err)
@@ -72,14 +110,26 @@ func ClosedPort(t testing.TB) int {
 }
 
 func (s *Server) serve(ln net.Listener) {
-	srv := smtp.NewServer(smtp.BackendFunc(func(*smtp.Conn) (smtp.Session, error) { return &session{srv: s}, nil }))
+	srv := smtp.NewServer(smtp.BackendFunc(func(c *smtp.Conn) (smtp.Session, error) {
+		s.mu.Lock()
+		s.hellos = append(s.hellos, c.Hostname())
+		s.mu.Unlock()
+		return &session{srv: s}, nil
+	}))
 	srv.Domain = "localhost"
+	if s.tlsConfig != nil {
+		if s.implicitTLS {
+			ln = tls.NewListener(ln, s.tlsConfig)
+		} else {
+			srv.TLSConfig = s.tlsConfig
+		}
+	}
 	srv.ReadTimeout, srv.WriteTimeout = 10*time.Second, 10*time.Second
 	srv.MaxMessageBytes = 1 << 20
 	srv.ErrorLog = log.New(io.Discard, "", 0)
 	done := make(chan struct{})
 	s.mu.Lock()
-	s.srv, s.served = srv, done
+	s.srv, s.ln, s.served = srv, ln, done
 	s.mu.Unlock()
 	go func() {
 		defer close(done)
@@ -93,12 +143,13 @@ func (s *Server) serve(ln net.Listener) {
 // end; connecting then fails until Restart. Stopping twice is harmless.
 func (s *Server) Stop() {
 	s.mu.Lock()
-	srv, done := s.srv, s.served
-	s.srv = nil
+	srv, ln, done := s.srv, s.ln, s.served
+	s.srv, s.ln = nil, nil
 	s.mu.Unlock()
 	if srv == nil {
 		return
 	}
+	_ = ln.Close()
 	_ = srv.Close()
 	<-done
 }
@@ -151,6 +202,35 @@ func (s *Server) HoldData() (held <-chan struct{}, release func()) {
 	return h, func() { once.Do(func() { close(hold) }) }
 }
 
+// SetPassword changes the password AUTH accepts (a fixed account).
+func (s *Server) SetPassword(password string) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	s.password = password
+}
+
+// AuthAttempts is how many AUTH exchanges clients started, right or wrong.
+func (s *Server) AuthAttempts() int {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return s.authAttempts
+}
+
+// AuthRefusals is how many AUTH exchanges were refused for a wrong username
+// or password.
+func (s *Server) AuthRefusals() int {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return s.authRefusals
+}
+
+// Hellos returns the names clients gave in EHLO or HELO, one per connection.
+func (s *Server) Hellos() []string {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return append([]string(nil), s.hellos...)
+}
+
 // Messages returns a copy of what the server has accepted so far.
 func (s *Server) Messages() []Received {
 	s.mu.Lock()
@@ -193,15 +273,45 @@ func smtpError(code int, what string) *smtp.SMTPError {
 
 // session is one SMTP conversation with the test server.
 type session struct {
-	srv  *Server
-	from string
-	to   []string
+	srv      *Server
+	from     string
+	to       []string
+	loggedIn bool
 }
 
 func (c *session) Reset()        { c.from, c.to = "", nil }
 func (c *session) Logout() error { return nil }
 
+// AuthMechanisms offers PLAIN when the server asks for a password; go-smtp
+// offers it only once the connection is encrypted.
+func (c *session) AuthMechanisms() []string {
+	if c.srv.username == "" {
+		return nil
+	}
+	return []string{sasl.Plain}
+}
+
+func (c *session) Auth(string) (sasl.Server, error) {
+	s := c.srv
+	s.mu.Lock()
+	s.authAttempts++
+	s.mu.Unlock()
+	return sasl.NewPlainServer(func(_, username, password string) error {
+		s.mu.Lock()
+		defer s.mu.Unlock()
+		if username != s.username || password != s.password {
+			s.authRefusals++
+			return smtp.ErrAuthFailed
+		}
+		c.loggedIn = true
+		return nil
+	}), nil
+}
+
 func (c *session) Mail(from string, _ *smtp.MailOptions) error {
+	if c.srv.username != "" && !c.loggedIn {
+		return &smtp.SMTPError{Code: 530, EnhancedCode: smtp.EnhancedCode{5, 7, 0}, Message: "Authentication required"}
+	}
 	c.from = from
 	return nil
 }
