@@ -78,7 +78,7 @@ func run(ctx context.Context, args []string, stdin io.Reader, stdout, stderr io.
 	case "serve":
 		return cmdServe(ctx, args, stderr, getenv)
 	case "check-config":
-		return cmdCheckConfig(args, stdout, stderr, getenv)
+		return cmdCheckConfig(ctx, args, stdout, stderr, getenv)
 	case "version":
 		if len(args) > 0 && strings.TrimLeft(args[0], "-") == "help" || len(args) > 0 && args[0] == "-h" {
 			fmt.Fprintln(stdout, "usage: venuebook version   (prints the version)")
@@ -264,7 +264,14 @@ func configFlags(name string, args []string, stderr io.Writer) (*flag.FlagSet, *
 	return flags, path, nil
 }
 
-func cmdCheckConfig(args []string, stdout, stderr io.Writer, getenv func(string) string) int {
+func printProblems(w io.Writer, source string, problems []string) {
+	fmt.Fprintf(w, "%s: %d problem(s):\n", source, len(problems))
+	for _, p := range problems {
+		fmt.Fprintf(w, "  %s\n", p)
+	}
+}
+
+func cmdCheckConfig(ctx context.Context, args []string, stdout, stderr io.Writer, getenv func(string) string) int {
 	flags, path, err := configFlags("check-config", args, stderr)
 	if err != nil {
 		return exitForFlagError(err)
@@ -277,13 +284,20 @@ func cmdCheckConfig(args []string, stdout, stderr io.Writer, getenv func(string)
 	if err != nil {
 		var ce *app.ConfigError
 		if errors.As(err, &ce) {
-			fmt.Fprintf(stdout, "%s: %d problem(s):\n", ce.Source, len(ce.Problems))
-			for _, p := range ce.Problems {
-				fmt.Fprintf(stdout, "  %s\n", p)
-			}
+			printProblems(stdout, ce.Source, ce.Problems)
 			return 1
 		}
 		fmt.Fprintf(stderr, "venuebook check-config: %v\n", err)
+		return 1
+	}
+	// The catalog against the bookings already made, when the database
+	// exists: read-only, so it may run beside the server.
+	problems, err := app.CheckAgainstDatabase(ctx, cfg)
+	if err != nil {
+		fmt.Fprintf(stderr, "venuebook check-config: note: the catalog was not checked against the database %s (database.path): %v\n", cfg.Database.Path, err)
+	}
+	if len(problems) > 0 {
+		printProblems(stdout, cfg.Source, problems)
 		return 1
 	}
 	fmt.Fprintf(stdout, "%s: OK (%s, %d room(s), %d tier(s), timezone %s)\n", cfg.Source, cfg.Venue.Name, len(cfg.Rooms), len(cfg.Tiers), cfg.Venue.Timezone)

@@ -373,3 +373,74 @@ func TestSampleConfig(t *testing.T) {
 		t.Errorf("sample-config extra: %d %q %q", code, out, errOut)
 	}
 }
+
+// check-config reports what the server would refuse at start-up about the
+// existing database — a booked package moved to another tier — beside a
+// running venue and after it stopped, and leaves the database file as it was.
+func TestCheckConfigAgainstDatabase(t *testing.T) {
+	dir := t.TempDir()
+	premium := "\n[[tiers]]\nid = \"premium\"\nname = \"Premium\"\n  [[tiers.packages]]\n  id = \"premium-90\"\n  name = \"90 minutes\"\n  duration_minutes = 90\n  price_cents = 9000\n  max_guests = 4\n"
+	current := writeFile(t, dir, "current.toml", string(demoConfig)+premium)
+	// classic-60 moves to the premium tier; classic gets a new package.
+	moved := writeFile(t, dir, "moved.toml", strings.Replace(string(demoConfig), `id = "classic-60"`, `id = "classic-45"`, 1)+premium+
+		"  [[tiers.packages]]\n  id = \"classic-60\"\n  name = \"60 minutes\"\n  duration_minutes = 60\n  price_cents = 4500\n  max_guests = 4\n")
+
+	conf, err := app.LoadConfig(current, demoConfig, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	assets, _ := fs.Sub(assetsDir, "assets")
+	svc, err := app.Open(context.Background(), conf, schemaSQL, assets, slog.New(slog.NewTextHandler(io.Discard, nil)), time.Now)
+	if err != nil {
+		t.Fatal(err)
+	}
+	start := time.Now().In(conf.Location).AddDate(0, 0, 3)
+	start = time.Date(start.Year(), start.Month(), start.Day(), 10, 0, 0, 0, conf.Location)
+	if _, _, err := svc.CreateBooking(context.Background(), app.BookingRequest{Tier: "classic", Package: "classic-60", Start: start.Format(time.RFC3339), Guests: 2,
+		Customer: app.CustomerRequest{Name: "Ada Lovelace", Email: "ada@example.com"}}, ""); err != nil {
+		t.Fatal(err)
+	}
+
+	check := func(when string) {
+		t.Helper()
+		if code, out, errOut := runCLI(t, nil, "check-config", "-config", current); code != 0 || !strings.Contains(out, "OK") {
+			t.Errorf("%s: the current config: exit %d %q %q", when, code, out, errOut)
+		}
+		code, out, errOut := runCLI(t, nil, "check-config", "-config", moved)
+		if code != 1 {
+			t.Fatalf("%s: moving a booked package: exit %d %q %q, want 1", when, code, out, errOut)
+		}
+		for _, want := range []string{"1 problem(s)", "tiers[1].packages[1].id:", `package "classic-60" has 1 booking(s) under tier "classic"`, `tier "premium"`, "refuse to start"} {
+			if !strings.Contains(out, want) {
+				t.Errorf("%s: output lacks %q:\n%s", when, want, out)
+			}
+		}
+	}
+	check("beside the open database")
+	if err := svc.Close(); err != nil {
+		t.Fatal(err)
+	}
+	dbPath := conf.Database.Path
+	before, err := os.ReadFile(dbPath)
+	if err != nil {
+		t.Fatal(err)
+	}
+	check("after the venue stopped")
+	if after, err := os.ReadFile(dbPath); err != nil || !bytes.Equal(after, before) {
+		t.Errorf("check-config changed the database (%v)", err)
+	}
+	for _, suffix := range []string{"-wal", "-shm"} {
+		if _, err := os.Stat(dbPath + suffix); err == nil {
+			t.Errorf("check-config left %s%s behind", dbPath, suffix)
+		}
+	}
+	// The server itself refuses the moved config, with the same words.
+	movedConf, err := app.LoadConfig(moved, demoConfig, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := app.Open(context.Background(), movedConf, schemaSQL, assets, slog.New(slog.NewTextHandler(io.Discard, nil)), time.Now); err == nil ||
+		!strings.Contains(err.Error(), `package "classic-60" has 1 booking(s) under tier "classic"`) {
+		t.Errorf("opening the moved config: %v", err)
+	}
+}

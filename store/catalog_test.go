@@ -2,7 +2,12 @@ package store
 
 import (
 	"context"
+	"crypto/sha256"
 	"database/sql"
+	"errors"
+	"fmt"
+	"os"
+	"path/filepath"
 	"strings"
 	"testing"
 )
@@ -191,4 +196,81 @@ func TestSyncCatalogKeepsMaxDurationOfExistingBookings(t *testing.T) {
 	if err := validRaw("a", unixAt(23, 0)).insert(db); err == nil || !strings.Contains(err.Error(), overlapMsg) {
 		t.Errorf("raw insert inside the 24 h booking: err %v, want %q", err, overlapMsg)
 	}
+}
+
+// CheckCatalog finds, read-only, what SyncCatalog refuses: a booked package
+// moved to another tier, with the same error; beside an open store and
+// after it is closed, leaving the file as it was.
+func TestCheckCatalogFindsMovedBookedPackage(t *testing.T) {
+	ctx := context.Background()
+	s := openTestStore(t, nil)
+	nb := newBooking(at(10, 0), "a")
+	nb.TierID, nb.PackageID, nb.End = "t2", "p90", at(11, 30)
+	if _, _, err := s.CreateBooking(ctx, nb); err != nil {
+		t.Fatal(err)
+	}
+	moved := testCatalog()
+	moved.Tiers[0].Packages = append(moved.Tiers[0].Packages, moved.Tiers[1].Packages[0])
+	moved.Tiers[1].Packages = nil
+
+	check := func(when string) {
+		t.Helper()
+		if problems, err := CheckCatalog(ctx, s.Path(), testCatalog()); err != nil || len(problems) != 0 {
+			t.Errorf("%s: the synced catalog: %v, %v; want no problem", when, problems, err)
+		}
+		problems, err := CheckCatalog(ctx, s.Path(), moved)
+		if err != nil || len(problems) != 1 {
+			t.Fatalf("%s: %v, %v; want one problem", when, problems, err)
+		}
+		var pm *PackageMoveError
+		if !errors.As(problems[0], &pm) || *pm != (PackageMoveError{Package: "p90", BookedTier: "t2", ConfigTier: "t1", Bookings: 1}) {
+			t.Errorf("%s: problem %#v", when, problems[0])
+		}
+	}
+	check("beside the open store")
+	syncErr := s.SyncCatalog(ctx, moved)
+	var pm *PackageMoveError
+	if !errors.As(syncErr, &pm) || pm.Package != "p90" {
+		t.Fatalf("SyncCatalog: %v; want the same *PackageMoveError", syncErr)
+	}
+	if err := s.Close(); err != nil {
+		t.Fatal(err)
+	}
+	before, filesBefore := fileDigest(t, s.Path()), dirNames(t, filepath.Dir(s.Path()))
+	check("after the store is closed")
+	if after := fileDigest(t, s.Path()); after != before {
+		t.Error("CheckCatalog changed the database file")
+	}
+	if files := dirNames(t, filepath.Dir(s.Path())); files != filesBefore {
+		t.Errorf("CheckCatalog left files behind: %s, before %s", files, filesBefore)
+	}
+	if _, err := CheckCatalog(ctx, filepath.Join(t.TempDir(), "none.db"), moved); !errors.Is(err, os.ErrNotExist) {
+		t.Errorf("a missing database: %v, want os.ErrNotExist", err)
+	}
+}
+
+func fileDigest(t *testing.T, path string) string {
+	t.Helper()
+	data, err := os.ReadFile(path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	st, err := os.Stat(path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return fmt.Sprintf("%x %d %v", sha256.Sum256(data), st.Size(), st.ModTime())
+}
+
+func dirNames(t *testing.T, dir string) string {
+	t.Helper()
+	entries, err := os.ReadDir(dir)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var names []string
+	for _, e := range entries {
+		names = append(names, e.Name())
+	}
+	return strings.Join(names, " ")
 }
