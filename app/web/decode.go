@@ -2,7 +2,6 @@ package web
 
 import (
 	"bytes"
-	"encoding/json"
 	"errors"
 	"fmt"
 	"io"
@@ -11,6 +10,8 @@ import (
 	"strings"
 	"unicode/utf8"
 
+	"github.com/go-json-experiment/json"
+	"github.com/go-json-experiment/json/jsontext"
 	"github.com/gofiber/fiber/v2"
 
 	"venuebook/app"
@@ -21,10 +22,28 @@ import (
 // any handler runs (see refuseEncodedBodies).
 func rawBody(c *fiber.Ctx) []byte { return c.Request().Body() }
 
+// maxNesting is the deepest a request body may nest objects and arrays. No
+// request of the API nests deeper than three levels (a list in an object in
+// the body). The decoder's own bound is 10000 levels, and skipping a value
+// that deep costs it tens of bytes per byte of body; a count of brackets
+// refuses such a body first, at no cost.
+const maxNesting = 32
+
+// strictJSON are the decoder's options: member names match exactly (case
+// included), a name may appear once per object, unknown names are refused,
+// strings must be valid UTF-8. Decoding is one pass over the body, in time
+// and memory proportional to its size, whatever its shape.
+var strictJSON = json.JoinOptions(
+	json.RejectUnknownMembers(true),
+	json.MatchCaseInsensitiveNames(false),
+	jsontext.AllowDuplicateNames(false),
+	jsontext.AllowInvalidUTF8(false),
+)
+
 // decodeJSON decodes body into dst strictly: a JSON content type (when one is
-// given), valid UTF-8, one JSON object, field names exactly as documented
-// (encoding/json alone would match them case-insensitively), no unknown or
-// repeated fields, no trailing data, right types.
+// given), valid UTF-8, one JSON object, field names exactly as documented, no
+// unknown or repeated fields, no trailing data, right types. Every refusal is
+// invalid_request.
 func decodeJSON(contentType string, body []byte, dst any) error {
 	if contentType != "" {
 		mt, _, err := mime.ParseMediaType(contentType)
@@ -32,133 +51,132 @@ func decodeJSON(contentType string, body []byte, dst any) error {
 			return invalidf("the body must be JSON, sent with Content-Type: application/json")
 		}
 	}
-	if len(bytes.TrimSpace(body)) == 0 {
+	trimmed := bytes.TrimSpace(body)
+	if len(trimmed) == 0 {
 		return invalidf("the request body is empty; send a JSON object")
 	}
 	if !utf8.Valid(body) {
 		return invalidf("the body is not valid UTF-8")
 	}
-	dec := json.NewDecoder(bytes.NewReader(body))
-	if err := checkFields(dec, reflect.TypeOf(dst).Elem(), ""); err != nil {
-		return err
+	if trimmed[0] != '{' {
+		return invalidf("the body must be a JSON object")
 	}
-	if _, err := dec.Token(); !errors.Is(err, io.EOF) {
-		return invalidf("the body must hold exactly one JSON object")
+	if nestedDeeper(trimmed, maxNesting) {
+		return invalidf("the body nests objects and arrays deeper than %d levels", maxNesting)
 	}
-	dec = json.NewDecoder(bytes.NewReader(body))
-	dec.DisallowUnknownFields()
-	if err := dec.Decode(dst); err != nil {
+	if err := json.Unmarshal(body, dst, strictJSON); err != nil {
 		return decodeError(err)
 	}
 	return nil
 }
 
-// checkFields walks one JSON value from dec against type t: an object must
-// only use t's JSON field names, spelt exactly, each once. Values of other
-// types are left to the decoder's type checks.
-func checkFields(dec *json.Decoder, t reflect.Type, path string) error {
+// nestedDeeper reports whether body, read as JSON, nests objects and arrays
+// deeper than most levels. It counts brackets outside strings and checks
+// nothing else: the decoder does that.
+func nestedDeeper(body []byte, most int) bool {
+	depth, inString := 0, false
+	for i := 0; i < len(body); i++ {
+		c := body[i]
+		if inString {
+			switch c {
+			case '\\':
+				i++ // the escaped character cannot end the string
+			case '"':
+				inString = false
+			}
+			continue
+		}
+		switch c {
+		case '"':
+			inString = true
+		case '{', '[':
+			if depth++; depth > most {
+				return true
+			}
+		case '}', ']':
+			depth--
+		}
+	}
+	return false
+}
+
+// decodeError turns the decoder's error into invalid_request, naming the
+// field at fault (as "customer.email") when there is one.
+func decodeError(err error) error {
+	var syntax *jsontext.SyntacticError
+	var semantic *json.SemanticError
+	switch {
+	case errors.As(err, &syntax) && errors.Is(syntax.Err, jsontext.ErrDuplicateName):
+		field := fieldPath(syntax.JSONPointer)
+		return &app.Error{Code: app.CodeInvalidRequest, Message: fmt.Sprintf("field %q appears twice", field),
+			Fields: map[string]string{field: "appears twice"}}
+	case errors.As(err, &semantic) && errors.Is(semantic.Err, json.ErrUnknownName):
+		field := fieldPath(semantic.JSONPointer)
+		return &app.Error{Code: app.CodeInvalidRequest, Message: fmt.Sprintf("unknown field %q (field names are case-sensitive)", field),
+			Fields: map[string]string{field: "is not a known field"}}
+	case errors.As(err, &semantic):
+		field := fieldPath(semantic.JSONPointer)
+		if field == "" || semantic.GoType == nil {
+			return invalidf("the body must be a JSON object")
+		}
+		return &app.Error{Code: app.CodeInvalidRequest, Message: fmt.Sprintf("%s must be a JSON %s", field, jsonKind(semantic.GoType)),
+			Fields: map[string]string{field: "has the wrong type"}}
+	case errors.Is(err, io.ErrUnexpectedEOF):
+		return invalidf("malformed JSON: the body ends too early")
+	case errors.As(err, &syntax):
+		if strings.Contains(syntax.Err.Error(), "after top-level value") {
+			return invalidf("the body must hold exactly one JSON object")
+		}
+		return invalidf("malformed JSON at byte %d: %s", syntax.ByteOffset, clip(syntax.Err.Error()))
+	}
+	return invalidf("malformed JSON")
+}
+
+// fieldPath writes a JSON pointer ("/customer/email") as the API names fields
+// ("customer.email"), each name clipped so that an error never echoes a
+// long body back.
+func fieldPath(p jsontext.Pointer) string {
+	var b strings.Builder
+	for name := range p.Tokens() {
+		if b.Len() > 0 {
+			b.WriteByte('.')
+		}
+		b.WriteString(clip(name))
+	}
+	return b.String()
+}
+
+// clip shortens s to at most 64 bytes, on a character boundary.
+func clip(s string) string {
+	const most = 64
+	if len(s) <= most {
+		return s
+	}
+	cut := most
+	for cut > 0 && !utf8.RuneStart(s[cut]) {
+		cut--
+	}
+	return s[:cut] + "…"
+}
+
+// jsonKind names the JSON kind a Go type is decoded from.
+func jsonKind(t reflect.Type) string {
 	for t.Kind() == reflect.Pointer {
 		t = t.Elem()
 	}
-	tok, err := dec.Token()
-	if err != nil {
-		return decodeError(err)
-	}
-	delim, isDelim := tok.(json.Delim)
-	if path == "" && (!isDelim || delim != '{') {
-		return invalidf("the body must be a JSON object")
-	}
-	if !isDelim {
-		return nil
-	}
-	switch delim {
-	case '[':
-		for dec.More() {
-			elem := reflect.TypeOf((*any)(nil)).Elem()
-			if t.Kind() == reflect.Slice {
-				elem = t.Elem()
-			}
-			if err := checkFields(dec, elem, path+"[]"); err != nil {
-				return err
-			}
-		}
-	case '{':
-		fields := map[string]reflect.Type{}
-		if t.Kind() == reflect.Struct {
-			for i := 0; i < t.NumField(); i++ {
-				name, _, _ := strings.Cut(t.Field(i).Tag.Get("json"), ",")
-				fields[name] = t.Field(i).Type
-			}
-		}
-		seen := map[string]bool{}
-		for dec.More() {
-			keyTok, err := dec.Token()
-			if err != nil {
-				return decodeError(err)
-			}
-			key, _ := keyTok.(string)
-			full := key
-			if path != "" {
-				full = path + "." + key
-			}
-			ft, known := fields[key]
-			if t.Kind() == reflect.Struct && !known {
-				return &app.Error{Code: app.CodeInvalidRequest, Message: fmt.Sprintf("unknown field %q (field names are case-sensitive)", full),
-					Fields: map[string]string{full: "is not a known field"}}
-			}
-			if seen[key] {
-				return &app.Error{Code: app.CodeInvalidRequest, Message: fmt.Sprintf("field %q appears twice", full),
-					Fields: map[string]string{full: "appears twice"}}
-			}
-			seen[key] = true
-			if ft == nil {
-				ft = reflect.TypeOf((*any)(nil)).Elem()
-			}
-			if err := checkFields(dec, ft, full); err != nil {
-				return err
-			}
-		}
-	}
-	_, err = dec.Token() // the closing delimiter
-	if err != nil {
-		return decodeError(err)
-	}
-	return nil
-}
-
-func decodeError(err error) error {
-	var syntax *json.SyntaxError
-	var typeErr *json.UnmarshalTypeError
-	switch {
-	case errors.As(err, &syntax):
-		return invalidf("malformed JSON at byte %d: %v", syntax.Offset, syntax)
-	case errors.As(err, &typeErr):
-		field := typeErr.Field
-		if field == "" {
-			return invalidf("the body must be a JSON object")
-		}
-		return &app.Error{Code: app.CodeInvalidRequest, Message: fmt.Sprintf("%s must be a JSON %s", field, jsonKind(typeErr.Type.Kind().String())),
-			Fields: map[string]string{field: "has the wrong type"}}
-	case errors.Is(err, io.ErrUnexpectedEOF), errors.Is(err, io.EOF):
-		return invalidf("malformed JSON: the body ends too early")
-	case strings.HasPrefix(err.Error(), "json: unknown field "):
-		name := strings.Trim(strings.TrimPrefix(err.Error(), "json: unknown field "), `"`)
-		return &app.Error{Code: app.CodeInvalidRequest, Message: fmt.Sprintf("unknown field %q", name), Fields: map[string]string{name: "is not a known field"}}
-	}
-	return invalidf("malformed JSON: %v", err)
-}
-
-func jsonKind(goKind string) string {
-	switch goKind {
-	case "string":
+	switch t.Kind() {
+	case reflect.String:
 		return "string"
-	case "int", "int64", "int32":
+	case reflect.Int, reflect.Int8, reflect.Int16, reflect.Int32, reflect.Int64,
+		reflect.Uint, reflect.Uint8, reflect.Uint16, reflect.Uint32, reflect.Uint64:
 		return "integer"
-	case "struct", "map", "ptr":
+	case reflect.Float32, reflect.Float64:
+		return "number"
+	case reflect.Struct, reflect.Map:
 		return "object"
-	case "slice":
+	case reflect.Slice, reflect.Array:
 		return "array"
-	case "bool":
+	case reflect.Bool:
 		return "boolean"
 	}
 	return "value of another type"
