@@ -1100,6 +1100,37 @@ func TestPerRecipientLimit(t *testing.T) {
 	}
 }
 
+// limits.email_per_recipient counts an address as one whatever its letter
+// case and "+tag": three spellings of one inbox share its two messages an
+// hour, and a look-alike address (another local part) is counted apart.
+func TestPerRecipientLimitCountsSpellings(t *testing.T) {
+	t.Parallel()
+	srv := smtptest.New(t)
+	v := newVenue(t, venueOptions{Primary: srv.Port, NoOwner: true, PerRecipient: "2-H"})
+	spellings := []string{"Pat@Example.COM", "pat@example.com", "pat+spa@example.com"}
+	var bookings []app.Booking
+	for i, email := range spellings {
+		bookings = append(bookings, v.book(berlin(t, 30, 9+2*i, 0), func(r *app.BookingRequest) { r.Customer.Email = email }))
+	}
+	apart := v.book(berlin(t, 30, 15, 0), func(r *app.BookingRequest) { r.Customer.Email = "pat.spa@example.com" })
+	v.deliver()
+	sent := 0
+	for _, b := range bookings {
+		if v.row(app.KindConfirmation, b.ID).Status == store.MailSent {
+			sent++
+		}
+	}
+	if sent != 2 {
+		t.Errorf("%d confirmations sent to the spellings of one address in an hour, want 2", sent)
+	}
+	if last := v.row(app.KindConfirmation, bookings[2].ID); last.Status != store.MailQueued || last.Attempts != 0 {
+		t.Errorf("the third spelling's message: status %s, attempts %d; want it waiting in the queue", last.Status, last.Attempts)
+	}
+	if row := v.row(app.KindConfirmation, apart.ID); row.Status != store.MailSent {
+		t.Errorf("another local part's message is %s, want sent", row.Status)
+	}
+}
+
 // Header injection: CR or LF in a name or an address, or a bare CR in the
 // notes, is refused by validation; notes may hold line breaks, which stay in
 // the body. Every message has one Subject, on one line, and no header or
