@@ -181,6 +181,7 @@ func (s *Server) routes() {
 	console.Get("/", s.pageConsoleDay)                                   // guards: reads/IP, owner
 	console.Post("/logout", s.submitLogout)                              // guards: owner, CSRF
 	console.Get("/bookings", s.pageConsoleBookings)                      // guards: reads/IP, owner
+	console.Post("/bookings/cancel", s.submitConsoleCancelBookings)      // guards: owner, CSRF
 	console.Get("/bookings/:id", s.pageConsoleBooking)                   // guards: reads/IP, owner
 	console.Post("/bookings/:id/status", s.submitConsoleStatus)          // guards: owner, CSRF
 	console.Post("/bookings/:id/resend", s.submitConsoleResend)          // guards: owner, CSRF
@@ -210,6 +211,7 @@ func (s *Server) routes() {
 	api.Post("/logout", s.apiLogout)                                // guards: owner, CSRF
 	api.Post("/logout-everywhere", s.apiLogoutEverywhere)           // guards: owner, CSRF
 	api.Get("/bookings", s.apiAdminBookings)                        // guards: reads/IP, owner
+	api.Post("/bookings/cancel", s.apiAdminCancelBookings)           // guards: owner, CSRF
 	api.Get("/bookings/:id", s.apiAdminBooking)                     // guards: reads/IP, owner
 	api.Post("/bookings/:id/status", s.apiAdminBookingStatus)       // guards: owner, CSRF
 	api.Post("/bookings/:id/resend", s.apiAdminResend)              // guards: owner, CSRF
