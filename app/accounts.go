@@ -36,22 +36,90 @@ const (
 	argonKeyLen  = 32
 )
 
-// hashSlots caps concurrent password hashing: each takes 19 MiB and a core.
-var hashSlots = make(chan struct{}, 2)
+// Password hashing is capped: at most HashSlots argon2id hashes run at once
+// (each takes 19 MiB and a core), at most HashQueue more wait for a slot, and
+// none waits longer than HashWait. A sign-in that cannot be checked soon is
+// refused as unavailable (503 with Retry-After), never queued without end.
+const (
+	HashSlots = 2
+	HashQueue = 8
+	HashWait  = 5 * time.Second
+)
 
-// HashPassword returns the argon2id hash of password in PHC string form.
-func HashPassword(password string) string {
+// errHashBusy is the answer to a sign-in that gets no hashing slot in time.
+var errHashBusy = &Error{Code: CodeUnavailable, Message: "many sign-ins are being checked at the moment; try again in a few seconds",
+	RetryAfter: 2 * time.Second}
+
+// HashGate caps concurrent password hashing and the queue waiting for it.
+type HashGate struct {
+	slots chan struct{}
+	queue int
+	wait  time.Duration
+
+	mu      sync.Mutex
+	waiting int
+}
+
+// NewHashGate returns a gate of slots hashing slots, with at most queue
+// waiting, each for at most wait.
+func NewHashGate(slots, queue int, wait time.Duration) *HashGate {
+	return &HashGate{slots: make(chan struct{}, slots), queue: queue, wait: wait}
+}
+
+// Acquire takes a hashing slot: at once when one is free, else after waiting
+// for one, when fewer than the queue's length wait already, at most the
+// gate's wait. It returns the function that gives the slot back, or an
+// unavailable error.
+func (g *HashGate) Acquire(ctx context.Context) (release func(), err error) {
+	release = func() { <-g.slots }
+	select {
+	case g.slots <- struct{}{}:
+		return release, nil
+	default:
+	}
+	g.mu.Lock()
+	if g.waiting >= g.queue {
+		g.mu.Unlock()
+		return nil, errHashBusy
+	}
+	g.waiting++
+	g.mu.Unlock()
+	defer func() {
+		g.mu.Lock()
+		g.waiting--
+		g.mu.Unlock()
+	}()
+	timer := time.NewTimer(g.wait)
+	defer timer.Stop()
+	select {
+	case g.slots <- struct{}{}:
+		return release, nil
+	case <-timer.C:
+		return nil, errHashBusy
+	case <-ctx.Done():
+		return nil, errHashBusy
+	}
+}
+
+// Waiting reports how many wait for a slot now.
+func (g *HashGate) Waiting() int {
+	g.mu.Lock()
+	defer g.mu.Unlock()
+	return g.waiting
+}
+
+// hashPassword returns the argon2id hash of password in PHC string form. The
+// caller holds a slot of the Service's HashGate.
+func hashPassword(password string) string {
 	salt := make([]byte, 16)
 	_, _ = rand.Read(salt)
-	hashSlots <- struct{}{}
 	key := argon2.IDKey([]byte(password), salt, argonTime, argonMemory, argonThreads, argonKeyLen)
-	<-hashSlots
 	b64 := base64.RawStdEncoding
 	return fmt.Sprintf("$argon2id$v=%d$m=%d,t=%d,p=%d$%s$%s", argon2.Version, argonMemory, argonTime, argonThreads, b64.EncodeToString(salt), b64.EncodeToString(key))
 }
 
 // VerifyPassword reports whether password matches a PHC argon2id hash, in
-// constant time.
+// constant time. The caller holds a slot of the Service's HashGate.
 func VerifyPassword(hash, password string) bool {
 	parts := strings.Split(hash, "$")
 	if len(parts) != 6 || parts[1] != "argon2id" {
@@ -71,15 +139,13 @@ func VerifyPassword(hash, password string) bool {
 	if err1 != nil || err2 != nil || len(want) == 0 {
 		return false
 	}
-	hashSlots <- struct{}{}
 	got := argon2.IDKey([]byte(password), salt, uint32(passes), uint32(memory), threads, uint32(len(want)))
-	<-hashSlots
 	return subtle.ConstantTimeCompare(got, want) == 1
 }
 
 // dummyHash is verified against when an email is unknown, so that an unknown
 // email takes as long to refuse as a wrong password.
-var dummyHash = sync.OnceValue(func() string { return HashPassword("venuebook: no such account") })
+var dummyHash = sync.OnceValue(func() string { return hashPassword("venuebook: no such account") })
 
 // CheckPassword applies the password rules (OWASP ASVS): at least 8
 // characters, at most 1024, no composition rules, not one of the most common.
@@ -109,7 +175,13 @@ func (s *Service) CreateAdmin(ctx context.Context, email, password string) (stor
 	if err := f.err(); err != nil {
 		return store.Admin{}, err
 	}
-	a, err := s.Store.CreateAdmin(ctx, email, HashPassword(password), s.Now())
+	release, err := s.Hashing.Acquire(ctx)
+	if err != nil {
+		return store.Admin{}, err
+	}
+	hash := hashPassword(password)
+	release()
+	a, err := s.Store.CreateAdmin(ctx, email, hash, s.Now())
 	if errors.Is(err, store.ErrExists) {
 		return store.Admin{}, &Error{Code: CodeValidationFailed, Message: "an account with this email exists already",
 			Fields: map[string]string{"email": "has an account already"}}
@@ -123,18 +195,29 @@ func (s *Service) CreateAdmin(ctx context.Context, email, password string) (stor
 
 // Login checks an owner's email and password and opens a session. It answers
 // the same unauthorized error, after the same work, for an unknown email and a
-// wrong password. It returns the session id (for the cookie) and the session.
+// wrong password; unavailable when no hashing slot is free soon (HashGate).
+// It returns the session id (for the cookie) and the session.
 func (s *Service) Login(ctx context.Context, email, password string) (string, store.Session, error) {
 	refused := Errorf(CodeUnauthorized, "the email or the password is wrong")
+	if len(password) > 1024 || len(email) > 254 {
+		return "", store.Session{}, refused
+	}
 	a, err := s.Store.FindAdminByEmail(ctx, strings.TrimSpace(email))
 	if err != nil && !errors.Is(err, store.ErrNotFound) {
+		return "", store.Session{}, err
+	}
+	release, err := s.Hashing.Acquire(ctx)
+	if err != nil {
+		s.Log.Warn("console sign-in refused: no hashing slot free", "email_hash", shortHash(email))
 		return "", store.Session{}, err
 	}
 	hash := a.PasswordHash
 	if hash == "" {
 		hash = dummyHash()
 	}
-	if len(password) > 1024 || !VerifyPassword(hash, password) || a.ID == 0 {
+	match := VerifyPassword(hash, password)
+	release()
+	if !match || a.ID == 0 {
 		s.Log.Warn("console sign-in refused", "email_hash", shortHash(email))
 		return "", store.Session{}, refused
 	}

@@ -3,6 +3,7 @@ package app
 import (
 	"context"
 	"errors"
+	"fmt"
 	"strings"
 	"time"
 
@@ -114,4 +115,51 @@ func (s *Service) ResendConfirmation(ctx context.Context, id, actor string) (Boo
 		return Booking{}, err
 	}
 	return s.withLinks(b), nil
+}
+
+// MaxBulkCancel is the most bookings one CancelBookings may cancel.
+const MaxBulkCancel = 500
+
+// BulkRefusal is a booking CancelBookings did not cancel, and why (the
+// error's code and message).
+type BulkRefusal struct {
+	ID, Reference string
+	Code, Message string
+}
+
+// CancelBookings is the owner's cancellation of a set of bookings at once
+// (one person's many bookings, say): each id is cancelled through
+// SetBookingStatus, so each in its own transaction, audited and emailed
+// (when notify) exactly like one cancelled alone. An id repeated counts once.
+// It returns the bookings cancelled and, in the order given, those that were
+// not, with the reason; validation_failed when ids is empty or too long.
+func (s *Service) CancelBookings(ctx context.Context, ids []string, notify bool, actor string) ([]Booking, []BulkRefusal, error) {
+	if len(ids) == 0 || len(ids) > MaxBulkCancel {
+		return nil, nil, &Error{Code: CodeValidationFailed, Message: fmt.Sprintf("name 1 to %d bookings to cancel", MaxBulkCancel),
+			Fields: map[string]string{"ids": fmt.Sprintf("must hold 1 to %d booking ids", MaxBulkCancel)}}
+	}
+	cancelled := []Booking{}
+	refused := []BulkRefusal{}
+	seen := map[string]bool{}
+	for _, id := range ids {
+		if seen[id] {
+			continue
+		}
+		seen[id] = true
+		b, err := s.SetBookingStatus(ctx, id, store.StatusCancelled, notify, actor)
+		if err == nil {
+			cancelled = append(cancelled, b)
+			continue
+		}
+		e := ErrorOf(err)
+		if e.Code == CodeInternal || e.Code == CodeUnavailable {
+			s.Log.Error("bulk cancellation: a booking was not cancelled", "booking_id", id, "err", err)
+		}
+		r := BulkRefusal{ID: id, Code: e.Code, Message: e.Message}
+		if found, err := s.Store.FindBookingByID(ctx, id); err == nil {
+			r.Reference = found.Reference
+		}
+		refused = append(refused, r)
+	}
+	return cancelled, refused, nil
 }

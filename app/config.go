@@ -162,11 +162,24 @@ type SecurityConfig struct {
 }
 
 type LimitsConfig struct {
-	BookingPerIP      string `toml:"booking_per_ip"`
-	BookingPerEmail   string `toml:"booking_per_email"`
+	BookingPerIP    string `toml:"booking_per_ip"`
+	BookingPerEmail string `toml:"booking_per_email"`
+	// BookingPerNetwork counts the bookings made from one network (an IPv4
+	// /24, an IPv6 /48), so that one person with many addresses cannot book
+	// out the calendar.
+	BookingPerNetwork string `toml:"booking_per_network"`
 	ReadPerIP         string `toml:"read_per_ip"`
 	LoginPerIP        string `toml:"login_per_ip"`
+	// LoginFailuresPerAccount counts failed sign-ins per email address; past
+	// it, each client may try that account only LoginLockedPerIP often.
+	LoginFailuresPerAccount string `toml:"login_failures_per_account"`
+	LoginLockedPerIP        string `toml:"login_locked_per_ip"`
+	// PermitPerIP limits the parking permit decisions one client may send.
+	PermitPerIP       string `toml:"permit_per_ip"`
 	EmailPerRecipient string `toml:"email_per_recipient"`
+	// TrackedClients is how many clients (addresses, emails) each limit
+	// counts apart; past it, new ones share one count until old ones expire.
+	TrackedClients int `toml:"tracked_clients"`
 	// MinFillSeconds is the least time a person takes to fill in the booking
 	// form; a quicker submission is a bot's (0 = no check).
 	MinFillSeconds int `toml:"min_fill_seconds"`
@@ -206,7 +219,9 @@ func DefaultConfig() Config {
 			Primary:  SMTPConfig{Port: 587, TLS: "starttls"},
 			Fallback: SMTPConfig{Port: 587, TLS: "starttls"},
 		},
-		Limits: LimitsConfig{BookingPerIP: "20-H", BookingPerEmail: "5-H", ReadPerIP: "600-M", LoginPerIP: "10-M", EmailPerRecipient: "20-H", MinFillSeconds: 3},
+		Limits: LimitsConfig{BookingPerIP: "20-H", BookingPerEmail: "5-H", BookingPerNetwork: "50-D", ReadPerIP: "600-M", LoginPerIP: "10-M",
+			LoginFailuresPerAccount: "10-H", LoginLockedPerIP: "5-H", PermitPerIP: "30-M", EmailPerRecipient: "20-H",
+			TrackedClients: 10000, MinFillSeconds: 3},
 		Backup: BackupConfig{Dir: "data/backups", Schedule: "0 3 * * *", Keep: 14},
 		Log:    LogConfig{Level: "info", Format: "json"},
 	}
@@ -568,7 +583,9 @@ func (c *Config) validate() []string {
 	for _, l := range []struct{ key, val string }{
 		{"limits.booking_per_ip", c.Limits.BookingPerIP}, {"limits.booking_per_email", c.Limits.BookingPerEmail},
 		{"limits.read_per_ip", c.Limits.ReadPerIP}, {"limits.login_per_ip", c.Limits.LoginPerIP},
-		{"limits.email_per_recipient", c.Limits.EmailPerRecipient},
+		{"limits.booking_per_network", c.Limits.BookingPerNetwork},
+		{"limits.login_failures_per_account", c.Limits.LoginFailuresPerAccount}, {"limits.login_locked_per_ip", c.Limits.LoginLockedPerIP},
+		{"limits.permit_per_ip", c.Limits.PermitPerIP}, {"limits.email_per_recipient", c.Limits.EmailPerRecipient},
 	} {
 		if _, err := ParseRate(l.val); err != nil {
 			add(l.key, "%v", err)
@@ -576,6 +593,7 @@ func (c *Config) validate() []string {
 	}
 
 	intRange("limits.min_fill_seconds", c.Limits.MinFillSeconds, 0, 600)
+	intRange("limits.tracked_clients", c.Limits.TrackedClients, 10, 10000000)
 
 	// [backup]
 	if c.Backup.Dir == "" {

@@ -50,6 +50,8 @@ type Service struct {
 
 	// Counters feed /metrics.
 	Counters Counters
+	// Hashing caps the password hashing of sign-ins and new accounts.
+	Hashing *HashGate
 
 	manageKey []byte
 	permitKey []byte
@@ -77,7 +79,8 @@ func Open(ctx context.Context, cfg *Config, schemaSQL string, assets fs.FS, log 
 	if u, err := url.Parse(cfg.Server.BaseURL); err == nil && u.Hostname() != "" {
 		st.SetMailDomain(u.Hostname())
 	}
-	svc := &Service{Config: cfg, Rules: RulesFromConfig(cfg), Store: st, Log: log, Now: now, mail: mail}
+	svc := &Service{Config: cfg, Rules: RulesFromConfig(cfg), Store: st, Log: log, Now: now, mail: mail,
+		Hashing: NewHashGate(HashSlots, HashQueue, HashWait)}
 	if err := st.SyncCatalog(ctx, catalogOf(cfg)); err != nil {
 		st.Close()
 		return nil, err

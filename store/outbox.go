@@ -242,8 +242,6 @@ func (s *Store) RequeueWaiting(ctx context.Context, now time.Time) (int64, error
 	return n, err
 }
 
-// SentTo counts the messages sent to recipient (in any letter case) since since.
-
 // AddressKey is the one spelling of an email address under which the limits
 // count it (limits.booking_per_email, limits.email_per_recipient): trimmed,
 // letters A-Z in lower case (as SQLite's NOCASE and DNS compare them), and

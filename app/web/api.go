@@ -188,10 +188,14 @@ func (s *Server) apiCreateBooking(c *fiber.Ctx) error {
 	if err := decodeJSON(c.Get(fiber.HeaderContentType), rawBody(c), &req); err != nil {
 		return err
 	}
-	if err := s.limitBookingEmail(c, req.Customer.Email); err != nil {
+	giveBack, err := s.reserveBooking(c, req.Customer.Email)
+	if err != nil {
 		return err
 	}
 	b, created, err := s.svc.CreateBooking(c.UserContext(), req, app.ScopedIdempotencyKey(s.clientKey(c), key))
+	if err != nil || !created {
+		giveBack()
+	}
 	if err != nil {
 		return err
 	}
@@ -239,13 +243,39 @@ func (s *Server) apiCalendar(c *fiber.Ctx) error {
 	return c.Send(s.svc.ICS(b, method, s.svc.Now()))
 }
 
-// limitBookingEmail applies limits.booking_per_email to the address a booking
-// is for, so nobody can flood one inbox with confirmations.
-func (s *Server) limitBookingEmail(c *fiber.Ctx, email string) error {
-	if e := strings.ToLower(strings.TrimSpace(email)); e != "" && len(e) <= 254 {
-		return s.bookingEmailLimit.take(c, e)
+// reserveBooking counts a booking, before it is made, for its customer's
+// email (limits.booking_per_email, the address as store.AddressKey spells it,
+// so that case and "+tag" change nothing) and for the client's network
+// (limits.booking_per_network), and answers 429 when either is reached. The
+// caller calls giveBack when no booking is made (refused for any reason, or
+// an idempotent replay), so that only bookings made use either limit.
+func (s *Server) reserveBooking(c *fiber.Ctx, email string) (giveBack func(), err error) {
+	emailKey := ""
+	if e := strings.TrimSpace(email); e != "" && len(e) <= 254 {
+		emailKey = store.AddressKey(e)
 	}
-	return nil
+	network := s.networkKey(c)
+	if emailKey != "" {
+		if err := s.bookingEmailLimit.take(c, emailKey); err != nil {
+			s.bookingEmailLimit.giveBack(emailKey)
+			return nil, err
+		}
+	}
+	// The network's count shows in the headers only when it refuses: they
+	// describe the per-address and per-email limits a customer meets first.
+	if err := s.bookingNetworkLimit.takeQuietly(c, network); err != nil {
+		s.bookingNetworkLimit.giveBack(network)
+		if emailKey != "" {
+			s.bookingEmailLimit.giveBack(emailKey)
+		}
+		return nil, err
+	}
+	return func() {
+		if emailKey != "" {
+			s.bookingEmailLimit.giveBack(emailKey)
+		}
+		s.bookingNetworkLimit.giveBack(network)
+	}, nil
 }
 
 // idempotencyKey checks an Idempotency-Key header: absent, or 8 to 128

@@ -37,6 +37,6 @@ func flashText(code string) string {
 		"unblocked": "The blackout is removed.", "permit": "The permit is decided; the guest is emailed.",
 		"reissued": "A new link is on its way to the approver; earlier links no longer work.",
 		"retried":  "The message is queued to be sent again.", "rotated": "The calendar address is changed; the old one no longer works.",
-		"backup": "The backup is made and verified.",
+		"backup": "The backup is made and verified.", "none-selected": "No booking was selected: tick the bookings to cancel.",
 	}[code]
 }

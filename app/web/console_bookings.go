@@ -1,7 +1,10 @@
 package web
 
 import (
+	"fmt"
 	"net/url"
+	"strconv"
+	"strings"
 
 	"github.com/gofiber/fiber/v2"
 
@@ -70,6 +73,72 @@ func (s *Server) apiAdminBookingStatus(c *fiber.Ctx) error {
 	return c.JSON(s.bookingJSON(b))
 }
 
+type bulkCancelRequest struct {
+	IDs []string `json:"ids"`
+	// Notify emails each customer (default true).
+	Notify *bool `json:"notify"`
+}
+
+type bulkRefusalJSON struct {
+	ID        string `json:"id"`
+	Reference string `json:"reference"`
+	Code      string `json:"code"`
+	Message   string `json:"message"`
+}
+
+// apiAdminCancelBookings cancels a set of bookings in one request (README
+// "The owner's console"): 200 with those cancelled and those that were not.
+func (s *Server) apiAdminCancelBookings(c *fiber.Ctx) error {
+	var req bulkCancelRequest
+	if err := decodeJSON(c.Get(fiber.HeaderContentType), rawBody(c), &req); err != nil {
+		return err
+	}
+	notify := req.Notify == nil || *req.Notify
+	cancelled, refused, err := s.svc.CancelBookings(c.UserContext(), req.IDs, notify, owner(c).Email)
+	if err != nil {
+		return err
+	}
+	out := make([]bulkRefusalJSON, len(refused))
+	for i, r := range refused {
+		out[i] = bulkRefusalJSON(r)
+	}
+	s.reqLog(c).Info("owner cancelled bookings", "cancelled", len(cancelled), "not_cancelled", len(refused), "by", owner(c).Email)
+	return c.JSON(fiber.Map{"cancelled": s.bookingList(cancelled), "not_cancelled": out})
+}
+
+// submitConsoleCancelBookings cancels the bookings ticked on the Bookings
+// page and goes back to the same list, saying what was done.
+func (s *Server) submitConsoleCancelBookings(c *fiber.Ctx) error {
+	var ids []string
+	for _, id := range c.Request().PostArgs().PeekMulti("ids") {
+		ids = append(ids, string(id))
+	}
+	back := url.Values{}
+	for _, k := range []string{"from", "to", "status", "q"} {
+		if v := c.FormValue(k); v != "" {
+			back.Set(k, v)
+		}
+	}
+	if len(ids) == 0 {
+		back.Set("done", "none-selected")
+		return c.Redirect("/admin/bookings?"+back.Encode(), fiber.StatusSeeOther)
+	}
+	cancelled, refused, err := s.svc.CancelBookings(c.UserContext(), ids, c.FormValue("notify") == "1", owner(c).Email)
+	if err != nil {
+		return err
+	}
+	back.Set("done", "bulk-cancelled")
+	back.Set("cancelled", strconv.Itoa(len(cancelled)))
+	var refs []string
+	for _, r := range refused {
+		refs = append(refs, firstNonEmpty(r.Reference, "an unknown booking"))
+	}
+	if len(refs) > 0 {
+		back.Set("kept", strings.Join(refs, ", "))
+	}
+	return c.Redirect("/admin/bookings?"+back.Encode(), fiber.StatusSeeOther)
+}
+
 func (s *Server) apiAdminResend(c *fiber.Ctx) error {
 	b, err := s.svc.ResendConfirmation(c.UserContext(), c.Params("id"), owner(c).Email)
 	if err != nil {
@@ -97,8 +166,17 @@ func (s *Server) pageConsoleBookings(c *fiber.Ctx) error {
 		From, To, Status, Q string
 		Bookings            []app.Booking
 		Statuses            []string
+		Kept                string // references a bulk cancellation could not cancel
+		Confirmed           bool   // some bookings listed can be cancelled
 	}{s.console(c, "Bookings", "bookings"), from.String(), to.String(), c.Query("status"), c.Query("q"), bookings,
-		[]string{store.StatusConfirmed, store.StatusCompleted, store.StatusNoShow, store.StatusCancelled}}
+		[]string{store.StatusConfirmed, store.StatusCompleted, store.StatusNoShow, store.StatusCancelled}, clip(c.Query("kept")), false}
+	if c.Query("done") == "bulk-cancelled" {
+		n, _ := strconv.Atoi(c.Query("cancelled"))
+		data.Flash = fmt.Sprintf("%d booking(s) cancelled.", n)
+	}
+	for _, b := range bookings {
+		data.Confirmed = data.Confirmed || b.Status == store.StatusConfirmed
+	}
 	return s.render(c, fiber.StatusOK, "admin_bookings", data)
 }
 

@@ -5,6 +5,7 @@ import (
 	"net/url"
 	"strconv"
 	"strings"
+	"sync"
 	"time"
 
 	"github.com/gofiber/fiber/v2"
@@ -77,13 +78,72 @@ func (s *Server) apiLogin(c *fiber.Ctx) error {
 	if err := decodeJSON(c.Get(fiber.HeaderContentType), rawBody(c), &req); err != nil {
 		return err
 	}
-	id, sess, err := s.svc.Login(c.UserContext(), req.Email, req.Password)
+	id, sess, err := s.signIn(c, req.Email, req.Password)
 	if err != nil {
 		return err
 	}
 	s.setSessionCookie(c, id, sess.ExpiresAt)
 	c.Set("Cache-Control", "no-store")
 	return c.JSON(fiber.Map{"csrf_token": sess.CSRFToken})
+}
+
+// signIn checks an owner's email and password, for the API and the sign-in
+// page alike, behind the guards that protect the owner's own sign-in from a
+// flood of others (limits.login_per_ip is taken before):
+//
+//   - one sign-in at a time per client: a flood from one address holds at
+//     most one place in the hashing queue (HashGate), so it cannot fill it;
+//   - failed sign-ins are counted per account (limits.login_failures_per_account);
+//     past that count each client may try that account only
+//     limits.login_locked_per_ip often, so guessing slows to a crawl while
+//     the owner, from an address of their own, still has that small budget
+//     for the right password: nobody can lock the owner out.
+//
+// It answers rate_limited (429) past a limit and unavailable (503) when no
+// hashing slot is free soon.
+func (s *Server) signIn(c *fiber.Ctx, email, password string) (string, store.Session, error) {
+	client := s.clientKey(c)
+	if !s.signingIn.enter(client) {
+		return "", store.Session{}, &app.Error{Code: app.CodeRateLimited,
+			Message: "a sign-in from your address is being checked; wait for its answer", RetryAfter: time.Second}
+	}
+	defer s.signingIn.leave(client)
+	account := clip(strings.ToLower(strings.TrimSpace(email)))
+	if s.loginFailures.reached(account) {
+		if err := s.loginLocked.takeQuietly(c, account+" "+client); err != nil {
+			s.reqLog(c).Warn("console sign-in refused: the account is over its failed sign-ins", "ip", s.clientAddr(c).String())
+			return "", store.Session{}, &app.Error{Code: app.CodeRateLimited,
+				Message: "too many failed sign-ins for this account; wait a little and try again", RetryAfter: app.ErrorOf(err).RetryAfter}
+		}
+	}
+	id, sess, err := s.svc.Login(c.UserContext(), email, password)
+	if err != nil && app.ErrorCode(err) == app.CodeUnauthorized {
+		s.loginFailures.count(account)
+	}
+	return id, sess, err
+}
+
+// inFlight is the set of clients with a request in progress.
+type inFlight struct {
+	mu      sync.Mutex
+	clients map[string]bool
+}
+
+// enter adds client, or reports false when it is in already.
+func (f *inFlight) enter(client string) bool {
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	if f.clients[client] {
+		return false
+	}
+	f.clients[client] = true
+	return true
+}
+
+func (f *inFlight) leave(client string) {
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	delete(f.clients, client)
 }
 
 func (s *Server) apiLogout(c *fiber.Ctx) error {
@@ -127,35 +187,38 @@ func safeNext(next string) string {
 
 func (s *Server) submitLogin(c *fiber.Ctx) error {
 	next := safeNext(c.FormValue("next"))
-	problem := ""
-	if err := s.loginLimit.take(c, s.clientKey(c)); err != nil {
-		var e *app.Error
-		errors.As(err, &e)
-		problem = "Too many attempts. Wait a minute and try again."
-		if e != nil && e.RetryAfter > 0 {
-			c.Set("Retry-After", strconv.Itoa(int(e.RetryAfter.Seconds())+1))
-		}
-	} else {
-		id, sess, err := s.svc.Login(c.UserContext(), c.FormValue("email"), c.FormValue("password"))
-		if err == nil {
+	err := s.loginLimit.take(c, s.clientKey(c))
+	if err == nil {
+		var id string
+		var sess store.Session
+		if id, sess, err = s.signIn(c, c.FormValue("email"), c.FormValue("password")); err == nil {
 			s.setSessionCookie(c, id, sess.ExpiresAt)
 			return c.Redirect(next, fiber.StatusSeeOther)
 		}
-		var e *app.Error
-		if !errors.As(err, &e) {
-			return err
-		}
+	}
+	var e *app.Error
+	if !errors.As(err, &e) {
+		return err
+	}
+	var problem string
+	switch e.Code {
+	case app.CodeRateLimited:
+		problem = "Too many attempts. Wait a minute and try again."
+	case app.CodeUnavailable:
+		problem = "Many sign-ins are being checked right now. Try again in a few seconds."
+	case app.CodeUnauthorized:
 		problem = "The email or the password is wrong."
+	default:
+		return err
+	}
+	if e.RetryAfter > 0 {
+		c.Set("Retry-After", strconv.Itoa(int((e.RetryAfter+time.Second-1)/time.Second)))
 	}
 	data := struct {
 		layoutData
 		Next, Email, Problem string
 	}{s.layout("Sign in"), next, c.FormValue("email"), problem}
-	status := fiber.StatusUnauthorized
-	if strings.HasPrefix(problem, "Too many") {
-		status = fiber.StatusTooManyRequests
-	}
-	return s.render(c, status, "signin", data)
+	return s.render(c, statusOf(e.Code), "signin", data)
 }
 
 func (s *Server) submitLogout(c *fiber.Ctx) error {

@@ -50,7 +50,7 @@ const (
 // consoleLimits is a [limits] table: login_per_ip as given, and the limits
 // that many bookings from one test address would reach switched off.
 func consoleLimits(loginPerIP string) string {
-	return fmt.Sprintf("[limits]\nbooking_per_ip = \"\"\nbooking_per_email = \"\"\nread_per_ip = \"\"\nlogin_per_ip = %q\n", loginPerIP)
+	return fmt.Sprintf("[limits]\nbooking_per_ip = \"\"\nbooking_per_email = \"\"\nbooking_per_network = \"\"\nread_per_ip = \"\"\nlogin_per_ip = %q\n", loginPerIP)
 }
 
 // addOwner creates an owner account the way the CLI and the setup page do.

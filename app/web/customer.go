@@ -280,9 +280,10 @@ func (s *Server) submitBooking(c *fiber.Ctx) error {
 	if k := c.FormValue("idempotency"); len(k) >= 8 && len(k) <= 64 {
 		key = "form-" + k
 	}
+	giveBack := func() {}
 	trapErr := s.svc.CheckFormStamp(c.FormValue("form_time"))
 	if trapErr == nil {
-		trapErr = s.limitBookingEmail(c, form.Email)
+		giveBack, trapErr = s.reserveBooking(c, form.Email)
 	}
 	if trapErr != nil {
 		var e *app.Error
@@ -293,7 +294,10 @@ func (s *Server) submitBooking(c *fiber.Ctx) error {
 		}
 		return trapErr
 	}
-	b, _, err := s.svc.CreateBooking(c.UserContext(), req, app.ScopedIdempotencyKey(s.clientKey(c), key))
+	b, created, err := s.svc.CreateBooking(c.UserContext(), req, app.ScopedIdempotencyKey(s.clientKey(c), key))
+	if err != nil || !created {
+		giveBack()
+	}
 	if err == nil {
 		s.reqLog(c).Info("booking created from the pages", "booking_id", b.ID, "reference", b.Reference)
 		c.ClearCookie(draftCookie)

@@ -163,7 +163,7 @@ level = "error"
 	}
 	if !strings.Contains(o.ExtraTOML, "[limits]") {
 		// Tests send many requests from one address and fill forms at once.
-		b.WriteString("[limits]\nbooking_per_ip = \"\"\nbooking_per_email = \"\"\nread_per_ip = \"\"\nmin_fill_seconds = 0\n")
+		b.WriteString("[limits]\nbooking_per_ip = \"\"\nbooking_per_email = \"\"\nbooking_per_network = \"\"\nread_per_ip = \"\"\npermit_per_ip = \"\"\nmin_fill_seconds = 0\n")
 	}
 	b.WriteString(o.ExtraTOML + "\n")
 	return b.String()

@@ -146,6 +146,15 @@ func (s *Server) metrics(c *fiber.Ctx) error {
 		}
 	}
 	fmt.Fprintf(&b, "# HELP venuebook_emails_sent_total Emails sent (all time, from the outbox).\n# TYPE venuebook_emails_sent_total counter\nvenuebook_emails_sent_total %d\n", counts["sent"])
+	b.WriteString("# HELP venuebook_rate_limit_keys Clients (addresses, emails) a rate limit counts apart now; at most limits.tracked_clients.\n# TYPE venuebook_rate_limit_keys gauge\n")
+	var shared strings.Builder
+	shared.WriteString("# HELP venuebook_rate_limit_shared_total Events counted in a limit's shared window, while it tracked as many clients as it may.\n# TYPE venuebook_rate_limit_shared_total counter\n")
+	for _, rl := range s.rateLimits() {
+		keys, events := rl.counts.stats()
+		fmt.Fprintf(&b, "venuebook_rate_limit_keys{limit=%q} %d\n", rl.name, keys)
+		fmt.Fprintf(&shared, "venuebook_rate_limit_shared_total{limit=%q} %d\n", rl.name, events)
+	}
+	b.WriteString(shared.String())
 	last := s.svc.BackupStatus().LastSuccess
 	if list, err := s.svc.Backups(); err == nil && len(list) > 0 && list[0].ModTime.After(last) {
 		last = list[0].ModTime

@@ -38,14 +38,19 @@ type Server struct {
 	fiber *fiber.App
 	pages *pages
 
-	loginLimit        *rateLimit
-	bookingIPLimit    *rateLimit
-	bookingEmailLimit *rateLimit
-	readLimit         *rateLimit
-	jobStatuses       func() []jobs.Status
-	mailRelays        func() []mail.RelayStatus
-	httpMetrics       *httpMetrics
-	proxies           []netip.Prefix // server.trusted_proxies
+	loginLimit          *rateLimit
+	loginFailures       *rateLimit // failed sign-ins per account
+	loginLocked         *rateLimit // sign-ins per account and client once the account is over its failures
+	bookingIPLimit      *rateLimit
+	bookingEmailLimit   *rateLimit
+	bookingNetworkLimit *rateLimit
+	readLimit           *rateLimit
+	permitLimit         *rateLimit
+	signingIn           inFlight // clients whose sign-in is being checked
+	jobStatuses         func() []jobs.Status
+	mailRelays          func() []mail.RelayStatus
+	httpMetrics         *httpMetrics
+	proxies             []netip.Prefix // server.trusted_proxies
 }
 
 // Option configures a Server.
@@ -68,13 +73,19 @@ func New(svc *app.Service, assets fs.FS, log *slog.Logger, opts ...Option) (*Ser
 	if err != nil {
 		return nil, err
 	}
+	lc := svc.Config.Limits
 	s := &Server{svc: svc, log: log, pages: pg, jobStatuses: func() []jobs.Status { return nil },
 		mailRelays: func() []mail.RelayStatus { return nil }, httpMetrics: newHTTPMetrics(),
-		loginLimit:        newRateLimit("login", svc.Config.Limits.LoginPerIP),
-		bookingIPLimit:    newRateLimit("booking-ip", svc.Config.Limits.BookingPerIP),
-		bookingEmailLimit: newRateLimit("booking-email", svc.Config.Limits.BookingPerEmail),
-		readLimit:         newRateLimit("read", svc.Config.Limits.ReadPerIP),
-		proxies:           parseProxies(svc.Config.Server.TrustedProxies)}
+		loginLimit:          newRateLimit("login_per_ip", lc.LoginPerIP, lc.TrackedClients),
+		loginFailures:       newRateLimit("login_failures_per_account", lc.LoginFailuresPerAccount, lc.TrackedClients),
+		loginLocked:         newRateLimit("login_locked_per_ip", lc.LoginLockedPerIP, lc.TrackedClients),
+		bookingIPLimit:      newRateLimit("booking_per_ip", lc.BookingPerIP, lc.TrackedClients),
+		bookingEmailLimit:   newRateLimit("booking_per_email", lc.BookingPerEmail, lc.TrackedClients),
+		bookingNetworkLimit: newRateLimit("booking_per_network", lc.BookingPerNetwork, lc.TrackedClients),
+		readLimit:           newRateLimit("read_per_ip", lc.ReadPerIP, lc.TrackedClients),
+		permitLimit:         newRateLimit("permit_per_ip", lc.PermitPerIP, lc.TrackedClients),
+		signingIn:           inFlight{clients: map[string]bool{}},
+		proxies:             parseProxies(svc.Config.Server.TrustedProxies)}
 	for _, o := range opts {
 		o(s)
 	}
@@ -154,8 +165,12 @@ func hostHeaders(raw []byte) int {
 //   - CSRF: on the console, the session's token in the X-CSRF-Token header or
 //     the csrf form field (requireOwner, for every method but GET and HEAD);
 //     on the customer's forms, the double-submit cookie (requireFormCSRF).
-//   - login/IP, bookings/IP, bookings/email: limits.login_per_ip,
-//     booking_per_ip, booking_per_email.
+//   - login/IP, bookings/IP, permits/IP: limits.login_per_ip,
+//     booking_per_ip, permit_per_ip.
+//   - login/account: limits.login_failures_per_account and
+//     login_locked_per_ip, and one sign-in at a time per client (signIn).
+//   - bookings/email, bookings/network: limits.booking_per_email and
+//     booking_per_network, counting only bookings made (reserveBooking).
 //   - bot traps: the honeypot field and the form stamp (CheckFormStamp).
 //   - manage token, signed link, setup token, feed token: the secret the
 //     Service checks when it looks the thing up.
@@ -172,25 +187,26 @@ func (s *Server) routes() {
 	f.Get("/api/availability", s.apiAvailability) // guards: reads/IP
 
 	// Customers: create a booking; reach their own through the manage token.
-	f.Post("/api/bookings", s.limitBookingIP, s.apiCreateBooking) // guards: bookings/IP; in handler: bookings/email
+	f.Post("/api/bookings", s.limitBookingIP, s.apiCreateBooking) // guards: bookings/IP; in handler: bookings/email, bookings/network
 	f.Get("/api/bookings/:id", s.apiGetBooking)                   // guards: reads/IP, manage token
 	f.Post("/api/bookings/:id/cancel", s.apiCancelBooking)        // guards: manage token
 	f.Get("/api/bookings/:id/calendar.ics", s.apiCalendar)        // guards: reads/IP, manage token
 
 	// Parking permit approvers, holding a signed link.
-	f.Get("/permits/decide", s.pagePermitDecide)         // guards: reads/IP, signed link
-	f.Post("/permits/decide", s.pagePermitDecided)       // guards: signed link
-	f.Post("/api/permits/decision", s.apiPermitDecision) // guards: signed link
+	f.Get("/permits/decide", s.pagePermitDecide)                         // guards: reads/IP, signed link
+	f.Post("/permits/decide", s.limitPermits, s.pagePermitDecided)       // guards: permits/IP, signed link
+	f.Post("/api/permits/decision", s.limitPermits, s.apiPermitDecision) // guards: permits/IP, signed link
 
 	// The owner console's pages.
 	f.Get("/admin/login", s.pageLogin)    // guards: reads/IP
-	f.Post("/admin/login", s.submitLogin) // guards: in handler: login/IP (a 429 sign-in page)
+	f.Post("/admin/login", s.submitLogin) // guards: in handler: login/IP (a 429 sign-in page), login/account
 	f.Get("/admin/setup", s.pageSetup)    // guards: reads/IP, setup token
 	f.Post("/admin/setup", s.submitSetup) // guards: setup token
 	console := f.Group("/admin", s.requireOwner)
 	console.Get("/", s.pageConsoleDay)                                   // guards: reads/IP, owner
 	console.Post("/logout", s.submitLogout)                              // guards: owner, CSRF
 	console.Get("/bookings", s.pageConsoleBookings)                      // guards: reads/IP, owner
+	console.Post("/bookings/cancel", s.submitConsoleCancelBookings)      // guards: owner, CSRF
 	console.Get("/bookings/:id", s.pageConsoleBooking)                   // guards: reads/IP, owner
 	console.Post("/bookings/:id/status", s.submitConsoleStatus)          // guards: owner, CSRF
 	console.Post("/bookings/:id/resend", s.submitConsoleResend)          // guards: owner, CSRF
@@ -213,13 +229,14 @@ func (s *Server) routes() {
 	f.Get("/calendar/:file", s.calendarFeed) // guards: reads/IP, feed token
 
 	// Owner console API: sign-in, then a session (and CSRF token to change anything).
-	f.Post("/api/admin/login", s.limitLogin, s.apiLogin) // guards: login/IP
+	f.Post("/api/admin/login", s.limitLogin, s.apiLogin) // guards: login/IP; in handler: login/account
 	f.All("/api/admin", s.unauthorized)                  // answers 401: sign in first
 	api := f.Group("/api/admin", s.requireOwner)
 	api.Get("/session", s.apiSession)                               // guards: reads/IP, owner
 	api.Post("/logout", s.apiLogout)                                // guards: owner, CSRF
 	api.Post("/logout-everywhere", s.apiLogoutEverywhere)           // guards: owner, CSRF
 	api.Get("/bookings", s.apiAdminBookings)                        // guards: reads/IP, owner
+	api.Post("/bookings/cancel", s.apiAdminCancelBookings)          // guards: owner, CSRF
 	api.Get("/bookings/:id", s.apiAdminBooking)                     // guards: reads/IP, owner
 	api.Post("/bookings/:id/status", s.apiAdminBookingStatus)       // guards: owner, CSRF
 	api.Post("/bookings/:id/resend", s.apiAdminResend)              // guards: owner, CSRF
@@ -245,7 +262,7 @@ func (s *Server) routes() {
 	f.Get("/", s.pageHome)                                                         // guards: reads/IP
 	f.Get("/book/:package", s.pageDay)                                             // guards: reads/IP
 	f.Get("/book/:package/details", s.pageDetails)                                 // guards: reads/IP
-	f.Post("/book/:package", s.requireFormCSRF, s.limitBookingIP, s.submitBooking) // guards: CSRF, bookings/IP; in handler: bot traps, bookings/email
+	f.Post("/book/:package", s.requireFormCSRF, s.limitBookingIP, s.submitBooking) // guards: CSRF, bookings/IP; in handler: bot traps, bookings/email, bookings/network
 	f.Get("/b/:id", s.pageBooking)                                                 // guards: reads/IP, manage token
 	f.Post("/b/:id/cancel", s.requireFormCSRF, s.submitCancel)                     // guards: CSRF, manage token
 	f.Get("/static/:name", s.static)                                               // guards: none
