@@ -1,6 +1,7 @@
 package app
 
 import (
+	"errors"
 	"strconv"
 	"strings"
 	"testing"
@@ -12,7 +13,8 @@ func formulaPiece(s string) string {
 	for _, piece := range strings.FieldsFunc(s, func(c rune) bool { return strings.ContainsRune(csvSeparators, c) }) {
 		p := strings.TrimLeft(piece, ` "`)
 		if p != "" && strings.ContainsRune("=+-@", rune(p[0])) {
-			if _, err := strconv.ParseFloat(strings.TrimSpace(p), 64); err != nil {
+			// A number too large for a float64 is still a number.
+			if _, err := strconv.ParseFloat(strings.TrimSpace(p), 64); err != nil && !errors.Is(err, strconv.ErrRange) {
 				return piece
 			}
 		}

@@ -1554,7 +1554,7 @@ func TestConsoleReports(t *testing.T) {
 		for _, piece := range strings.FieldsFunc(string(body), func(c rune) bool { return strings.ContainsRune(",;\t\r\n", c) }) {
 			p := strings.TrimLeft(piece, ` "`)
 			if p != "" && strings.ContainsRune("=+-@", rune(p[0])) {
-				if _, err := strconv.ParseFloat(p, 64); err != nil {
+				if _, err := strconv.ParseFloat(p, 64); err != nil && !errors.Is(err, strconv.ErrRange) {
 					t.Errorf("field %q starts a formula when split on , ; tab or a line break", piece)
 				}
 			}
