@@ -23,17 +23,26 @@ import (
 // IdempotencyTTL is how long an Idempotency-Key is remembered.
 const IdempotencyTTL = 24 * time.Hour
 
-// ScopedIdempotencyKey namespaces a client's Idempotency-Key by who sent it
-// (client: the sender's network, as the rate limits count it), so that another
-// client sending the same key and body gets an answer of its own, never the
-// first client's booking and manage link. The empty key stays empty.
+// ScopedIdempotencyKey ties a client's Idempotency-Key to who sent it
+// (client: the sender's network, as the rate limits count it). The key itself
+// stays global, and the client is part of the request's fingerprint: a retry
+// from the same network gets the first answer; the same key and body from
+// another network (another client, or this one after its connection changed)
+// get 409 idempotency_conflict — never the first booking's manage link, and
+// never a second booking. The empty key stays empty.
 func ScopedIdempotencyKey(client, key string) string {
 	if key == "" {
 		return ""
 	}
-	sum := sha256.Sum256([]byte(client + "\x00" + key))
-	return "k1." + base64.RawURLEncoding.EncodeToString(sum[:])
+	return key + scopeSeparator + client
 }
+
+// scopeSeparator parts a key from its client in ScopedIdempotencyKey (a
+// character no Idempotency-Key may hold).
+const scopeSeparator = "\x1f"
+
+const idempotencyConflictMessage = "this Idempotency-Key was already used with a different request, or from another network; " +
+	"if you are retrying after your connection changed, look for the confirmation email before booking again; use a new key for a new booking"
 
 // MaxAvailabilityDays is the longest range one availability query may cover.
 const MaxAvailabilityDays = 62
@@ -178,7 +187,10 @@ func (s *Service) CreateBooking(ctx context.Context, req BookingRequest, idempot
 	now := s.Now()
 	fingerprint := ""
 	if idempotencyKey != "" {
+		var client string
+		idempotencyKey, client, _ = strings.Cut(idempotencyKey, scopeSeparator)
 		canonical, _ := json.Marshal(req)
+		canonical = append(canonical, "\x00"+client...)
 		sum := sha256.Sum256(canonical)
 		fingerprint = hex.EncodeToString(sum[:])
 		// A retry gets the first answer even if the rules would now refuse
@@ -188,7 +200,7 @@ func (s *Service) CreateBooking(ctx context.Context, req BookingRequest, idempot
 		case err == nil:
 			return s.withLinks(sb), false, nil
 		case errors.Is(err, store.ErrIdempotencyConflict):
-			return Booking{}, false, Errorf(CodeIdempotencyConflict, "this Idempotency-Key was already used with a different request; use a new key for a new booking")
+			return Booking{}, false, Errorf(CodeIdempotencyConflict, idempotencyConflictMessage)
 		case !errors.Is(err, store.ErrNotFound):
 			return Booking{}, false, err
 		}
@@ -236,7 +248,7 @@ func (s *Service) CreateBooking(ctx context.Context, req BookingRequest, idempot
 		s.Counters.BookingConflicts.Add(1)
 		return Booking{}, false, s.slotError(v.Start, "was just taken; choose another time")
 	case errors.Is(err, store.ErrIdempotencyConflict):
-		return Booking{}, false, Errorf(CodeIdempotencyConflict, "this Idempotency-Key was already used with a different request; use a new key for a new booking")
+		return Booking{}, false, Errorf(CodeIdempotencyConflict, idempotencyConflictMessage)
 	case err != nil:
 		return Booking{}, false, err
 	}

@@ -57,10 +57,12 @@ type Main struct {
 	Mail    *mail.Worker
 	Jobs    *jobs.Runner
 
-	ln      net.Listener
-	lock    *store.Lock
-	served  chan error
-	closers []func() error
+	ln     net.Listener
+	lock   *store.Lock
+	served chan error
+	// serveDone is closed once Serve has returned (whoever took its error).
+	serveDone chan struct{}
+	closers   []func() error
 }
 
 // Run starts the venue and returns once it is serving, or the first error (the
@@ -141,7 +143,11 @@ func (m *Main) Run(ctx context.Context) (err error) {
 	m.Service.Store.HoldWritesUntilChecked()
 	m.served = make(chan error, 1)
 	ln := &acceptSignal{Listener: m.ln, accepting: make(chan struct{})}
-	go func() { m.served <- m.HTTP.Serve(ln) }()
+	m.serveDone = make(chan struct{})
+	go func() {
+		m.served <- m.HTTP.Serve(ln)
+		close(m.serveDone)
+	}()
 	// Return only once the server accepts: a Close right after Run must
 	// find it serving, or its shutdown would miss the server.
 	select {
@@ -218,7 +224,7 @@ func (m *Main) shutdownHTTP() error {
 	defer cancel()
 	err := m.HTTP.Shutdown(ctx)
 	select {
-	case <-m.served:
+	case <-m.serveDone:
 	case <-ctx.Done():
 	}
 	if err != nil {

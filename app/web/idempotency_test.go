@@ -6,12 +6,13 @@ import (
 	"testing"
 )
 
-// Idempotency keys are scoped to the client that sent them: a retry from the
-// same client gets its booking back, but another client sending the same key
-// and body gets an answer of its own — never the first client's booking and
-// manage link.
+// Idempotency keys are tied to the client that sent them: a retry from the
+// same client gets its booking back; the same key and body from another
+// network — another client, or this one after its connection changed — get
+// 409 idempotency_conflict: never the first client's booking and manage link,
+// and never a second booking (two rooms: one was free for it).
 func TestIdempotencyKeysAreScopedToTheClient(t *testing.T) {
-	v := newVenue(t, venueOptions{ServerTOML: `trusted_proxies = ["127.0.0.1", "::1"]`})
+	v := newVenue(t, venueOptions{Rooms: 2, ServerTOML: `trusted_proxies = ["127.0.0.1", "::1"]`})
 	body := bookingBody("2026-12-01T09:00:00Z")
 	from := func(ip string) map[string]string {
 		return map[string]string{"Idempotency-Key": "shared-key-0001", "X-Forwarded-For": ip}
@@ -32,8 +33,8 @@ func TestIdempotencyKeysAreScopedToTheClient(t *testing.T) {
 	}
 
 	other := v.do(t, "POST", "/api/bookings", body, from("203.0.113.50"))
-	if other.Status != http.StatusConflict || other.errorCode() != "slot_unavailable" {
-		t.Errorf("same key and body from another client: %d %s, want 409 slot_unavailable (the one room is taken)", other.Status, other.Body)
+	if other.Status != http.StatusConflict || other.errorCode() != "idempotency_conflict" {
+		t.Errorf("same key and body from another network: %d %s, want 409 idempotency_conflict", other.Status, other.Body)
 	}
 	if strings.Contains(string(other.Body), b.Booking.ManageURL) || strings.Contains(string(other.Body), b.Booking.ID) {
 		t.Errorf("another client received the first client's booking: %s", other.Body)

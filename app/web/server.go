@@ -118,7 +118,8 @@ func New(svc *app.Service, assets fs.FS, log *slog.Logger, opts ...Option) (*Ser
 }
 
 // refuseMalformed answers 400 invalid_request, before routing, to a request
-// whose method no route knows or that has no Host header or more than one.
+// whose method no route knows, that has more than one Host header, or, in
+// HTTP/1.1, none.
 func (s *Server) refuseMalformed(next fasthttp.RequestHandler) fasthttp.RequestHandler {
 	methods := s.fiber.Config().RequestMethods
 	return func(ctx *fasthttp.RequestCtx) {
@@ -126,7 +127,8 @@ func (s *Server) refuseMalformed(next fasthttp.RequestHandler) fasthttp.RequestH
 		switch method := string(ctx.Method()); {
 		case !slices.Contains(methods, method):
 			problem = invalidf("the method %.20q is not served here", method)
-		case hostHeaders(ctx.Request.Header.RawHeaders()) != 1:
+		case hostHeaders(ctx.Request.Header.RawHeaders()) > 1, ctx.Request.Header.IsHTTP11() && hostHeaders(ctx.Request.Header.RawHeaders()) != 1:
+			// HTTP/1.0 may leave Host out (load balancers' health checks do).
 			problem = invalidf("a request needs exactly one Host header")
 		}
 		if problem == nil {
