@@ -76,13 +76,16 @@ func TestBrowserConsole(t *testing.T) {
 	b.shot("console-no-show")
 
 	// Reports and permits pages render for the owner on a phone.
-	for _, page := range []string{"/admin/reports", "/admin/permits", "/admin/mail", "/admin/blackouts", "/admin/settings", "/admin/backups", "/admin/audit"} {
+	for _, page := range []string{"/admin/bookings?from=2026-11-01&to=2026-12-31", "/admin/reports", "/admin/permits", "/admin/mail", "/admin/blackouts", "/admin/settings", "/admin/backups", "/admin/audit"} {
 		if status := b.open(page); status != 200 {
 			t.Errorf("%s: %d", page, status)
 			continue
 		}
 		b.noHorizontalScroll("console "+page, 360)
 		b.axe("console " + page)
+		if name, _, _ := strings.Cut(strings.TrimPrefix(page, "/admin/"), "?"); name == "bookings" || name == "mail" {
+			b.shot("console-" + name)
+		}
 	}
 	b.open("/admin/permits")
 	b.shot("console-permits")
