@@ -152,6 +152,9 @@ type SMTPConfig struct {
 	// CAFile names a PEM file of CA certificates this relay's certificate
 	// may chain to, besides the system's roots (a private or company CA).
 	CAFile string `toml:"ca_file"`
+	// Rate paces the messages sent through this relay ("10-S", "600-M"; ""
+	// for no pace but the relay's own 421s), for a provider with a known limit.
+	Rate string `toml:"rate"`
 
 	// CACerts holds the certificates of CAFile, read by Validate.
 	CACerts []*x509.Certificate `toml:"-"`
@@ -559,6 +562,9 @@ func (c *Config) validate() []string {
 		case "starttls", "tls", "none":
 		default:
 			add(relay.key+".tls", "%q must be \"starttls\", \"tls\" or \"none\"", relay.cfg.TLS)
+		}
+		if _, err := ParseRate(relay.cfg.Rate); err != nil {
+			add(relay.key+".rate", "%v", err)
 		}
 		if relay.cfg.Username != "" && relay.cfg.TLS == "none" {
 			add(relay.key+".username", "a login with tls = \"none\" would send the password in clear text: use tls = \"starttls\" (port 587) or \"tls\" (port 465)")

@@ -437,6 +437,11 @@ func Restore(ctx context.Context, path, backup string, now time.Time, progress f
 		return "", err
 	}
 	defer lock.Release()
+	// Through a symbolic link, the file it names is replaced, not the link
+	// (and the -wal and -shm beside that file are the ones SQLite uses).
+	if path, err = resolvePath(path); err != nil {
+		return "", err
+	}
 	if _, err := os.Stat(path); err == nil {
 		kept = path + ".replaced-" + now.UTC().Format("20060102T150405Z")
 		for n := 2; ; n++ { // two restores in one second keep both files

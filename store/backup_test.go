@@ -653,3 +653,37 @@ func TestLockDatabaseThroughSymlink(t *testing.T) {
 		}
 	}
 }
+
+// A restore through a symbolic database path replaces the file the link
+// names, and the link stays a link: the server opens the restored data.
+func TestRestoreThroughSymlink(t *testing.T) {
+	ctx := context.Background()
+	s := openTestStore(t, nil)
+	real := s.Path()
+	first := mustBookAt(t, s, at(9, 0), "a")
+	f, err := s.Backup(ctx, t.TempDir(), 3, testNow)
+	if err != nil {
+		t.Fatal(err)
+	}
+	mustBookAt(t, s, at(11, 0), "b")
+	if err := s.Close(); err != nil {
+		t.Fatal(err)
+	}
+	link := filepath.Join(t.TempDir(), "venuebook.db")
+	if err := os.Symlink(real, link); err != nil {
+		t.Fatal(err)
+	}
+	kept, err := Restore(ctx, link, f.Path, testNow, nil)
+	if err != nil {
+		t.Fatalf("restore: %v", err)
+	}
+	if fi, err := os.Lstat(link); err != nil || fi.Mode()&os.ModeSymlink == 0 {
+		t.Fatalf("the link was replaced by a file (%v)", err)
+	}
+	if got := bookingIDsIn(t, real); len(got) != 1 || !got[first] {
+		t.Errorf("the linked file holds %v, want only the backup's booking %s", got, first)
+	}
+	if filepath.Dir(kept) != filepath.Dir(real) {
+		t.Errorf("the replaced database was kept at %s, not beside the real file %s", kept, real)
+	}
+}

@@ -154,7 +154,8 @@ func isCorrupt(err error) bool {
 
 func isDiskFull(err error) bool {
 	var se *sqlite.Error
-	if errors.As(err, &se) && se.Code()&0xff == sqlite3.SQLITE_FULL {
+	// SQLITE_IOERR_SHMSIZE: the -shm file could not grow (ENOSPC on its mmap).
+	if errors.As(err, &se) && (se.Code()&0xff == sqlite3.SQLITE_FULL || se.Code() == sqlite3.SQLITE_IOERR_SHMSIZE) {
 		return true
 	}
 	return errors.Is(err, syscall.ENOSPC)
@@ -166,8 +167,10 @@ type Health struct {
 	Intact bool
 	// Checking is true while the start-up check still runs.
 	Checking bool
-	// DiskFreeBytes is the space left to the database's directory.
+	// DiskFreeBytes is the space left to the database's directory; valid
+	// when DiskKnown (statfs may fail, for example on some network mounts).
 	DiskFreeBytes uint64
+	DiskKnown     bool
 }
 
 // Health reports the file's integrity as last seen and the disk space left.
@@ -180,7 +183,7 @@ func (s *Store) Health() Health {
 	}
 	var st syscall.Statfs_t
 	if err := syscall.Statfs(filepath.Dir(s.path), &st); err == nil {
-		h.DiskFreeBytes = st.Bavail * uint64(st.Bsize)
+		h.DiskFreeBytes, h.DiskKnown = st.Bavail*uint64(st.Bsize), true
 	}
 	return h
 }

@@ -137,6 +137,27 @@ func (s *Store) ClaimDueMessages(ctx context.Context, now time.Time, limit int, 
 	return out, err
 }
 
+// NextMessageDue is when the next queued or failed message is due (it may
+// be past), or the zero time when none waits.
+func (s *Store) NextMessageDue(ctx context.Context) (time.Time, error) {
+	var due sql.NullInt64
+	err := s.read(ctx, func(tx *sql.Tx) error {
+		// One probe of the due index per status, not a scan.
+		return tx.QueryRowContext(ctx, `SELECT min(t) FROM (
+			SELECT min(next_attempt_at) AS t FROM outbox WHERE status = 'queued'
+			UNION ALL SELECT min(next_attempt_at) FROM outbox WHERE status = 'failed')`).Scan(&due)
+	})
+	if err != nil || !due.Valid {
+		return time.Time{}, err
+	}
+	return time.Unix(due.Int64, 0).UTC(), nil
+}
+
+// QueueMessages queues msgs, fully rendered, in one transaction, due now.
+func (s *Store) QueueMessages(ctx context.Context, msgs []Message, now time.Time) error {
+	return s.write(ctx, func(tx *sql.Tx) error { return s.queueMessages(ctx, tx, msgs, now) })
+}
+
 // ReleaseSending puts every message left sending back in the queue. At start-up
 // no worker is running, so such rows were left by a crash.
 func (s *Store) ReleaseSending(ctx context.Context, now time.Time) (int64, error) {
@@ -223,6 +244,26 @@ func (s *Store) HoldMessage(ctx context.Context, id int64, until time.Time, reas
 		}
 		return nil
 	})
+}
+
+// HoldDue makes every queued or failed message that is due at now wait until
+// until, with reason as its last_error, keeping its status and attempts: no
+// relay may be used before then. One statement, however long the queue.
+func (s *Store) HoldDue(ctx context.Context, now, until time.Time, reason string) (int64, error) {
+	if len(reason) > 2000 {
+		reason = reason[:2000]
+	}
+	var n int64
+	err := s.write(ctx, func(tx *sql.Tx) error {
+		res, err := tx.ExecContext(ctx, `UPDATE outbox SET next_attempt_at = ?1, last_error = ?2, updated_at = ?3
+			WHERE status IN ('queued', 'failed') AND next_attempt_at <= ?3`, until.Unix(), strings.ToValidUTF8(reason, "?"), now.Unix())
+		if err != nil {
+			return fmt.Errorf("hold due messages: %w", err)
+		}
+		n, err = res.RowsAffected()
+		return err
+	})
+	return n, err
 }
 
 // RequeueWaiting makes every queued message that waits for a later time due

@@ -5,19 +5,14 @@ package mail
 
 import (
 	"context"
-	"crypto/tls"
-	"crypto/x509"
-	"errors"
 	"fmt"
-	"io"
 	"log/slog"
 	"math/rand/v2"
-	"net"
 	"os"
-	"path/filepath"
-	"strconv"
+	"slices"
 	"strings"
 	"sync"
+	"sync/atomic"
 	"time"
 
 	gomail "github.com/wneessen/go-mail"
@@ -33,35 +28,67 @@ const StuckAfter = 10 * time.Minute
 // SendTimeout bounds one SMTP conversation.
 const SendTimeout = 30 * time.Second
 
-// relay is one way out for a message.
-type relay interface {
-	name() string
-	send(ctx context.Context, m *gomail.Msg, row store.OutboxMessage) error
-}
-
-// Worker sends the outbox. Wake asks it to look for due messages now; the
-// retry cron job wakes it regularly for failed ones.
+// Worker sends the outbox. Wake asks it to look for due messages now; it
+// also wakes itself when the next message is due or a relay may be tried again.
 type Worker struct {
-	store  *store.Store
-	cfg    *app.Config
-	log    *slog.Logger
-	now    func() time.Time
-	relays []relay
-	logins []*loginHealth // per relay, nil for the file relay
-	limit  app.Rate
+	store *store.Store
+	cfg   *app.Config
+	log   *slog.Logger
+	now   func() time.Time
+	lanes []*lane
+	limit app.Rate
 
-	wake chan struct{}
-	stop context.CancelFunc
-	done chan struct{}
-	mu   sync.Mutex // one delivery pass at a time
+	wake    chan struct{}
+	stop    context.CancelFunc
+	done    chan struct{}
+	running atomic.Bool
+	mu      sync.Mutex // one delivery pass at a time
 }
+
+// lane is one relay, with its health and whether it is busy with a message.
+type lane struct {
+	relay  relay
+	health *relayHealth
+	smtp   bool // an SMTP relay (shown by Relays), not the file relay
+
+	mu        sync.Mutex
+	busySince time.Time // wall time the message in progress was handed over; zero when idle
+}
+
+func (l *lane) setBusy(busy bool) {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	if busy {
+		l.busySince = time.Now()
+	} else {
+		l.busySince = time.Time{}
+	}
+}
+
+// stalled reports a relay that has been silent on its message for longer than
+// StallAfter: later messages go to the next relay meanwhile.
+func (l *lane) stalled() bool {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	return !l.busySince.IsZero() && time.Since(l.busySince) > StallAfter
+}
+
+// StallAfter is how long a relay may take over one message before the
+// messages after it go to the next relay (a relay that hangs costs one
+// message SendTimeout, never the queue).
+const StallAfter = 5 * time.Second
+
+// MailGrace bounds how long Stop waits for messages the relays have not
+// answered yet: a message cut off stays "sending" and is sent again at the
+// next start, so shutdown stays inside the systemd unit's stop timeout.
+const MailGrace = 10 * time.Second
 
 // NewWorker builds the worker for cfg's relays.
-func NewWorker(st *store.Store, cfg *app.Config, log *slog.Logger, now func() time.Time) *Worker {
+func NewWorker(st *store.Store, cfg *app.Config, log *slog.Logger, now func() time.Time) (*Worker, error) {
 	w := &Worker{store: st, cfg: cfg, log: log.With("part", "mail"), now: now, wake: make(chan struct{}, 1)}
 	helo := cfg.HELOName(os.Hostname)
 	if cfg.Mail.Primary.Host == "" {
-		w.relays, w.logins = []relay{fileRelay{dir: cfg.Mail.Dir}}, []*loginHealth{nil}
+		w.lanes = []*lane{{relay: fileRelay{dir: cfg.Mail.Dir}, health: &relayHealth{status: RelayStatus{Name: "file"}}}}
 	} else {
 		for _, r := range []struct {
 			label string
@@ -70,22 +97,25 @@ func NewWorker(st *store.Store, cfg *app.Config, log *slog.Logger, now func() ti
 			if r.cfg.Host == "" {
 				continue
 			}
-			relay := newSMTPRelay(r.label, r.cfg, helo)
-			w.relays = append(w.relays, relay)
-			w.logins = append(w.logins, &loginHealth{status: RelayStatus{Name: r.label, Addr: relay.addr(), Username: r.cfg.Username}})
+			relay, err := newSMTPRelay(r.label, r.cfg, helo)
+			if err != nil {
+				return nil, err
+			}
+			w.lanes = append(w.lanes, &lane{relay: relay, smtp: true,
+				health: &relayHealth{status: RelayStatus{Name: r.label, Addr: relay.addr(), Username: r.cfg.Username}}})
 		}
 	}
 	w.limit, _ = app.ParseRate(cfg.Limits.EmailPerRecipient)
-	return w
+	return w, nil
 }
 
 // Relays returns the state of each SMTP relay, primary first (none when
 // messages are written as files).
 func (w *Worker) Relays() []RelayStatus {
 	var out []RelayStatus
-	for _, h := range w.logins {
-		if h != nil {
-			out = append(out, h.snapshot())
+	for _, l := range w.lanes {
+		if l.smtp {
+			out = append(out, l.health.snapshot())
 		}
 	}
 	return out
@@ -99,163 +129,436 @@ func (w *Worker) Wake() {
 	}
 }
 
-// Start releases messages a crash left "sending" and runs the delivery loop
-// until Stop.
+// Retry is the mail-retry job: it wakes the running worker, or, when none
+// runs, delivers what is due itself.
+func (w *Worker) Retry(ctx context.Context) error {
+	if w.running.Load() {
+		w.Wake()
+		return nil
+	}
+	_, err := w.DeliverDue(ctx)
+	return err
+}
+
+// Start runs the delivery loop until Stop. The loop first puts back messages
+// a crash left "sending" and makes held ones due (writes that wait, in the
+// loop, for the start-up integrity check and a disk with room), so Start
+// itself writes nothing and never fails on a full disk.
 func (w *Worker) Start(ctx context.Context) error {
-	if n, err := w.store.ReleaseSending(ctx, w.now()); err != nil {
-		return err
-	} else if n > 0 {
-		w.log.Warn("requeued messages left sending by an earlier run", "count", n)
-	}
-	// Messages held for a relay's login (or postponed for their recipient)
-	// are due again: a restart, often with a fixed password, tries at once.
-	if n, err := w.store.RequeueWaiting(ctx, w.now()); err != nil {
-		return err
-	} else if n > 0 {
-		w.log.Info("waiting messages are due again after the restart", "count", n)
-	}
 	ctx, w.stop = context.WithCancel(context.WithoutCancel(ctx))
 	w.done = make(chan struct{})
+	w.running.Store(true)
 	go func() {
 		defer close(w.done)
+		w.resume(ctx)
 		for {
 			if _, err := w.DeliverDue(ctx); err != nil && ctx.Err() == nil {
 				w.log.Error("mail delivery pass failed", "err", err)
 			}
+			timer := time.NewTimer(w.untilNextPass(ctx))
 			select {
 			case <-ctx.Done():
+				timer.Stop()
 				return
 			case <-w.wake:
+			case <-timer.C:
 			}
+			timer.Stop()
 		}
 	}()
 	return nil
 }
 
-// Stop ends the loop and waits for the send in progress to finish.
+// resume puts every message left "sending" by an earlier run back in the
+// queue (no worker runs yet, so a crash left them) and makes the messages
+// held for a relay or postponed for their recipient due at once: a restart,
+// often with a fixed password, tries again. It retries until it succeeds.
+func (w *Worker) resume(ctx context.Context) {
+	for wait := time.Second; ctx.Err() == nil; wait = min(2*wait, time.Minute) {
+		released, err := w.store.ReleaseSending(ctx, w.now())
+		var requeued int64
+		if err == nil {
+			requeued, err = w.store.RequeueWaiting(ctx, w.now())
+		}
+		if err == nil {
+			if released > 0 {
+				w.log.Warn("requeued messages left sending by an earlier run", "count", released)
+			}
+			if requeued > 0 {
+				w.log.Info("waiting messages are due again after the restart", "count", requeued)
+			}
+			return
+		}
+		w.log.Error("cannot requeue the messages of the earlier run yet; trying again", "err", err, "retry_in", wait)
+		select {
+		case <-ctx.Done():
+		case <-time.After(wait):
+		}
+	}
+}
+
+// untilNextPass is how long the loop may sleep: until the next message is
+// due and a relay may take it, a minute at most (the mail-retry job and every
+// commit that queues mail wake it sooner).
+func (w *Worker) untilNextPass(ctx context.Context) time.Duration {
+	now := w.now()
+	due, err := w.store.NextMessageDue(ctx)
+	if err != nil || due.IsZero() {
+		return time.Minute
+	}
+	at := due
+	if open := w.relayOpensAt(now); open.After(at) {
+		at = open
+	}
+	return min(max(at.Sub(now), 50*time.Millisecond), time.Minute)
+}
+
+// relayOpensAt is the first time a relay may be used: now when one may be.
+func (w *Worker) relayOpensAt(now time.Time) time.Time {
+	var first time.Time
+	for _, l := range w.lanes {
+		until, held := l.health.heldUntil(now)
+		if !held {
+			return now
+		}
+		first = earliest(first, until)
+	}
+	return first
+}
+
+// Stop ends the loop and waits, MailGrace at most, for the messages the
+// relays have not answered yet.
 func (w *Worker) Stop() {
 	if w.stop == nil {
 		return
 	}
 	w.stop()
-	<-w.done
+	w.stop = nil
+	select {
+	case <-w.done:
+	case <-time.After(MailGrace):
+		w.log.Warn("stopping with a message a relay has not answered: it stays \"sending\" and goes out again at the next start", "waited", MailGrace)
+	}
+	w.running.Store(false)
+	for _, l := range w.lanes {
+		l.relay.close()
+	}
 }
 
-// DeliverDue sends every message that is due now, in batches, and returns how
-// many it attempted.
+// job is one claimed message on its way through the relays.
+type job struct {
+	m         store.OutboxMessage
+	msg       *gomail.Msg
+	next      int       // the first relay not tried yet
+	failures  []string  // what each relay tried said
+	spent     bool      // a relay refused the message for now: the attempt counts
+	heldUntil time.Time // the earliest a relay that was down or held may be tried
+	skipped   bool      // a relay was passed over as stalled
+}
+
+// result is a relay's answer to a job.
+type result struct {
+	j    *job
+	lane int
+	err  error
+}
+
+// DeliverDue sends every message that is due now, through the relays that
+// may be used now, and returns how many messages it dealt with. Messages wait
+// in the queue, untouched, while no relay may be used.
 func (w *Worker) DeliverDue(ctx context.Context) (int, error) {
 	w.mu.Lock()
 	defer w.mu.Unlock()
-	attempted := 0
-	for ctx.Err() == nil {
-		batch, err := w.store.ClaimDueMessages(ctx, w.now(), 10, StuckAfter)
-		if err != nil {
-			return attempted, err
-		}
-		if len(batch) == 0 {
-			return attempted, nil
-		}
-		for i, m := range batch {
-			if ctx.Err() != nil {
-				// Stopping: hand back what was claimed but not tried.
-				return attempted, w.release(batch[i:], ctx.Err())
-			}
-			// A message once started is sent and its outcome recorded even if
-			// ctx ends meanwhile (Stop waits for it; SendTimeout bounds it):
-			// cut short, its row would stay "sending" and be sent twice.
-			if err := w.deliver(context.WithoutCancel(ctx), m); err != nil {
-				return attempted, err
-			}
-			attempted++
-		}
-	}
-	return attempted, ctx.Err()
+	p := &pass{w: w, results: make(chan result, len(w.lanes))}
+	return p.run(ctx)
 }
 
-// release puts claimed messages that were not attempted back in the queue,
-// due now and without counting an attempt, and returns cause.
-func (w *Worker) release(msgs []store.OutboxMessage, cause error) error {
-	ctx, now := context.Background(), w.now()
-	for _, m := range msgs {
-		if err := w.store.PostponeMessage(ctx, m.ID, now, now); err != nil {
-			return errors.Join(cause, err)
-		}
-	}
-	return cause
+// pass is one run of DeliverDue: it claims due messages in batches, hands
+// each to the first relay that may take it (each relay has its own goroutine
+// and carries one message at a time), and records every outcome.
+type pass struct {
+	w         *Worker
+	results   chan result
+	pending   []*job // claimed, waiting for a relay
+	inflight  int
+	attempted int
+	err       error
+	// perRecipient counts the messages of the pass to each address (by
+	// store.AddressKey) for limits.email_per_recipient.
+	perRecipient map[string]int
 }
 
-// deliver sends one claimed message and records the outcome.
-func (w *Worker) deliver(ctx context.Context, m store.OutboxMessage) error {
+func (p *pass) run(ctx context.Context) (int, error) {
+	w := p.w
+	ins := make([]chan *job, len(w.lanes))
+	var wg sync.WaitGroup
+	for i, l := range w.lanes {
+		ins[i] = make(chan *job)
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			for j := range ins[i] {
+				l.setBusy(true)
+				// A message once handed over is sent and its outcome
+				// recorded even if ctx ends meanwhile (SendTimeout bounds
+				// it): cut short, its row would stay "sending".
+				sendCtx, cancel := context.WithTimeout(context.WithoutCancel(ctx), SendTimeout)
+				err := l.relay.send(sendCtx, j.msg, j.m)
+				cancel()
+				l.setBusy(false)
+				p.results <- result{j, i, err}
+			}
+		}()
+	}
+	defer func() {
+		for _, in := range ins {
+			close(in)
+		}
+		wg.Wait()
+	}()
+	drained := false
+	tick := time.NewTicker(StallAfter / 5)
+	defer tick.Stop()
+	for {
+		stopping := ctx.Err() != nil || p.err != nil
+		if !stopping && !drained && len(p.pending) == 0 {
+			drained = p.claim(ctx)
+		}
+		if stopping && len(p.pending) > 0 {
+			p.release(p.pending)
+			p.pending = nil
+		}
+		if len(p.pending) == 0 {
+			if p.inflight == 0 {
+				if p.err == nil && ctx.Err() != nil {
+					p.err = ctx.Err()
+				}
+				return p.attempted, p.err
+			}
+			p.settle(<-p.results, stopping)
+			continue
+		}
+		j := p.pending[0]
+		li := p.route(j)
+		if li < 0 {
+			p.pending = p.pending[1:]
+			p.finish(j)
+			continue
+		}
+		select {
+		case ins[li] <- j:
+			p.pending = p.pending[1:]
+			p.inflight++
+		case r := <-p.results:
+			p.settle(r, stopping)
+		case <-tick.C: // a relay may have stalled meanwhile: route again
+		case <-ctx.Done():
+		}
+	}
+}
+
+// claim takes the next batch of due messages, when a relay may be used now;
+// it reports whether there is nothing more to do.
+func (p *pass) claim(ctx context.Context) bool {
+	w := p.w
+	now := w.now()
+	if opens := w.relayOpensAt(now); opens.After(now) {
+		// Every relay is held: the due messages wait for the first to
+		// open, keeping their attempts, and say why.
+		var why []string
+		for _, l := range w.lanes {
+			until, _ := l.health.heldUntil(now)
+			why = append(why, fmt.Sprintf("%s: not tried before %s: %s", l.relay.name(), until.UTC().Format(time.RFC3339), heldReason(l.health)))
+		}
+		if _, err := w.store.HoldDue(ctx, now, opens, strings.Join(why, "; ")); err != nil {
+			p.err = err
+		}
+		return true
+	}
+	batch, err := w.store.ClaimDueMessages(ctx, now, 10, StuckAfter)
+	if err != nil {
+		p.err = err
+		return true
+	}
+	for _, m := range batch {
+		if j, ok := p.prepare(ctx, m); ok {
+			p.pending = append(p.pending, j)
+		}
+	}
+	return len(batch) == 0
+}
+
+// prepare builds the job of a claimed message; a message whose recipient has
+// had enough mail for now is put back until later instead.
+func (p *pass) prepare(ctx context.Context, m store.OutboxMessage) (*job, bool) {
+	w := p.w
 	now := w.now()
 	if w.limit.Limit > 0 && !w.trusted(m.Recipient) {
 		sent, err := w.store.SentTo(ctx, m.Recipient, now.Add(-w.limit.Period))
 		if err != nil {
-			return err
+			p.err = err
+			p.release([]*job{{m: m}})
+			return nil, false
 		}
-		if int64(sent) >= w.limit.Limit {
+		// The messages of this pass not yet marked sent count too.
+		key := store.AddressKey(m.Recipient)
+		if int64(sent+p.perRecipient[key]) >= w.limit.Limit {
 			until := now.Add(w.limit.Period / time.Duration(w.limit.Limit))
 			w.log.Warn("recipient over email_per_recipient; message waits", "outbox_id", m.ID, "until", until)
-			return w.store.PostponeMessage(ctx, m.ID, until, now)
+			p.record(w.store.PostponeMessage(context.Background(), m.ID, until, now))
+			p.attempted++
+			return nil, false
 		}
 	}
 	msg, err := w.compose(m)
 	if err != nil { // cannot happen for rows we wrote; never retry it
 		w.log.Error("message cannot be built", "outbox_id", m.ID, "err", err)
-		return w.store.MarkMessageFailed(ctx, m.ID, "cannot build message: "+err.Error(), now, true, now)
+		p.record(w.store.MarkMessageFailed(context.Background(), m.ID, "cannot build message: "+err.Error(), now, true, now))
+		p.attempted++
+		return nil, false
 	}
-	var failures []string
-	var heldUntil time.Time // when a relay held back by its login is tried again
-	for i, r := range w.relays {
-		login := w.logins[i]
-		if login != nil {
-			if until, held := login.heldUntil(w.now()); held {
-				failures = append(failures, fmt.Sprintf("%s: not tried before %s: it refused the login", r.name(), until.UTC().Format(time.RFC3339)))
-				heldUntil = earliest(heldUntil, until)
-				continue
-			}
+	if w.limit.Limit > 0 {
+		if p.perRecipient == nil {
+			p.perRecipient = map[string]int{}
 		}
-		sendCtx, cancel := context.WithTimeout(ctx, SendTimeout)
-		err := r.send(sendCtx, msg, m)
-		cancel()
-		if err == nil {
-			if login != nil && login.accepted() {
-				w.log.Info("mail relay accepts the login again", "relay", r.name())
-			}
-			w.log.Info("email sent", "outbox_id", m.ID, "kind", m.Kind, "relay", r.name(), "attempt", m.Attempts, "message_id", m.MessageID)
-			return w.store.MarkMessageSent(ctx, m.ID, r.name(), w.now())
-		}
-		if login != nil && isLoginRefusal(err) {
-			failures = append(failures, fmt.Sprintf("%s: the relay refused the login (is the mail password wrong?): %s", r.name(), describe(err)))
-			// One line per refusal, not per message: the relay is left
-			// alone until then, and the messages wait for it.
-			until, refusals := login.refused(w.now(), describe(err))
-			w.log.Error("mail relay refused the login: the mail password (or username) is wrong; not using the relay until retry_at",
-				"relay", r.name(), "username", w.relayUsername(i), "refusals_in_a_row", refusals, "retry_at", until, "err", err)
-			heldUntil = earliest(heldUntil, until)
-			continue
-		}
-		failures = append(failures, fmt.Sprintf("%s: %s", r.name(), describe(err)))
-		w.log.Warn("email not sent", "outbox_id", m.ID, "kind", m.Kind, "relay", r.name(), "attempt", m.Attempts, "err", err)
+		p.perRecipient[store.AddressKey(m.Recipient)]++
 	}
-	if !heldUntil.IsZero() {
-		// A relay is held back by its login, which is no fault of the
-		// message: it waits for that relay's next try (the other relay
-		// is tried again then too) and keeps its attempts.
-		return w.store.HoldMessage(ctx, m.ID, heldUntil, strings.Join(failures, "; "), w.now())
-	}
-	dead := m.Attempts >= w.cfg.Mail.MaxAttempts
-	next := now.Add(w.backoff(m.Attempts))
-	if dead {
-		w.log.Error("email dead after its last attempt", "outbox_id", m.ID, "kind", m.Kind, "attempts", m.Attempts)
-	}
-	return w.store.MarkMessageFailed(ctx, m.ID, strings.Join(failures, "; "), next, dead, w.now())
+	return &job{m: m, msg: msg}, true
 }
 
-func (w *Worker) relayUsername(i int) string {
-	if h := w.logins[i]; h != nil {
-		return h.snapshot().Username
+// route picks the relay for j: the first one not yet tried that may be used
+// now, passing over one that has stalled on its message when a later one is
+// free. It returns -1 when no relay is left for j.
+func (p *pass) route(j *job) int {
+	w := p.w
+	now := w.now()
+	first := -1
+	for i := j.next; i < len(w.lanes); i++ {
+		l := w.lanes[i]
+		if until, held := l.health.heldUntil(now); held {
+			if !slices.ContainsFunc(j.failures, func(f string) bool { return strings.HasPrefix(f, l.relay.name()+":") }) {
+				j.failures = append(j.failures, fmt.Sprintf("%s: not tried before %s: %s", l.relay.name(), until.UTC().Format(time.RFC3339), heldReason(l.health)))
+			}
+			j.heldUntil = earliest(j.heldUntil, until)
+			continue
+		}
+		if first < 0 {
+			first = i
+		}
+		if !l.stalled() {
+			if i > first {
+				j.skipped = true
+			}
+			return i
+		}
 	}
-	return ""
+	return first
+}
+
+func heldReason(h *relayHealth) string {
+	st := h.snapshot()
+	if st.LoginRefused {
+		return "it refused the login"
+	}
+	return "it is down: " + st.Fault
+}
+
+// settle records a relay's answer to a job: sent, dead, or on to the next
+// relay (and, when none is left, back to the queue).
+func (p *pass) settle(r result, stopping bool) {
+	p.inflight--
+	w, j := p.w, r.j
+	l := w.lanes[r.lane]
+	name := l.relay.name()
+	now := w.now()
+	switch v := classify(r.err); v {
+	case delivered:
+		if loginWas, downSince := l.health.accepted(); loginWas {
+			w.log.Info("mail relay accepts the login again", "relay", name)
+		} else if !downSince.IsZero() {
+			w.log.Info("mail relay takes messages again", "relay", name, "down_for", now.Sub(downSince).Round(time.Second).String())
+		}
+		if r.err != nil {
+			w.log.Info("the relay took the message (its final 250); the error after it does not make it unsent", "outbox_id", j.m.ID, "relay", name, "err", r.err)
+		}
+		w.log.Info("email sent", "outbox_id", j.m.ID, "kind", j.m.Kind, "relay", name, "attempt", j.m.Attempts, "message_id", j.m.MessageID)
+		p.record(w.store.MarkMessageSent(context.Background(), j.m.ID, name, now))
+		p.attempted++
+		return
+	case refusedForGood:
+		j.failures = append(j.failures, fmt.Sprintf("%s: refused for good: %s", name, describe(r.err)))
+		w.log.Error("email refused for good by the relay: it will not be sent (the address is probably wrong)", "outbox_id", j.m.ID, "kind", j.m.Kind,
+			"recipient", j.m.Recipient, "relay", name, "err", r.err)
+		p.record(w.store.MarkMessageFailed(context.Background(), j.m.ID, strings.Join(j.failures, "; "), now, true, now))
+		p.attempted++
+		return
+	case loginRefused:
+		j.failures = append(j.failures, fmt.Sprintf("%s: the relay refused the login (is the mail password wrong?): %s", name, describe(r.err)))
+		// One line per refusal, not per message: the relay is left alone
+		// until then, and the messages wait for it.
+		until, refusals := l.health.refused(now, describe(r.err))
+		w.log.Error("mail relay refused the login: the mail password (or username) is wrong; not using the relay until retry_at",
+			"relay", name, "username", l.health.snapshot().Username, "refusals_in_a_row", refusals, "retry_at", until, "err", r.err)
+		j.heldUntil = earliest(j.heldUntil, until)
+	case relayFault:
+		what := describe(r.err)
+		j.failures = append(j.failures, fmt.Sprintf("%s: %s", name, what))
+		until, first := l.health.fault(now, what)
+		if first {
+			w.log.Warn("mail relay unavailable: its messages go to the next relay or wait, keeping their attempts", "relay", name, "retry_at", until, "err", r.err)
+		}
+		j.heldUntil = earliest(j.heldUntil, until)
+	case tryLater:
+		j.spent = true
+		j.failures = append(j.failures, fmt.Sprintf("%s: %s", name, describe(r.err)))
+		w.log.Warn("email not sent", "outbox_id", j.m.ID, "kind", j.m.Kind, "relay", name, "attempt", j.m.Attempts, "err", r.err)
+	}
+	j.next = r.lane + 1
+	if stopping {
+		p.finish(j)
+		return
+	}
+	p.pending = append([]*job{j}, p.pending...)
+}
+
+// finish puts back a message no relay took: with its attempt counted when a
+// relay refused it for now (dead after the last), else waiting for the first
+// relay that may be tried again, its attempt kept.
+func (p *pass) finish(j *job) {
+	w := p.w
+	now := w.now()
+	p.attempted++
+	if j.spent {
+		dead := j.m.Attempts >= w.cfg.Mail.MaxAttempts
+		if dead {
+			w.log.Error("email dead after its last attempt", "outbox_id", j.m.ID, "kind", j.m.Kind, "attempts", j.m.Attempts)
+		}
+		p.record(w.store.MarkMessageFailed(context.Background(), j.m.ID, strings.Join(j.failures, "; "), now.Add(w.backoff(j.m.Attempts)), dead, now))
+		return
+	}
+	until := j.heldUntil
+	if until.IsZero() || j.skipped && until.After(now.Add(FaultBackoffStart)) {
+		until = now.Add(FaultBackoffStart) // passed over a stalled relay: soon again
+	}
+	p.record(w.store.HoldMessage(context.Background(), j.m.ID, until, strings.Join(j.failures, "; "), now))
+}
+
+// release puts claimed messages that were not handed to a relay back in the
+// queue, due now and without counting an attempt.
+func (p *pass) release(jobs []*job) {
+	now := p.w.now()
+	for _, j := range jobs {
+		p.record(p.w.store.PostponeMessage(context.Background(), j.m.ID, now, now))
+	}
+}
+
+// record keeps the first error writing an outcome; the pass then stops
+// claiming (a message whose outcome was not written is claimed again after
+// StuckAfter).
+func (p *pass) record(err error) {
+	if err != nil && p.err == nil {
+		p.err = err
+	}
 }
 
 // earliest returns the earlier of a and b, where a zero a means none yet.
@@ -281,18 +584,6 @@ func (w *Worker) backoff(attempt int) time.Duration {
 	}
 	jitter := time.Duration((rand.Float64()*0.2 - 0.1) * float64(d))
 	return d + jitter
-}
-
-func describe(err error) string {
-	var se *gomail.SendError
-	if errors.As(err, &se) {
-		kind := "permanent"
-		if se.IsTemp() {
-			kind = "temporary"
-		}
-		return fmt.Sprintf("%s error (SMTP %d): %v", kind, se.ErrorCode(), err)
-	}
-	return err.Error()
 }
 
 // compose builds the MIME message of an outbox row: plain text with an HTML
@@ -321,179 +612,4 @@ func (w *Worker) compose(m store.OutboxMessage) (*gomail.Msg, error) {
 		}
 	}
 	return msg, nil
-}
-
-// smtpRelay sends through one SMTP server, with a new connection per message.
-type smtpRelay struct {
-	label string
-	cfg   app.SMTPConfig
-	helo  string
-	tls   *tls.Config
-}
-
-// newSMTPRelay prepares the relay of cfg: its certificate must chain to the
-// system's roots or to a CA of cfg.CAFile.
-func newSMTPRelay(label string, cfg app.SMTPConfig, helo string) smtpRelay {
-	tc := &tls.Config{ServerName: cfg.Host, MinVersion: tls.VersionTLS12}
-	if len(cfg.CACerts) > 0 {
-		pool, err := x509.SystemCertPool()
-		if err != nil {
-			pool = x509.NewCertPool()
-		}
-		for _, c := range cfg.CACerts {
-			pool.AddCert(c)
-		}
-		tc.RootCAs = pool
-	}
-	return smtpRelay{label: label, cfg: cfg, helo: helo, tls: tc}
-}
-
-func (r smtpRelay) name() string { return r.label }
-
-func (r smtpRelay) send(ctx context.Context, msg *gomail.Msg, _ store.OutboxMessage) error {
-	opts := []gomail.Option{gomail.WithPort(r.cfg.Port), gomail.WithTimeout(SendTimeout), gomail.WithHELO(r.helo), gomail.WithTLSConfig(r.tls)}
-	switch r.cfg.TLS {
-	case "tls":
-		opts = append(opts, gomail.WithSSLPort(false))
-	case "none":
-		opts = append(opts, gomail.WithTLSPolicy(gomail.NoTLS), gomail.WithDialContextFunc(r.dialAwaitingGreeting))
-	default: // starttls: never fall back to plain text
-		opts = append(opts, gomail.WithTLSPortPolicy(gomail.TLSMandatory), gomail.WithDialContextFunc(r.dialAwaitingGreeting))
-	}
-	if r.cfg.Username != "" {
-		opts = append(opts, gomail.WithSMTPAuth(gomail.SMTPAuthAutoDiscover), gomail.WithUsername(r.cfg.Username), gomail.WithPassword(r.cfg.Password))
-	}
-	client, err := gomail.NewClient(r.cfg.Host, opts...)
-	if err != nil {
-		return fmt.Errorf("smtp client: %w", err)
-	}
-	err = client.DialAndSendWithContext(ctx, msg)
-	if r.cfg.TLS == "tls" && errors.As(err, new(tls.RecordHeaderError)) {
-		return fmt.Errorf("the relay at %s answered in plain text, so it does not speak TLS from the first byte; it expects STARTTLS (as on port 587): set mail.%s.tls = \"starttls\": %w",
-			r.addr(), r.label, err)
-	}
-	return err
-}
-
-func (r smtpRelay) addr() string { return net.JoinHostPort(r.cfg.Host, strconv.Itoa(r.cfg.Port)) }
-
-// GreetingProbeAfter is how long a relay may keep silent after the connection
-// before it is asked, on a second connection, whether it speaks TLS from the
-// first byte. Relays greet at once; one that waits for a TLS hello never does.
-const GreetingProbeAfter = 3 * time.Second
-
-// dialAwaitingGreeting connects for plain SMTP or STARTTLS and returns once the
-// relay has sent the first byte of its greeting. A relay that speaks TLS from
-// the first byte (port 465) sends nothing until it hears a TLS hello, which
-// would leave the client waiting the whole SendTimeout; so when the greeting
-// is late, a TLS handshake is tried on a second connection, and if it succeeds
-// the dial fails at once with what to set.
-func (r smtpRelay) dialAwaitingGreeting(ctx context.Context, network, addr string) (net.Conn, error) {
-	var d net.Dialer
-	conn, err := d.DialContext(ctx, network, addr)
-	if err != nil {
-		return nil, err
-	}
-	type firstByte struct {
-		b   byte
-		err error
-	}
-	greeting := make(chan firstByte, 1)
-	go func() {
-		var b [1]byte
-		_, err := io.ReadFull(conn, b[:])
-		greeting <- firstByte{b[0], err}
-	}()
-	giveUp := func(err error) (net.Conn, error) {
-		conn.Close() // ends the read
-		<-greeting
-		return nil, err
-	}
-	probeTimer := time.NewTimer(GreetingProbeAfter)
-	defer probeTimer.Stop()
-	var probed chan bool // nil until the probe runs
-	for {
-		select {
-		case g := <-greeting:
-			if g.err != nil {
-				conn.Close()
-				return nil, fmt.Errorf("the relay at %s closed the connection without a greeting: %w", r.addr(), g.err)
-			}
-			return &greetedConn{Conn: conn, first: []byte{g.b}}, nil
-		case <-probeTimer.C:
-			probed = make(chan bool, 1)
-			go func() { probed <- speaksTLSFirst(ctx, network, addr, r.cfg.Host) }()
-		case tlsFirst := <-probed:
-			probed = nil
-			if tlsFirst {
-				mode := "STARTTLS"
-				if r.cfg.TLS == "none" {
-					mode = "plain SMTP"
-				}
-				return giveUp(fmt.Errorf("the relay at %s expects TLS from the first byte (as on port 465), not %s: set mail.%s.tls = \"tls\"", r.addr(), mode, r.label))
-			}
-		case <-ctx.Done():
-			return giveUp(fmt.Errorf("no greeting from the relay at %s: %w", r.addr(), ctx.Err()))
-		}
-	}
-}
-
-// speaksTLSFirst reports whether the server at addr answers a TLS hello: a
-// completed handshake or a TLS alert. It is only a question, nothing is sent
-// over the connection, so the certificate is not checked here; the real
-// connection checks it.
-func speaksTLSFirst(ctx context.Context, network, addr, host string) bool {
-	d := tls.Dialer{Config: &tls.Config{ServerName: host, MinVersion: tls.VersionTLS10, InsecureSkipVerify: true}} // #nosec G402 -- a probe that sends no data
-	conn, err := d.DialContext(ctx, network, addr)
-	if err == nil {
-		conn.Close()
-		return true
-	}
-	var alert tls.AlertError
-	return errors.As(err, &alert)
-}
-
-// greetedConn is a connection whose first byte was read to see the greeting
-// arrive; Read hands it back first.
-type greetedConn struct {
-	net.Conn
-	first []byte
-}
-
-func (c *greetedConn) Read(p []byte) (int, error) {
-	if len(c.first) > 0 {
-		n := copy(p, c.first)
-		c.first = c.first[n:]
-		return n, nil
-	}
-	return c.Conn.Read(p)
-}
-
-// fileRelay writes each message as an .eml file, for venues without SMTP.
-type fileRelay struct{ dir string }
-
-func (r fileRelay) name() string { return "file" }
-
-func (r fileRelay) send(_ context.Context, msg *gomail.Msg, row store.OutboxMessage) error {
-	if err := os.MkdirAll(r.dir, 0o700); err != nil {
-		return err
-	}
-	name := filepath.Join(r.dir, fmt.Sprintf("%s-%06d-%s.eml", row.CreatedAt.Format("20060102T150405Z"), row.ID, row.Kind))
-	tmp, err := os.CreateTemp(r.dir, ".eml-*")
-	if err != nil {
-		return err
-	}
-	defer os.Remove(tmp.Name())
-	if _, err := msg.WriteTo(tmp); err != nil {
-		tmp.Close()
-		return err
-	}
-	if err := tmp.Sync(); err != nil {
-		tmp.Close()
-		return err
-	}
-	if err := tmp.Close(); err != nil {
-		return err
-	}
-	return os.Rename(tmp.Name(), name)
 }

@@ -78,21 +78,23 @@ type venueOptions struct {
 	ReminderBefore              string    // default "24h"
 	DBPath                      string    // default a file in a temporary directory
 	LogTo                       io.Writer // where the venue logs (JSON); default testLogger
+	RealTime                    bool      // the wall clock instead of the pinned one
 }
 
 // venue is a Service on a real SQLite file with a pinned clock, and a mail
 // worker for its configuration.
 type venue struct {
-	t      *testing.T
-	Cfg    *app.Config
-	Svc    *app.Service
-	Worker *mail.Worker
-	Clock  *clock
-	Log    *slog.Logger
-	DBPath string
-	schema string
-	main   *serve.Main
-	closed bool
+	t        *testing.T
+	Cfg      *app.Config
+	Svc      *app.Service
+	Worker   *mail.Worker
+	Clock    *clock
+	Log      *slog.Logger
+	DBPath   string
+	schema   string
+	main     *serve.Main
+	closed   bool
+	realTime bool
 }
 
 func testLogger() *slog.Logger {
@@ -207,7 +209,7 @@ func newVenue(t *testing.T, o venueOptions) *venue {
 	if o.LogTo != nil {
 		log = slog.New(slog.NewJSONHandler(o.LogTo, nil))
 	}
-	v := &venue{t: t, Cfg: cfg, Clock: newClock(t0), Log: log, DBPath: dbPath, schema: string(schema), closed: true}
+	v := &venue{t: t, Cfg: cfg, Clock: newClock(t0), Log: log, DBPath: dbPath, schema: string(schema), closed: true, realTime: o.RealTime}
 	v.open()
 	t.Cleanup(v.close)
 	return v
@@ -222,7 +224,11 @@ func (v *venue) open() {
 	// Nothing here tests the store's waits: bound them by patience, not by
 	// the production defaults of a few seconds, so that a slow machine
 	// cannot turn a wait for the writer into ErrBusy.
-	v.main = &serve.Main{Config: &cfg, Schema: v.schema, Assets: os.DirFS("../../assets"), Log: v.Log, Now: v.Clock.Now,
+	now := v.Clock.Now
+	if v.realTime {
+		now = time.Now
+	}
+	v.main = &serve.Main{Config: &cfg, Schema: v.schema, Assets: os.DirFS("../../assets"), Log: v.Log, Now: now,
 		ManualMail: true, ManualJobs: true, StoreLimits: store.Limits{WriteWait: patience, WriteTimeout: patience, ReadTimeout: patience}}
 	if err := v.main.Run(context.Background()); err != nil {
 		v.t.Fatalf("run: %v", err)
@@ -599,8 +605,9 @@ func TestCancellationInvite(t *testing.T) {
 	}
 }
 
-// With the SMTP server down the booking still succeeds and its email waits;
-// once the server listens again on the same port, the retry after retry_base
+// With the SMTP server down the booking still succeeds and its email waits,
+// queued, keeping its attempt (the relay is down, not the message), for the
+// relay's next try; once the server listens again on the same port, that try
 // delivers it, with the Message-ID fixed at queue time.
 func TestServerDownThenRetry(t *testing.T) {
 	t.Parallel()
@@ -613,7 +620,7 @@ func TestServerDownThenRetry(t *testing.T) {
 		t.Fatalf("attempted %d, want 2", n)
 	}
 	for _, m := range v.outbox() {
-		if m.Status != store.MailFailed || m.Attempts != 1 || !strings.Contains(m.LastError, "primary") {
+		if m.Status != store.MailQueued || m.Attempts != 0 || !strings.Contains(m.LastError, "primary") || !strings.Contains(m.LastError, "refused") {
 			t.Fatalf("row %s with the server down: status=%s attempts=%d last_error=%q", m.Kind, m.Status, m.Attempts, m.LastError)
 		}
 		if !m.NextAttemptAt.After(v.Clock.Now()) {
@@ -625,7 +632,7 @@ func TestServerDownThenRetry(t *testing.T) {
 	if n := v.deliver(); n != 0 {
 		t.Fatalf("attempted %d before the retry is due, want 0", n)
 	}
-	v.Clock.Add(2 * time.Minute) // past retry_base (1m) and its jitter
+	v.Clock.Add(mail.FaultBackoffStart + time.Second) // past the relay's first backoff
 	if n := v.deliver(); n != 2 {
 		t.Fatalf("attempted %d on retry, want 2", n)
 	}
@@ -634,7 +641,7 @@ func TestServerDownThenRetry(t *testing.T) {
 		t.Fatalf("server smtptest.Received %d messages, want 2", len(msgs))
 	}
 	for _, m := range v.outbox() {
-		if m.Status != store.MailSent || m.Relay != "primary" || m.Attempts != 2 || m.LastError != "" {
+		if m.Status != store.MailSent || m.Relay != "primary" || m.Attempts != 1 || m.LastError != "" {
 			t.Errorf("row %s after retry: status=%s relay=%q attempts=%d last_error=%q", m.Kind, m.Status, m.Relay, m.Attempts, m.LastError)
 		}
 		byMessageID(t, msgs, m.MessageID)
@@ -676,15 +683,15 @@ func TestFallbackRelay(t *testing.T) {
 	}
 }
 
-// A server that refuses with 5xx: each attempt is counted, the next one waits
-// retry_base doubled per earlier failure (±10% jitter), and after
-// mail.max_attempts the row is dead with the server's reply recorded.
-func TestRejectedUntilDead(t *testing.T) {
+// A server that refuses the recipient for now (4xx): each attempt is counted,
+// the next one waits retry_base doubled per earlier failure (±10% jitter), and
+// after mail.max_attempts the row is dead with the server's reply recorded.
+func TestRefusedForNowUntilDead(t *testing.T) {
 	t.Parallel()
 	srv := smtptest.New(t)
 	const maxAttempts = 4
 	v := newVenue(t, venueOptions{Primary: srv.Port, MaxAttempts: maxAttempts, NoOwner: true})
-	srv.RejectRcpt(550)
+	srv.RejectRcpt(450)
 	b := v.book(berlin(t, 30, 11, 0))
 
 	var lastDelay time.Duration
@@ -699,8 +706,8 @@ func TestRejectedUntilDead(t *testing.T) {
 		if row.Attempts != attempt {
 			t.Fatalf("attempts %d after attempt %d", row.Attempts, attempt)
 		}
-		if !strings.Contains(row.LastError, "550") || !strings.Contains(row.LastError, "primary") {
-			t.Errorf("attempt %d: last_error %q lacks the relay or the 550 reply", attempt, row.LastError)
+		if !strings.Contains(row.LastError, "450") || !strings.Contains(row.LastError, "primary") {
+			t.Errorf("attempt %d: last_error %q lacks the relay or the 450 reply", attempt, row.LastError)
 		}
 		if attempt == maxAttempts {
 			if row.Status != store.MailDead {
@@ -736,6 +743,58 @@ func TestRejectedUntilDead(t *testing.T) {
 	}
 	if !v.booking(b.ID).ConfirmationSentAt.IsZero() {
 		t.Error("confirmation_sent_at set for a dead confirmation")
+	}
+}
+
+// A permanent refusal of the recipient (5xx) is final at once: the message is
+// dead after one attempt, with the relay's reply, and is not offered to the
+// fallback or retried; the console's Email page shows it with a Retry button.
+func TestRefusedForGoodAtOnce(t *testing.T) {
+	t.Parallel()
+	primary, fallback := smtptest.New(t), smtptest.New(t)
+	v := newVenue(t, venueOptions{Primary: primary.Port, Fallback: fallback.Port, NoOwner: true})
+	primary.RejectRcpt(550, customer)
+	b := v.book(berlin(t, 30, 11, 0))
+	if n := v.deliver(); n != 1 {
+		t.Fatalf("attempted %d, want 1", n)
+	}
+	row := v.row(app.KindConfirmation, b.ID)
+	if row.Status != store.MailDead || row.Attempts != 1 || !strings.Contains(row.LastError, "550") || !strings.Contains(row.LastError, "refused for good") {
+		t.Fatalf("status %s attempts %d last_error %q; want dead after one attempt, with the 550", row.Status, row.Attempts, row.LastError)
+	}
+	if fallback.DataAttempts() != 0 || len(fallback.Messages()) != 0 {
+		t.Errorf("the fallback was offered a message the primary refused for good")
+	}
+	v.Clock.Add(30 * 24 * time.Hour)
+	if n := v.deliver(); n != 0 {
+		t.Errorf("a dead message was attempted again (%d)", n)
+	}
+	page := v.ownerGet("/admin/mail")
+	for _, want := range []string{"dead", customer, "550", "Retry now"} {
+		if !strings.Contains(page, want) {
+			t.Errorf("the Email page does not show %q for the refused message", want)
+		}
+	}
+}
+
+// Relaying refused (5.7.1 "Relay access denied") or the sender refused is the
+// relay's configuration, not the address: the messages wait, keeping their
+// attempts, and go through the fallback.
+func TestRelayingRefusedIsTheRelays(t *testing.T) {
+	t.Parallel()
+	primary, fallback := smtptest.New(t), smtptest.New(t)
+	v := newVenue(t, venueOptions{Primary: primary.Port, Fallback: fallback.Port, NoOwner: true})
+	primary.RefuseRcpt(554, "5.7.1 <ada@example.com>: Relay access denied")
+	b := v.book(berlin(t, 30, 11, 0))
+	v.deliver()
+	if row := v.row(app.KindConfirmation, b.ID); row.Status != store.MailSent || row.Relay != "fallback" {
+		t.Fatalf("status %s relay %q last_error %q; want sent through the fallback", row.Status, row.Relay, row.LastError)
+	}
+	v2 := newVenue(t, venueOptions{Primary: primary.Port, NoOwner: true})
+	b2 := v2.book(berlin(t, 30, 11, 0))
+	v2.deliver()
+	if row := v2.row(app.KindConfirmation, b2.ID); row.Status != store.MailQueued || row.Attempts != 0 || !strings.Contains(row.LastError, "Relay access denied") {
+		t.Fatalf("status %s attempts %d last_error %q; want queued, no attempt used, the relay's reply kept", row.Status, row.Attempts, row.LastError)
 	}
 }
 

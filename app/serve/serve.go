@@ -108,7 +108,9 @@ func (m *Main) Run(ctx context.Context) (err error) {
 	m.closers = append(m.closers, m.Service.Close)
 	go m.reportIntegrity()
 	m.Jobs = jobs.New(cfg.Location, m.Log)
-	m.Mail = mail.NewWorker(m.Service.Store, cfg, m.Log, m.Now)
+	if m.Mail, err = mail.NewWorker(m.Service.Store, cfg, m.Log, m.Now); err != nil {
+		return err
+	}
 	if m.HTTP, err = web.New(m.Service, m.Assets, m.Log, web.WithJobs(m.Jobs.Statuses), web.WithMailRelays(m.Mail.Relays)); err != nil {
 		return err
 	}
@@ -119,6 +121,8 @@ func (m *Main) Run(ctx context.Context) (err error) {
 	} else if link != "" {
 		m.Log.Warn("no owner account yet: open this one-time link within 24 hours to create one (or run 'venuebook admin add EMAIL')", "setup_link", link)
 	}
+	// From here on every write waits for the start-up check's verdict.
+	m.Service.Store.HoldWritesUntilChecked()
 	m.Service.Store.OnMailQueued = m.Mail.Wake
 	if !m.ManualMail {
 		if err := m.Mail.Start(ctx); err != nil {
@@ -140,7 +144,6 @@ func (m *Main) Run(ctx context.Context) (err error) {
 			return nil
 		})
 	}
-	m.Service.Store.HoldWritesUntilChecked()
 	m.served = make(chan error, 1)
 	ln := &acceptSignal{Listener: m.ln, accepting: make(chan struct{})}
 	m.serveDone = make(chan struct{})
@@ -256,10 +259,7 @@ type job struct {
 // scheduleJobs adds venuebook's cron jobs (README "Scheduled jobs").
 func scheduleJobs(runner *jobs.Runner, svc *app.Service, worker *mail.Worker) error {
 	all := []job{
-		{"mail-retry", "@every 30s", func(ctx context.Context) error {
-			_, err := worker.DeliverDue(ctx)
-			return err
-		}},
+		{"mail-retry", "@every 30s", worker.Retry},
 		{"permit-expiry", "@every 5m", func(ctx context.Context) error {
 			_, err := svc.ExpirePermits(ctx)
 			return err

@@ -79,14 +79,16 @@ func (s *Server) pageConsoleMail(c *fiber.Ctx) error {
 			return err
 		}
 	}
-	var refused []mail.RelayStatus
+	var refused, down []mail.RelayStatus
 	for _, r := range s.mailRelays() {
 		if r.LoginRefused {
 			refused = append(refused, r)
+		} else if r.Down {
+			down = append(down, r)
 		}
 	}
 	var waiting int64
-	if len(refused) > 0 {
+	if len(refused)+len(down) > 0 {
 		counts, err := s.svc.Store.OutboxCounts(c.UserContext())
 		if err != nil {
 			return err
@@ -101,9 +103,11 @@ func (s *Server) pageConsoleMail(c *fiber.Ctx) error {
 		// LoginRefused lists the relays that refuse venuebook's login;
 		// Waiting counts the messages queued meanwhile.
 		LoginRefused []mail.RelayStatus
-		Waiting      int64
-		HasFallback  bool
-	}{s.console(c, "Email", "mail"), list, status, s.svc.Rules.Location, refused, waiting, s.svc.Config.Mail.Fallback.Host != ""}
+		// Down lists the relays that cannot be reached now.
+		Down        []mail.RelayStatus
+		Waiting     int64
+		HasFallback bool
+	}{s.console(c, "Email", "mail"), list, status, s.svc.Rules.Location, refused, down, waiting, s.svc.Config.Mail.Fallback.Host != ""}
 	return s.render(c, fiber.StatusOK, "admin_mail", data)
 }
 

@@ -471,7 +471,10 @@ func TestConsoleAPIRoutes(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	w := mail.NewWorker(v.Svc.Store, v.Svc.Config, slog.New(slog.NewTextHandler(io.Discard, nil)), v.Svc.Now)
+	w, err := mail.NewWorker(v.Svc.Store, v.Svc.Config, slog.New(slog.NewTextHandler(io.Discard, nil)), v.Svc.Now)
+	if err != nil {
+		t.Fatal(err)
+	}
 	settleMail(t, w)
 	var deadID, sentID int64
 	if err := v.db.QueryRow("SELECT id FROM outbox WHERE status = 'dead' AND recipient = 'bounce@example.com'").Scan(&deadID); err != nil {

@@ -144,6 +144,14 @@ func (s *Server) metrics(c *fiber.Ctx) error {
 			}
 			fmt.Fprintf(&b, "venuebook_mail_relay_auth_failed{relay=%q} %d\n", r.Name, refused)
 		}
+		b.WriteString("# HELP venuebook_mail_relay_up 0 while the SMTP relay cannot be reached (refused or timed out connections, 421, lost connections), else 1.\n# TYPE venuebook_mail_relay_up gauge\n")
+		for _, r := range relays {
+			up := 1
+			if r.Down {
+				up = 0
+			}
+			fmt.Fprintf(&b, "venuebook_mail_relay_up{relay=%q} %d\n", r.Name, up)
+		}
 	}
 	fmt.Fprintf(&b, "# HELP venuebook_emails_sent_total Emails sent (all time, from the outbox).\n# TYPE venuebook_emails_sent_total counter\nvenuebook_emails_sent_total %d\n", counts["sent"])
 	b.WriteString("# HELP venuebook_rate_limit_keys Clients (addresses, emails) a rate limit counts apart now; at most limits.tracked_clients.\n# TYPE venuebook_rate_limit_keys gauge\n")
@@ -170,7 +178,9 @@ func (s *Server) metrics(c *fiber.Ctx) error {
 		intact = 1
 	}
 	fmt.Fprintf(&b, "# HELP venuebook_database_intact 1 while the database file passed its checks (quick_check at start-up, every query since), 0 once damage was found.\n# TYPE venuebook_database_intact gauge\nvenuebook_database_intact %d\n", intact)
-	fmt.Fprintf(&b, "# HELP venuebook_disk_free_bytes Space left on the database's file system.\n# TYPE venuebook_disk_free_bytes gauge\nvenuebook_disk_free_bytes %d\n", health.DiskFreeBytes)
+	if health.DiskKnown {
+		fmt.Fprintf(&b, "# HELP venuebook_disk_free_bytes Space left on the database's file system.\n# TYPE venuebook_disk_free_bytes gauge\nvenuebook_disk_free_bytes %d\n", health.DiskFreeBytes)
+	}
 	c.Set(fiber.HeaderContentType, "text/plain; version=0.0.4; charset=utf-8")
 	c.Set("Cache-Control", "no-store")
 	return c.SendString(b.String())

@@ -314,9 +314,15 @@ func (s *Server) accessLog(c *fiber.Ctx) error {
 	}
 	elapsed := time.Since(start)
 	s.httpMetrics.observe(c.Method(), routeLabel(c), c.Response().StatusCode(), elapsed)
+	// A streamed body (the CSV export, a backup download) is written after
+	// this returns: asking for its length would read it all into memory.
+	bytes := -1
+	if !c.Response().IsBodyStream() {
+		bytes = len(c.Response().Body())
+	}
 	s.reqLog(c).Info("request",
 		"method", c.Method(), "path", loggedPath(c), "status", c.Response().StatusCode(),
-		"duration_ms", float64(elapsed.Microseconds())/1000, "ip", s.clientAddr(c).String(), "bytes", len(c.Response().Body()))
+		"duration_ms", float64(elapsed.Microseconds())/1000, "ip", s.clientAddr(c).String(), "bytes", bytes)
 	return nil
 }
 
@@ -526,7 +532,10 @@ func (s *Server) healthz(c *fiber.Ctx) error {
 	case health.Checking:
 		integrity = "checking"
 	}
-	body := fiber.Map{"status": "ok", "integrity": integrity, "disk_free_bytes": health.DiskFreeBytes}
+	body := fiber.Map{"status": "ok", "integrity": integrity}
+	if health.DiskKnown {
+		body["disk_free_bytes"] = health.DiskFreeBytes
+	}
 	status := fiber.StatusOK
 	switch err := s.svc.Store.Ping(c.UserContext()); {
 	case err != nil:
@@ -534,7 +543,7 @@ func (s *Server) healthz(c *fiber.Ctx) error {
 		body["status"], status = "unavailable", fiber.StatusServiceUnavailable
 	case !health.Intact:
 		body["status"], status = "damaged", fiber.StatusServiceUnavailable
-	case health.DiskFreeBytes < MinFreeDisk:
+	case health.DiskKnown && health.DiskFreeBytes < MinFreeDisk:
 		body["status"], status = "disk_full", fiber.StatusServiceUnavailable
 	}
 	return c.Status(status).JSON(body)

@@ -43,6 +43,8 @@ type Server struct {
 	msgs         []Received
 	changed      chan struct{}  // closed and replaced whenever msgs grows
 	rcptCode     map[string]int // recipient (or "*") → reply code to RCPT
+	rcptText     string         // the text of those replies, "" for a default
+	mailCode     int            // reply code to MAIL FROM, 0 to accept
 	dataCode     int            // reply code to DATA, 0 to accept
 	dataOnce     bool           // dataCode applies to the next DATA only
 	attempts     int            // DATA commands seen, accepted or not
@@ -55,6 +57,17 @@ type Server struct {
 	authAttempts int      // AUTH exchanges seen, right or wrong
 	authRefusals int      // AUTH exchanges refused for a wrong username or password
 	hellos       []string // the names clients gave in EHLO or HELO
+
+	// Faults (see faults.go).
+	connLimit   int           // connections allowed per connPer; 0: no limit
+	connPer     time.Duration //
+	connTimes   []time.Time   // when the connections of the last connPer came
+	throttled   int           // connections answered 421 for the limit
+	connections int           // connections accepted and served
+	hang        bool          // new connections are accepted and never greeted
+	hung        []net.Conn    // the connections left hanging, closed by Stop
+	closeAfter  int           // close the connection after every n-th message's 250; 0: never
+	accepted    int           // messages accepted over all connections, for closeAfter
 }
 
 // Option shapes a test server.
@@ -110,11 +123,13 @@ func ClosedPort(t testing.TB) int {
 }
 
 func (s *Server) serve(ln net.Listener) {
+	ln = &faultListener{Listener: ln, srv: s}
 	srv := smtp.NewServer(smtp.BackendFunc(func(c *smtp.Conn) (smtp.Session, error) {
 		s.mu.Lock()
 		s.hellos = append(s.hellos, c.Hostname())
 		s.mu.Unlock()
-		return &session{srv: s}, nil
+		fc, _ := c.Conn().(*faultConn)
+		return &session{srv: s, conn: fc}, nil
 	}))
 	srv.Domain = "localhost"
 	if s.tlsConfig != nil {
@@ -145,7 +160,12 @@ func (s *Server) Stop() {
 	s.mu.Lock()
 	srv, ln, done := s.srv, s.ln, s.served
 	s.srv, s.ln = nil, nil
+	hung := s.hung
+	s.hung = nil
 	s.mu.Unlock()
+	for _, c := range hung {
+		_ = c.Close()
+	}
 	if srv == nil {
 		return
 	}
@@ -176,6 +196,22 @@ func (s *Server) RejectRcpt(code int, addrs ...string) {
 	}
 }
 
+// RefuseRcpt answers every RCPT TO with code and text, such as
+// 554 "5.7.1 <x>: Relay access denied".
+func (s *Server) RefuseRcpt(code int, text string) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	s.rcptCode["*"], s.rcptText = code, text
+}
+
+// RejectMail answers code to MAIL FROM (421: the relay is busy; 553: the
+// sender is not allowed).
+func (s *Server) RejectMail(code int) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	s.mailCode = code
+}
+
 // RejectData answers code to DATA; once limits it to the next message.
 func (s *Server) RejectData(code int, once bool) {
 	s.mu.Lock()
@@ -187,7 +223,7 @@ func (s *Server) RejectData(code int, once bool) {
 func (s *Server) AcceptAll() {
 	s.mu.Lock()
 	defer s.mu.Unlock()
-	s.rcptCode = map[string]int{}
+	s.rcptCode, s.rcptText, s.mailCode = map[string]int{}, "", 0
 	s.dataCode, s.dataOnce = 0, false
 }
 
@@ -274,6 +310,7 @@ func smtpError(code int, what string) *smtp.SMTPError {
 // session is one SMTP conversation with the test server.
 type session struct {
 	srv      *Server
+	conn     *faultConn // nil over implicit TLS
 	from     string
 	to       []string
 	loggedIn bool
@@ -312,6 +349,12 @@ func (c *session) Mail(from string, _ *smtp.MailOptions) error {
 	if c.srv.username != "" && !c.loggedIn {
 		return &smtp.SMTPError{Code: 530, EnhancedCode: smtp.EnhancedCode{5, 7, 0}, Message: "Authentication required"}
 	}
+	c.srv.mu.Lock()
+	code := c.srv.mailCode
+	c.srv.mu.Unlock()
+	if code != 0 {
+		return smtpError(code, "the sender "+from)
+	}
 	c.from = from
 	return nil
 }
@@ -322,7 +365,11 @@ func (c *session) Rcpt(to string, _ *smtp.RcptOptions) error {
 	if !ok {
 		code = c.srv.rcptCode["*"]
 	}
+	text := c.srv.rcptText
 	c.srv.mu.Unlock()
+	if code != 0 && text != "" {
+		return &smtp.SMTPError{Code: code, EnhancedCode: smtp.NoEnhancedCode, Message: text}
+	}
 	if code != 0 {
 		return smtpError(code, "recipient "+to)
 	}
@@ -353,6 +400,10 @@ func (c *session) Data(r io.Reader) error {
 		return smtpError(code, "the message")
 	}
 	s.msgs = append(s.msgs, Received{From: c.from, To: append([]string(nil), c.to...), Data: buf.Bytes()})
+	s.accepted++
+	if s.closeAfter > 0 && s.accepted%s.closeAfter == 0 && c.conn != nil {
+		c.conn.closeAfterReply.Store(true)
+	}
 	close(s.changed)
 	s.changed = make(chan struct{})
 	return nil

@@ -19,11 +19,28 @@ const (
 	LoginBackoffMax   = 6 * time.Hour
 )
 
+// A relay that cannot be reached (the connection refused or timed out, a 421
+// "slow down" or 454, the connection lost in the middle) is left alone for
+// FaultBackoffStart, then after each fault in a row twice as long, up to
+// FaultBackoffMax; the messages it would have carried go to the other relay
+// or wait, and keep their attempts. A relay that stays down is tried about
+// once a minute, so mail flows again within a minute of its return.
+const (
+	FaultBackoffStart = time.Second
+	FaultBackoffMax   = time.Minute
+)
+
 // RelayStatus is what the console and /metrics show of one SMTP relay.
 type RelayStatus struct {
 	Name     string // "primary" or "fallback"
 	Addr     string // host:port
 	Username string // "" when venuebook does not log in
+	// Down is set from a fault of the relay (unreachable, 421, the
+	// connection lost) until it next takes a message.
+	Down      bool
+	Faults    int       // faults in a row
+	DownSince time.Time // the first fault of the row
+	Fault     string    // the last fault
 	// LoginRefused is set from the relay's refusal of the login until a
 	// login succeeds (in this process: a restart tries again at once).
 	LoginRefused bool
@@ -33,23 +50,46 @@ type RelayStatus struct {
 	Reply        string    // the relay's answer to the last login
 }
 
-// loginHealth is the login state of one SMTP relay, shared between the
-// delivery pass and the readers of Relays.
-type loginHealth struct {
+// relayHealth is the state of one relay, shared between the delivery pass
+// and the readers of Relays: whether it refuses the login, whether it is down.
+type relayHealth struct {
 	mu     sync.Mutex
 	status RelayStatus
 }
 
 // heldUntil reports whether the relay is left alone at now, and until when.
-func (h *loginHealth) heldUntil(now time.Time) (time.Time, bool) {
+func (h *relayHealth) heldUntil(now time.Time) (time.Time, bool) {
 	h.mu.Lock()
 	defer h.mu.Unlock()
-	return h.status.RetryAt, h.status.LoginRefused && now.Before(h.status.RetryAt)
+	return h.status.RetryAt, (h.status.LoginRefused || h.status.Down) && now.Before(h.status.RetryAt)
+}
+
+// fault records a fault of the relay at now and returns until when it is
+// left alone, and whether it was up before (the first fault of a row).
+func (h *relayHealth) fault(now time.Time, what string) (time.Time, bool) {
+	h.mu.Lock()
+	defer h.mu.Unlock()
+	st := &h.status
+	first := !st.Down
+	if first {
+		st.Down, st.DownSince, st.Faults = true, now, 0
+	}
+	st.Faults++
+	wait := FaultBackoffStart
+	for i := 1; i < st.Faults && wait < FaultBackoffMax; i++ {
+		wait *= 2
+	}
+	until := now.Add(min(wait, FaultBackoffMax)).Truncate(time.Second).Add(time.Second)
+	if until.After(st.RetryAt) || !st.LoginRefused {
+		st.RetryAt = until
+	}
+	st.Fault = what
+	return st.RetryAt, first
 }
 
 // refused records a refusal of the login at now and returns until when the
 // relay is left alone, and how many refusals in a row there have been.
-func (h *loginHealth) refused(now time.Time, reply string) (time.Time, int) {
+func (h *relayHealth) refused(now time.Time, reply string) (time.Time, int) {
 	h.mu.Lock()
 	defer h.mu.Unlock()
 	st := &h.status
@@ -67,17 +107,22 @@ func (h *loginHealth) refused(now time.Time, reply string) (time.Time, int) {
 	return st.RetryAt, st.Refusals
 }
 
-// accepted records a login that worked (or a send that needed none); it
-// reports whether the relay had been refusing it.
-func (h *loginHealth) accepted() bool {
+// accepted records a message the relay took: it reports whether the relay
+// had been refusing the login, and whether it had been down, and since when.
+func (h *relayHealth) accepted() (loginWasRefused bool, downSince time.Time) {
 	h.mu.Lock()
 	defer h.mu.Unlock()
-	was := h.status.LoginRefused
-	h.status.LoginRefused, h.status.Refusals, h.status.Since, h.status.RetryAt, h.status.Reply = false, 0, time.Time{}, time.Time{}, ""
-	return was
+	st := &h.status
+	loginWasRefused = st.LoginRefused
+	if st.Down {
+		downSince = st.DownSince
+	}
+	name, addr, user := st.Name, st.Addr, st.Username
+	*st = RelayStatus{Name: name, Addr: addr, Username: user}
+	return loginWasRefused, downSince
 }
 
-func (h *loginHealth) snapshot() RelayStatus {
+func (h *relayHealth) snapshot() RelayStatus {
 	h.mu.Lock()
 	defer h.mu.Unlock()
 	return h.status
