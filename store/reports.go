@@ -11,9 +11,13 @@ const bookingTotalsSQL = `SELECT tier_id, room_id, status, count(*), sum(guests)
 	FROM bookings WHERE start_at >= ?1 AND start_at < ?2
 	GROUP BY tier_id, room_id, status ORDER BY tier_id, room_id, status`
 
-var eachBookingSQL = "SELECT " + bookingColumns + ` FROM bookings AS b
+// The page seeks bookings_start from the last page's start (the row value
+// alone does not bound the index range) and reads it in order, sorting only
+// the bookings that share a start; named, as statistics tempt the planner to
+// a skip-scan of bookings_tier_start and a sort of the whole range per page.
+var eachBookingSQL = "SELECT " + bookingColumns + ` FROM bookings AS b INDEXED BY bookings_start
 	LEFT JOIN parking_permits AS p ON p.booking_id = b.id
-	WHERE b.start_at >= ?1 AND b.start_at < ?2 AND (?3 = '' OR b.status = ?3)
+	WHERE b.start_at >= max(?1, ?4) AND b.start_at < ?2 AND (?3 = '' OR b.status = ?3)
 	  AND (b.start_at, b.room_id, b.id) > (?4, ?5, ?6)
 	ORDER BY b.start_at, b.room_id, b.id LIMIT ?7`
 
