@@ -79,6 +79,11 @@ func (s *Server) requireMetricsToken(c *fiber.Ctx) error {
 		if !s.clientAddr(c).IsLoopback() {
 			return app.Errorf(app.CodeForbidden, "metrics are served only to this machine; set server.metrics_token (or VENUEBOOK_METRICS_TOKEN) to scrape them from elsewhere")
 		}
+		// A request forwarded by a proxy that server.trusted_proxies does
+		// not name comes from anyone: its loopback peer is the proxy.
+		if !c.IsProxyTrusted() && forwarded(c) {
+			return app.Errorf(app.CodeForbidden, "this request came through a reverse proxy that server.trusted_proxies does not name, so its client is unknown; metrics are served only to this machine: set server.metrics_token (or VENUEBOOK_METRICS_TOKEN) to scrape them through the proxy")
+		}
 		return c.Next()
 	}
 	got, ok := strings.CutPrefix(c.Get(fiber.HeaderAuthorization), "Bearer ")
@@ -87,6 +92,16 @@ func (s *Server) requireMetricsToken(c *fiber.Ctx) error {
 		return app.Errorf(app.CodeUnauthorized, "metrics need the bearer token of server.metrics_token")
 	}
 	return c.Next()
+}
+
+// forwarded reports a request that names a client it was forwarded for.
+func forwarded(c *fiber.Ctx) bool {
+	for _, h := range []string{"X-Forwarded-For", "Forwarded", "X-Real-IP"} {
+		if len(c.Request().Header.Peek(h)) > 0 {
+			return true
+		}
+	}
+	return false
 }
 
 // metrics answers /metrics in the Prometheus text format (behind

@@ -80,6 +80,19 @@ func TestMetricsWithoutTokenOnlyForThisMachine(t *testing.T) {
 	if r := v.do(t, "GET", "/metrics", nil, nil); r.Status != http.StatusOK {
 		t.Errorf("metrics straight from this machine: %d", r.Status)
 	}
+
+	// A proxy on this machine that trusted_proxies does not name: its
+	// clients all come from loopback, so a forwarded request is refused.
+	bare := newVenue(t, venueOptions{})
+	for _, h := range []string{"X-Forwarded-For", "Forwarded", "X-Real-IP"} {
+		r := bare.do(t, "GET", "/metrics", nil, map[string]string{h: "203.0.113.9"})
+		if r.Status != http.StatusForbidden || !strings.Contains(string(r.Body), "trusted_proxies") {
+			t.Errorf("metrics through an unnamed proxy (%s): %d %.200s", h, r.Status, r.Body)
+		}
+	}
+	if r := bare.do(t, "GET", "/metrics", nil, nil); r.Status != http.StatusOK {
+		t.Errorf("metrics straight from this machine without trusted_proxies: %d", r.Status)
+	}
 }
 
 // A customer's email address is a mailto: link to that address alone: one
