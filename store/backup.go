@@ -314,7 +314,15 @@ func Verify(ctx context.Context, path string) error {
 	if !st.Mode().IsRegular() {
 		return fmt.Errorf("%s is not a regular file", path)
 	}
-	db, err := sql.Open("sqlite", "file:"+(&url.URL{Path: path}).EscapedPath()+"?mode=ro&_pragma=query_only(1)")
+	// Without a -wal beside it the file holds everything: read it as
+	// immutable, so that checking a stopped server's database (in WAL mode)
+	// does not leave a -wal and a -shm behind. With one, a server may be
+	// running: read through it as SQLite does.
+	mode := "mode=ro"
+	if _, err := os.Stat(path + "-wal"); errors.Is(err, os.ErrNotExist) {
+		mode += "&immutable=1"
+	}
+	db, err := sql.Open("sqlite", "file:"+(&url.URL{Path: path}).EscapedPath()+"?"+mode+"&_pragma=query_only(1)")
 	if err != nil {
 		return err
 	}

@@ -687,3 +687,27 @@ func TestRestoreThroughSymlink(t *testing.T) {
 		t.Errorf("the replaced database was kept at %s, not beside the real file %s", kept, real)
 	}
 }
+
+// Verifying a stopped server's database (a WAL-mode file with nothing beside
+// it) leaves nothing beside it.
+func TestVerifyLeavesNoWALBehind(t *testing.T) {
+	s := openTestStore(t, nil)
+	path := s.Path()
+	mustBookAt(t, s, at(9, 0), "a")
+	if err := s.Close(); err != nil {
+		t.Fatal(err)
+	}
+	for _, suffix := range []string{"-wal", "-shm"} {
+		if _, err := os.Stat(path + suffix); err == nil {
+			t.Fatalf("%s exists after the store closed", path+suffix)
+		}
+	}
+	if err := Verify(context.Background(), path); err != nil {
+		t.Fatalf("verify: %v", err)
+	}
+	for _, suffix := range []string{"-wal", "-shm"} {
+		if _, err := os.Stat(path + suffix); err == nil {
+			t.Errorf("verify left %s behind", path+suffix)
+		}
+	}
+}
