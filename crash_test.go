@@ -32,10 +32,7 @@ func TestCrashSafety(t *testing.T) {
 		rounds = v
 	}
 	dir := t.TempDir()
-	bin := filepath.Join(dir, "venuebook")
-	if out, err := exec.Command("go", "build", "-o", bin, ".").CombinedOutput(); err != nil {
-		t.Fatalf("build: %v\n%s", err, out)
-	}
+	bin := buildBinary(t)
 	port := freePort(t)
 	base := fmt.Sprintf("http://127.0.0.1:%d", port)
 	cfg := fmt.Sprintf(`
