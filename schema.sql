@@ -4,7 +4,7 @@
 -- The database refuses what the code must never do: every rule below is a second
 -- line behind the Go code, proven by store tests that insert bad rows with raw SQL.
 
-PRAGMA user_version = 2;
+PRAGMA user_version = 3;
 
 -- One row of named settings: the generated instance secret and similar values.
 CREATE TABLE settings (
@@ -61,7 +61,8 @@ CREATE TABLE bookings (
     price_cents    INTEGER NOT NULL CHECK (price_cents BETWEEN 0 AND 100000000),
     currency       TEXT NOT NULL CHECK (length(currency) = 3 AND currency GLOB '[A-Z][A-Z][A-Z]'),
     customer_name  TEXT NOT NULL CHECK (length(trim(customer_name)) BETWEEN 1 AND 100),
-    customer_email TEXT NOT NULL CHECK (length(customer_email) BETWEEN 3 AND 254 AND customer_email LIKE '%_@_%'),
+    -- '' only for a booking the owner took by phone or at the door (schema version 3).
+    customer_email TEXT NOT NULL CHECK (customer_email = '' OR (length(customer_email) BETWEEN 3 AND 254 AND customer_email LIKE '%_@_%')),
     customer_phone TEXT NOT NULL DEFAULT '' CHECK (length(customer_phone) <= 40),
     notes          TEXT NOT NULL DEFAULT '' CHECK (length(notes) <= 1000),
     status         TEXT NOT NULL DEFAULT 'confirmed'
@@ -74,6 +75,14 @@ CREATE TABLE bookings (
     confirmation_sent_at INTEGER,
     -- When the reminder was queued (NULL: not yet); it is queued once.
     reminder_queued_at   INTEGER,
+    -- Who took it: the customer online, or the owner at the desk (version 3).
+    source         TEXT NOT NULL DEFAULT 'online' CHECK (source IN ('online', 'owner')),
+    -- The language it was made in (BCP 47), for its later emails; '' = the venue's.
+    language       TEXT NOT NULL DEFAULT '' CHECK (length(language) <= 35),
+    -- What the console's search matches, written by the store: the reference,
+    -- name, email and registration case-folded, and the phone's digits.
+    search_text    TEXT NOT NULL DEFAULT '',
+    CHECK (customer_email <> '' OR customer_phone <> ''),
     CHECK (end_at > start_at),
     CHECK (end_at - start_at BETWEEN 300 AND 86400),
     CHECK (start_at > 946684800), -- after 2000-01-01: a seconds value, not millis or zero

@@ -19,6 +19,12 @@ const (
 	StatusNoShow    = "no_show"
 )
 
+// Booking sources: who took it.
+const (
+	SourceOnline = "online" // the customer, through the pages or the API
+	SourceOwner  = "owner"  // the owner, by phone or at the door
+)
+
 // Booking is one row of bookings with its parking permit, if any.
 type Booking struct {
 	ID            string
@@ -36,6 +42,8 @@ type Booking struct {
 	Notes         string
 	Status        string
 	Sequence      int
+	Source        string // SourceOnline or SourceOwner
+	Language      string // the language it was made in; "" = the venue's
 	CreatedAt     time.Time
 	UpdatedAt     time.Time
 	// ConfirmationSentAt is when the confirmation email went out; zero if not yet.
@@ -65,6 +73,9 @@ type NewBooking struct {
 	Currency                                   string
 	CustomerName, CustomerEmail, CustomerPhone string
 	Notes                                      string
+	// Source is SourceOnline (the default) or SourceOwner; Language the
+	// language the booking is made in ("" for the venue's).
+	Source, Language string
 	// VehicleRegistration, when not empty, adds a parking permit request with
 	// PermitID (generated when empty) sent to PermitApprover, and, when
 	// PermitLink.JTI is set, records that approval link.
@@ -167,9 +178,14 @@ func (s *Store) insertBooking(ctx context.Context, tx *sql.Tx, nb NewBooking, ro
 			return Booking{}, errors.New("no free booking reference after 20 attempts")
 		}
 	}
+	source := nb.Source
+	if source == "" {
+		source = SourceOnline
+	}
 	_, err := tx.StmtContext(ctx, s.hot.insertBooking).ExecContext(ctx,
 		id, reference, nb.TierID, nb.PackageID, room, nb.Start.Unix(), nb.End.Unix(), nb.Guests,
-		nb.PriceCents, nb.Currency, nb.CustomerName, nb.CustomerEmail, nb.CustomerPhone, nb.Notes, now, now)
+		nb.PriceCents, nb.Currency, nb.CustomerName, nb.CustomerEmail, nb.CustomerPhone, nb.Notes, now, now,
+		source, nb.Language, SearchText(reference, nb.CustomerName, nb.CustomerEmail, nb.CustomerPhone, nb.VehicleRegistration))
 	if err != nil {
 		if isConstraint(err) && strings.Contains(err.Error(), "overlaps") {
 			return Booking{}, ErrSlotTaken
@@ -196,7 +212,7 @@ func (s *Store) insertBooking(ctx context.Context, tx *sql.Tx, nb NewBooking, ro
 }
 
 const bookingColumns = `b.id, b.reference, b.tier_id, b.package_id, b.room_id, b.start_at, b.end_at, b.guests, b.price_cents,
-	b.currency, b.customer_name, b.customer_email, b.customer_phone, b.notes, b.status, b.sequence, b.created_at, b.updated_at,
+	b.currency, b.customer_name, b.customer_email, b.customer_phone, b.notes, b.status, b.sequence, b.source, b.language, b.created_at, b.updated_at,
 	coalesce(b.confirmation_sent_at, 0), p.id, p.vehicle_registration, p.status, p.approver_email, coalesce(p.decided_at, 0),
 	p.decided_by, p.decision_note`
 
@@ -220,7 +236,7 @@ func scanBooking(row rowScanner) (Booking, error) {
 		decidedAt                  sql.NullInt64
 	)
 	err := row.Scan(&b.ID, &b.Reference, &b.TierID, &b.PackageID, &b.RoomID, &start, &end, &b.Guests, &b.PriceCents,
-		&b.Currency, &b.CustomerName, &b.CustomerEmail, &b.CustomerPhone, &b.Notes, &b.Status, &b.Sequence, &created, &upd,
+		&b.Currency, &b.CustomerName, &b.CustomerEmail, &b.CustomerPhone, &b.Notes, &b.Status, &b.Sequence, &b.Source, &b.Language, &created, &upd,
 		&confirmed, &permitID, &permitReg, &pstat, &approver, &decidedAt, &decidedBy, &note)
 	if err != nil {
 		return Booking{}, err
@@ -310,7 +326,7 @@ type Interval struct {
 type BookingFilter struct {
 	From, To time.Time // start in [From, To)
 	Status   string    // "" = any
-	Query    string    // reference, name or email contains it (any case)
+	Query    string    // the reference, name, email or registration holds it (any case, any alphabet), or the phone its digits
 	Limit    int
 }
 
@@ -321,12 +337,13 @@ func (s *Store) ListBookings(ctx context.Context, f BookingFilter) ([]Booking, e
 	}
 	var out []Booking
 	err := s.read(ctx, func(tx *sql.Tx) error {
-		q := "%" + strings.NewReplacer(`\`, `\\`, "%", `\%`, "_", `\_`).Replace(f.Query) + "%"
+		text, bare, phone := searchTerms(f.Query)
 		var err error
 		out, err = queryAll(ctx, tx, scanBooking, "SELECT "+bookingColumns+` FROM bookings AS b LEFT JOIN parking_permits AS p ON p.booking_id = b.id
 			WHERE b.start_at >= ?1 AND b.start_at < ?2 AND (?3 = '' OR b.status = ?3)
-			  AND (?4 = '' OR b.reference LIKE ?5 ESCAPE '\' OR b.customer_name LIKE ?5 ESCAPE '\' OR b.customer_email LIKE ?5 ESCAPE '\')
-			ORDER BY b.start_at, b.room_id LIMIT ?6`, f.From.Unix(), f.To.Unix(), f.Status, f.Query, q, f.Limit)
+			  AND (?4 = '' OR instr(b.search_text, ?4) > 0 OR (?5 <> '' AND instr(b.search_text, ?5) > 0)
+			       OR (?7 <> '' AND instr(b.search_text, ?7) > 0))
+			ORDER BY b.start_at, b.room_id LIMIT ?6`, f.From.Unix(), f.To.Unix(), f.Status, text, phone, f.Limit, bare)
 		if err != nil {
 			return fmt.Errorf("list bookings: %w", err)
 		}

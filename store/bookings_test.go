@@ -36,7 +36,7 @@ func TestCreateBookingReturnsTheRow(t *testing.T) {
 		ID: b.ID, Reference: b.Reference, TierID: "t1", PackageID: "p60", RoomID: "a",
 		Start: at(10, 0), End: at(11, 0), Guests: 2, PriceCents: 5000, Currency: "EUR",
 		CustomerName: "Grace Hopper", CustomerEmail: "grace@example.com", CustomerPhone: "+358 40 123", Notes: "birthday",
-		Status: "confirmed", Sequence: 0, CreatedAt: testNow, UpdatedAt: testNow,
+		Status: "confirmed", Sequence: 0, Source: SourceOnline, CreatedAt: testNow, UpdatedAt: testNow,
 	}
 	if b != want {
 		t.Errorf("CreateBooking returned\n %+v\nwant\n %+v", b, want)

@@ -33,8 +33,9 @@ const freeRoomSQL = `SELECT EXISTS (
 const referenceTakenSQL = "SELECT count(*) FROM bookings WHERE reference = ?"
 
 const insertBookingSQL = `INSERT INTO bookings (id, reference, tier_id, package_id, room_id, start_at, end_at, guests,
-			price_cents, currency, customer_name, customer_email, customer_phone, notes, status, sequence, created_at, updated_at)
-		VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, 'confirmed', 0, ?, ?)`
+			price_cents, currency, customer_name, customer_email, customer_phone, notes, status, sequence, created_at, updated_at,
+			source, language, search_text)
+		VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, 'confirmed', 0, ?, ?, ?, ?, ?)`
 
 const insertOutboxSQL = `INSERT INTO outbox (kind, booking_id, recipient, subject, body_text, body_html, ics, ics_method,
 				message_id, status, attempts, next_attempt_at, created_at, updated_at)

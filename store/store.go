@@ -118,10 +118,12 @@ type Schema struct {
 	Upgrades []Upgrade
 }
 
-// Upgrade brings a database from version To-1 to To.
+// Upgrade brings a database from version To-1 to To: SQL, then Go (when
+// set) in the same transaction, given the whole current schema.sql.
 type Upgrade struct {
 	To  int
 	SQL string
+	Go  func(ctx context.Context, tx *sql.Tx, schemaSQL string) error
 }
 
 // CurrentSchema returns the schema of this build: schemaSQL (the embedded
@@ -276,6 +278,11 @@ func (s *Store) migrate(ctx context.Context, schema Schema) error {
 		err := s.write(ctx, func(tx *sql.Tx) error {
 			if _, err := tx.ExecContext(ctx, up.SQL); err != nil {
 				return fmt.Errorf("upgrade schema to version %d: %w", up.To, err)
+			}
+			if up.Go != nil {
+				if err := up.Go(ctx, tx, schema.SQL); err != nil {
+					return fmt.Errorf("upgrade schema to version %d: %w", up.To, err)
+				}
 			}
 			_, err := tx.ExecContext(ctx, fmt.Sprintf("PRAGMA user_version = %d", up.To))
 			return err

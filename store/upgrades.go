@@ -1,5 +1,12 @@
 package store
 
+import (
+	"context"
+	"database/sql"
+	"fmt"
+	"strings"
+)
+
 // upgrades bring a database written by an older venuebook to the schema of
 // schema.sql, one version at a time. A new schema version adds its step here and
 // changes schema.sql to the result, so that a new database and an upgraded one
@@ -8,4 +15,80 @@ var upgrades = []Upgrade{
 	// 2: an index on bookings by start, for the console's lists, reports and
 	// the export at any table size.
 	{To: 2, SQL: "CREATE INDEX bookings_start ON bookings (start_at);"},
+	// 3: bookings the owner takes (source; an email or a phone), the language
+	// a booking was made in, and the search text: three columns added, the
+	// email's CHECK loosened in place (SQLite's documented writable_schema
+	// procedure: no row changes), and the search text written for every row.
+	{To: 3, SQL: `ALTER TABLE bookings ADD COLUMN source TEXT NOT NULL DEFAULT 'online';
+		ALTER TABLE bookings ADD COLUMN language TEXT NOT NULL DEFAULT '';
+		ALTER TABLE bookings ADD COLUMN search_text TEXT NOT NULL DEFAULT '';`,
+		Go: func(ctx context.Context, tx *sql.Tx, schemaSQL string) error {
+			if err := replaceTableSQL(ctx, tx, schemaSQL, "bookings"); err != nil {
+				return err
+			}
+			return writeSearchText(ctx, tx)
+		}},
+}
+
+// replaceTableSQL sets the definition of table in sqlite_schema to the one
+// schemaSQL gives it, as SQLite documents for changes that leave every row as
+// it is (loosening a CHECK, or restating columns ALTER TABLE has added).
+func replaceTableSQL(ctx context.Context, tx *sql.Tx, schemaSQL, table string) error {
+	start := strings.Index(schemaSQL, "CREATE TABLE "+table+" (")
+	end := strings.Index(schemaSQL[max(start, 0):], "\n) STRICT;")
+	if start < 0 || end < 0 {
+		return fmt.Errorf("schema.sql has no CREATE TABLE %s ( … ) STRICT;", table)
+	}
+	def := schemaSQL[start : start+end+len("\n) STRICT")]
+	var version int
+	if err := tx.QueryRowContext(ctx, "PRAGMA schema_version").Scan(&version); err != nil {
+		return err
+	}
+	for _, q := range []string{"PRAGMA writable_schema = ON",
+		"UPDATE sqlite_schema SET sql = ?1 WHERE type = 'table' AND name = ?2",
+		fmt.Sprintf("PRAGMA schema_version = %d", version+1),
+		"PRAGMA writable_schema = OFF"} {
+		if _, err := tx.ExecContext(ctx, q, def, table); err != nil && !strings.HasPrefix(q, "PRAGMA") {
+			return fmt.Errorf("restate table %s: %w", table, err)
+		} else if err != nil {
+			return fmt.Errorf("%s: %w", q, err)
+		}
+	}
+	return nil
+}
+
+// writeSearchText writes the search text of every booking, in pages.
+func writeSearchText(ctx context.Context, tx *sql.Tx) error {
+	after := ""
+	for {
+		rows, err := tx.QueryContext(ctx, `SELECT b.id, b.reference, b.customer_name, b.customer_email, b.customer_phone,
+			coalesce(p.vehicle_registration, '') FROM bookings AS b LEFT JOIN parking_permits AS p ON p.booking_id = b.id
+			WHERE b.id > ? ORDER BY b.id LIMIT 5000`, after)
+		if err != nil {
+			return fmt.Errorf("read bookings for their search text: %w", err)
+		}
+		type row struct{ id, text string }
+		var page []row
+		for rows.Next() {
+			var id, ref, name, email, phone, reg string
+			if err := rows.Scan(&id, &ref, &name, &email, &phone, &reg); err != nil {
+				rows.Close()
+				return err
+			}
+			page = append(page, row{id, SearchText(ref, name, email, phone, reg)})
+		}
+		rows.Close()
+		if err := rows.Err(); err != nil {
+			return err
+		}
+		for _, r := range page {
+			if _, err := tx.ExecContext(ctx, "UPDATE bookings SET search_text = ? WHERE id = ?", r.text, r.id); err != nil {
+				return fmt.Errorf("write search text: %w", err)
+			}
+		}
+		if len(page) < 5000 {
+			return nil
+		}
+		after = page[len(page)-1].id
+	}
 }

@@ -1,15 +1,21 @@
 package web_test
 
 import (
+	"bytes"
 	"context"
 	"database/sql"
+	"fmt"
 	"io"
+	"net"
 	"net/http"
+	"net/http/cookiejar"
 	"os"
+	"os/exec"
 	"path/filepath"
 	"runtime"
 	"strconv"
 	"strings"
+	"syscall"
 	"testing"
 	"time"
 )
@@ -39,11 +45,14 @@ func generateYears(b *testing.B, path string) {
 	}
 	_, err = tx.Exec(`WITH RECURSIVE n(i) AS (SELECT 0 UNION ALL SELECT i + 1 FROM n WHERE i < ?2 - 1)
 		INSERT INTO bookings (id, reference, tier_id, package_id, room_id, start_at, end_at, guests, price_cents, currency,
-			customer_name, customer_email, customer_phone, notes, status, created_at, updated_at)
+			customer_name, customer_email, customer_phone, notes, status, created_at, updated_at, search_text)
 		SELECT printf('%026d', i), printf('VB-%06d', i), 'classic', 'classic-60', 'room' || (1 + i % 20),
 			?1 + (i / 20) * 6300, ?1 + (i / 20) * 6300 + 3600, 1 + i % 4, 4500, 'GBP',
 			CASE i % 1000 WHEN 7 THEN 'Jürgen Müller' ELSE printf('Guest %d', i) END, printf('guest%d@example.com', i),
-			'+44 20 7946 0958', '', CASE i % 10 WHEN 3 THEN 'cancelled' ELSE 'confirmed' END, ?1, ?1
+			'+44 20 7946 0958', '', CASE i % 10 WHEN 3 THEN 'cancelled' ELSE 'confirmed' END, ?1, ?1,
+			-- store.SearchText of these ASCII-but-one names, spelt out
+			lower(printf('VB-%06d', i)) || x'1f' || CASE i % 1000 WHEN 7 THEN 'jürgen müller' ELSE printf('guest %d', i) END
+				|| x'1f' || printf('guest%d@example.com', i) || x'1f' || x'1f' || x'1f' || '442079460958'
 		FROM n`, start, yearsOfBookings)
 	if err != nil {
 		b.Fatalf("generate bookings: %v", err)
@@ -156,6 +165,13 @@ func BenchmarkYearsOfData(b *testing.B) {
 	export := time.Since(t0)
 	rss := peakRSS()
 
+	v.close(b)
+	bin := binaryFigures(b, opts, dbPath)
+
+	b.ReportMetric(float64(bin.startup.Milliseconds()), "binary-startup-ms")
+	b.ReportMetric(float64(bin.export.Milliseconds()), "binary-export-ms")
+	b.ReportMetric(float64(bin.peakRSS>>20), "binary-export-peak-rss-MB")
+	b.ReportMetric(float64(bin.stop.Milliseconds()), "binary-stop-ms")
 	b.ReportMetric(float64(startup.Milliseconds()), "startup-ms")
 	b.ReportMetric(float64(day.Microseconds())/1000, "day-ms")
 	b.ReportMetric(float64(dayPage.Microseconds())/1000, "daypage-ms")
@@ -179,4 +195,89 @@ func mustRequest(b *testing.B, o *ownerClient, path string) *http.Request {
 	}
 	req.AddCookie(o.cookie)
 	return req
+}
+
+// realBinary is what the venuebook binary itself showed on the decade's file.
+type realBinary struct {
+	startup, export, stop time.Duration
+	peakRSS               int64 // VmHWM after a year's export, bytes
+}
+
+// binaryFigures builds venuebook, serves dbPath with it (the config of opts),
+// and measures from outside: the start until /healthz answers 200, a year's
+// CSV export with the process's peak RSS (VmHWM from /proc), and the stop
+// after SIGTERM.
+func binaryFigures(b *testing.B, opts venueOptions, dbPath string) realBinary {
+	b.Helper()
+	dir := b.TempDir()
+	bin := filepath.Join(dir, "venuebook")
+	if out, err := exec.Command("go", "build", "-o", bin, "../..").CombinedOutput(); err != nil {
+		b.Fatalf("build: %v\n%s", err, out)
+	}
+	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		b.Fatal(err)
+	}
+	addr := ln.Addr().String()
+	ln.Close()
+	opts.ServerTOML += fmt.Sprintf("listen = %q\n", addr)
+	cfg := filepath.Join(dir, "config.toml")
+	if err := os.WriteFile(cfg, []byte(configTOML(opts, dbPath)), 0o600); err != nil {
+		b.Fatal(err)
+	}
+	var got realBinary
+	began := time.Now()
+	cmd := exec.Command(bin, "serve", "-config", cfg)
+	var logs bytes.Buffer
+	cmd.Stderr = &logs
+	if err := cmd.Start(); err != nil {
+		b.Fatal(err)
+	}
+	base := "http://" + addr
+	for {
+		resp, err := http.Get(base + "/healthz")
+		if err == nil {
+			resp.Body.Close()
+			if resp.StatusCode == http.StatusOK {
+				break
+			}
+		}
+		if time.Since(began) > time.Minute {
+			b.Fatalf("the binary did not answer /healthz within a minute\n%s", logs.String())
+		}
+		time.Sleep(5 * time.Millisecond)
+	}
+	got.startup = time.Since(began)
+	jar, _ := cookiejar.New(nil)
+	c := &http.Client{Jar: jar}
+	resp, err := c.Post(base+"/api/admin/login", "application/json", strings.NewReader(fmt.Sprintf(`{"email":%q,"password":%q}`, ownerEmail, ownerPassword)))
+	if err != nil || resp.StatusCode != http.StatusOK {
+		b.Fatalf("login to the binary: %v %v", err, resp)
+	}
+	resp.Body.Close()
+	t0 := time.Now()
+	resp, err = c.Get(base + "/api/admin/export.csv?from=2025-01-01&to=2025-12-31")
+	if err != nil || resp.StatusCode != http.StatusOK {
+		b.Fatalf("export from the binary: %v %v", err, resp)
+	}
+	_, _ = io.Copy(io.Discard, resp.Body)
+	resp.Body.Close()
+	got.export = time.Since(t0)
+	status, err := os.ReadFile(fmt.Sprintf("/proc/%d/status", cmd.Process.Pid))
+	if err != nil {
+		b.Fatal(err)
+	}
+	for _, line := range strings.Split(string(status), "\n") {
+		if kb, ok := strings.CutPrefix(line, "VmHWM:"); ok {
+			n, _ := strconv.ParseInt(strings.TrimSpace(strings.TrimSuffix(strings.TrimSpace(kb), "kB")), 10, 64)
+			got.peakRSS = n << 10
+		}
+	}
+	t0 = time.Now()
+	_ = cmd.Process.Signal(syscall.SIGTERM)
+	if err := cmd.Wait(); err != nil {
+		b.Fatalf("the binary did not stop cleanly: %v\n%s", err, logs.String())
+	}
+	got.stop = time.Since(t0)
+	return got
 }
