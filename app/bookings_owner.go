@@ -53,12 +53,16 @@ func (s *Service) FindBookingForOwner(ctx context.Context, id string) (Booking, 
 }
 
 // SetBookingStatus is the owner's action on a booking: cancel a confirmed one
-// (at any time; the customer is emailed when notify), or mark a confirmed one
-// that has started completed or no_show.
+// (at any time; the customer is emailed when notify), mark a confirmed one
+// that has started completed or no_show, or undo that (back to confirmed: a
+// no-show clicked by mistake). Cancelled stays final.
 func (s *Service) SetBookingStatus(ctx context.Context, id, status string, notify bool, actor string) (Booking, error) {
 	now := s.Now()
 	var compose store.Composer
+	from := []string{store.StatusConfirmed}
 	switch status {
+	case store.StatusConfirmed:
+		from = []string{store.StatusCompleted, store.StatusNoShow}
 	case store.StatusCancelled:
 		if notify {
 			compose = s.cancellationEmails
@@ -78,13 +82,17 @@ func (s *Service) SetBookingStatus(ctx context.Context, id, status string, notif
 				Fields: map[string]string{"status": "not before the booking starts"}}
 		}
 	default:
-		return Booking{}, &Error{Code: CodeValidationFailed, Message: `status must be "completed", "no_show" or "cancelled"`,
-			Fields: map[string]string{"status": `must be "completed", "no_show" or "cancelled"`}}
+		return Booking{}, &Error{Code: CodeValidationFailed, Message: `status must be "completed", "no_show", "cancelled" or "confirmed" (to undo completed or no_show)`,
+			Fields: map[string]string{"status": `must be "completed", "no_show", "cancelled" or "confirmed"`}}
 	}
-	b, err := s.Store.SetBookingStatus(ctx, id, []string{store.StatusConfirmed}, status, actor, now, compose)
+	b, err := s.Store.SetBookingStatus(ctx, id, from, status, actor, now, compose)
 	if errors.Is(err, store.ErrStateChanged) {
-		if status == store.StatusCancelled {
+		switch status {
+		case store.StatusCancelled:
 			return Booking{}, Errorf(CodeCancellationClosed, "only a confirmed booking can be cancelled")
+		case store.StatusConfirmed:
+			return Booking{}, &Error{Code: CodeValidationFailed, Message: "only a completed or no-show booking can be set back to confirmed (a cancellation is final)",
+				Fields: map[string]string{"status": "the booking is not completed or no_show"}}
 		}
 		return Booking{}, &Error{Code: CodeValidationFailed, Message: "only a confirmed booking can be marked " + status,
 			Fields: map[string]string{"status": "the booking is not confirmed"}}

@@ -127,7 +127,7 @@ func (s *Service) ExportCSV(ctx context.Context, w io.Writer, from, to Date) err
 	loc := s.Rules.Location
 	cw := csv.NewWriter(w)
 	_ = cw.Write([]string{"reference", "status", "date", "start", "end", "tier", "package", "room", "guests", "price", "currency",
-		"name", "email", "phone", "notes", "vehicle_registration", "permit_status", "created_at"})
+		"name", "email", "phone", "notes", "vehicle_registration", "permit_status", "created_at", "source"})
 	start, end := s.DateWindow(from, to)
 	err := s.Store.EachBooking(ctx, store.BookingFilter{From: start, To: end}, func(b store.Booking) error {
 		reg, permit := "", ""
@@ -136,7 +136,7 @@ func (s *Service) ExportCSV(ctx context.Context, w io.Writer, from, to Date) err
 		}
 		row := []string{b.Reference, b.Status, DateOf(b.Start, loc).String(), FormatInstant(b.Start, loc), FormatInstant(b.End, loc),
 			b.TierID, b.PackageID, b.RoomID, strconv.Itoa(b.Guests), fmt.Sprintf("%d.%02d", b.PriceCents/100, b.PriceCents%100), b.Currency,
-			b.CustomerName, b.CustomerEmail, b.CustomerPhone, b.Notes, reg, permit, FormatInstant(b.CreatedAt, loc)}
+			b.CustomerName, b.CustomerEmail, b.CustomerPhone, b.Notes, reg, permit, FormatInstant(b.CreatedAt, loc), b.Source}
 		for i, cell := range row {
 			row[i] = csvSafe(cell)
 		}

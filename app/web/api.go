@@ -139,9 +139,11 @@ type bookingJSON struct {
 	Currency   string       `json:"currency"`
 	Customer   customerJSON `json:"customer"`
 	Notes      string       `json:"notes"`
-	Parking    *parkingJSON `json:"parking"`
-	ManageURL  string       `json:"manage_url"`
-	Calendar   calendarJSON `json:"calendar"`
+	// Source is "online" (the customer) or "owner" (taken at the desk).
+	Source    string       `json:"source"`
+	Parking   *parkingJSON `json:"parking"`
+	ManageURL string       `json:"manage_url"`
+	Calendar  calendarJSON `json:"calendar"`
 	// ConfirmationSent tells whether the confirmation email has gone out.
 	ConfirmationSent bool `json:"confirmation_sent"`
 }
@@ -169,7 +171,7 @@ func (s *Server) bookingJSON(b app.Booking) bookingEnvelope {
 		Start: app.FormatInstant(b.Start, loc), End: app.FormatInstant(b.End, loc),
 		Guests: b.Guests, PriceCents: b.PriceCents, Currency: b.Currency,
 		Customer: customerJSON{Name: b.CustomerName, Email: b.CustomerEmail, Phone: b.CustomerPhone},
-		Notes:    b.Notes, ManageURL: b.ManageURL,
+		Notes:    b.Notes, Source: b.Source, ManageURL: b.ManageURL,
 		Calendar:         calendarJSON{ICSURL: b.ICSURL, GoogleURL: b.GoogleURL},
 		ConfirmationSent: !b.ConfirmationSentAt.IsZero(),
 	}

@@ -67,10 +67,19 @@ func TestBrowserConsole(t *testing.T) {
 	v.setNow(testNow.Add(6 * 3600e9)) // 16:00, an hour after the start
 	b.load("reload", chromedp.Reload())
 	b.click(`form:has(input[value=no_show]) button`)
-	if !strings.Contains(b.text("body"), "Marked as a no-show") || !strings.Contains(b.text("dd.status"), "no_show") {
+	if !strings.Contains(b.text("body"), "Marked as a no-show") || !strings.Contains(b.text("dd.status"), "No-show") {
 		t.Fatalf("after no-show: %q", b.text("main"))
 	}
-	if n := v.countRows(t, "SELECT count(*) FROM audit_log WHERE action = 'booking.no_show' AND actor = 'owner@example.com'"); n != 1 {
+	// A no-show clicked by mistake is undone, and may then be marked again.
+	b.click(`form:has(input[value=confirmed]) button`)
+	if !strings.Contains(b.text("body"), "Set back to confirmed") || !strings.Contains(b.text("dd.status"), "Confirmed") {
+		t.Fatalf("after undo: %q", b.text("main"))
+	}
+	b.click(`form:has(input[value=no_show]) button`)
+	if !strings.Contains(b.text("dd.status"), "No-show") {
+		t.Fatalf("after the second no-show: %q", b.text("main"))
+	}
+	if n := v.countRows(t, "SELECT count(*) FROM audit_log WHERE action = 'booking.no_show' AND actor = 'owner@example.com'"); n != 2 {
 		t.Errorf("audit rows for the no-show: %d", n)
 	}
 	b.shot("console-no-show")

@@ -1563,13 +1563,13 @@ func TestConsoleReports(t *testing.T) {
 			}
 		}
 		cr := csv.NewReader(bytes.NewReader(body))
-		cr.FieldsPerRecord = 18
+		cr.FieldsPerRecord = 19
 		rows, err := cr.ReadAll()
 		if err != nil {
 			t.Fatalf("encoding/csv: %v\n%s", err, r.Body)
 		}
 		header := []string{"reference", "status", "date", "start", "end", "tier", "package", "room", "guests", "price", "currency",
-			"name", "email", "phone", "notes", "vehicle_registration", "permit_status", "created_at"}
+			"name", "email", "phone", "notes", "vehicle_registration", "permit_status", "created_at", "source"}
 		if len(rows) != len(set)+1 || !slices.Equal(rows[0], header) {
 			t.Fatalf("%d rows, header %q", len(rows), rows[0])
 		}
@@ -1585,7 +1585,7 @@ func TestConsoleReports(t *testing.T) {
 			}
 			want := []string{b.Reference, b.Status, b.Start[:10], b.Start, b.End, b.Tier, b.Package, b.Room, strconv.Itoa(b.Guests),
 				fmt.Sprintf("%d.%02d", b.PriceCents/100, b.PriceCents%100), "GBP", escaped[i], b.Customer.Email, "'+44 20 7946 0958",
-				notes, reg, permit, "2026-11-27T10:00:00+00:00"}
+				notes, reg, permit, "2026-11-27T10:00:00+00:00", "online"}
 			if !slices.Equal(rows[i+1], want) {
 				t.Errorf("row %d:\n got %q\nwant %q", i+1, rows[i+1], want)
 			}
@@ -1916,7 +1916,7 @@ func TestConsolePages(t *testing.T) {
 	}
 	r = get(resp.Header.Get("Location"))
 	body := string(r.Body)
-	if r.Status != 200 || !strings.Contains(body, "The booking is cancelled.") || !strings.Contains(body, `<dd class="status status-cancelled">cancelled</dd>`) ||
+	if r.Status != 200 || !strings.Contains(body, "The booking is cancelled.") || !strings.Contains(body, `<dd class="status status-cancelled">Cancelled</dd>`) ||
 		!strings.Contains(body, "booking.cancelled by "+ownerEmail) || strings.Contains(body, `class="cancel"`) {
 		t.Errorf("booking page after cancelling: %d\n%s", r.Status, body)
 	}

@@ -350,6 +350,7 @@ type apiBooking struct {
 	Guests     int    `json:"guests"`
 	PriceCents int64  `json:"price_cents"`
 	Currency   string `json:"currency"`
+	Source     string `json:"source"`
 	Customer   struct {
 		Name  string `json:"name"`
 		Email string `json:"email"`

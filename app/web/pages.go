@@ -17,6 +17,7 @@ import (
 	"github.com/gofiber/fiber/v2"
 
 	"venuebook/app"
+	"venuebook/store"
 )
 
 // pages holds the templates, parsed once at start-up so a broken template stops
@@ -63,6 +64,7 @@ func loadPages(assets fs.FS, venue app.VenueConfig, loc *time.Location) (*pages,
 		"clock":   func(t time.Time) string { return t.In(loc).Format("15:04") },
 		"hours":   func(minutes int) string { return fmt.Sprintf("%.1f h", float64(minutes)/60) },
 		"mailto":  mailtoURL,
+		"status":  statusWord,
 	}
 	p := &pages{templates: map[string]*template.Template{}, static: map[string]staticFile{}, urls: map[string]string{}}
 	names, err := fs.Glob(assets, "templates/page_*.html")
@@ -196,4 +198,19 @@ func firstName(name string) string {
 		return f[0]
 	}
 	return ""
+}
+
+// statusWord is a booking status as people read it: "No-show", not "no_show".
+func statusWord(status string) string {
+	switch status {
+	case store.StatusConfirmed:
+		return "Confirmed"
+	case store.StatusCancelled:
+		return "Cancelled"
+	case store.StatusCompleted:
+		return "Completed"
+	case store.StatusNoShow:
+		return "No-show"
+	}
+	return status
 }
