@@ -110,6 +110,9 @@ func (s *Service) ResendConfirmation(ctx context.Context, id, actor string) (Boo
 		if sb.Status != store.StatusConfirmed {
 			return nil, Errorf(CodeValidationFailed, "only a confirmed booking's confirmation can be sent")
 		}
+		if sb.CustomerEmail == "" {
+			return nil, Errorf(CodeValidationFailed, "this booking has no email address to send the confirmation to; add one to the booking first")
+		}
 		b := s.withLinks(sb)
 		m, err := s.render(KindConfirmation, b.CustomerEmail, b)
 		if err != nil {

@@ -137,15 +137,12 @@ func (s *Service) renderData(kind, recipient string, b Booking, d mailData) (sto
 // bookingEmails composes what a new booking sends: the customer's confirmation
 // with its calendar invite, and the owner's copy when an owner address is set.
 func (s *Service) bookingEmails(sb store.Booking) ([]store.Message, error) {
-	b := s.withLinks(sb)
-	confirmation, err := s.render(KindConfirmation, b.CustomerEmail, b)
+	msgs, err := s.customerConfirmation(sb)
 	if err != nil {
 		return nil, err
 	}
-	confirmation.ICS, confirmation.ICSMethod = string(s.ICS(b, MethodPublish, s.Now())), string(MethodPublish)
-	msgs := []store.Message{confirmation}
 	if owner := s.Config.Mail.OwnerEmail; owner != "" {
-		copyMsg, err := s.render(KindOwnerCopy, owner, b)
+		copyMsg, err := s.render(KindOwnerCopy, owner, s.withLinks(sb))
 		if err != nil {
 			return nil, err
 		}

@@ -219,43 +219,59 @@ func (s *Service) CreateBooking(ctx context.Context, req BookingRequest, idempot
 	if !s.Rules.WithinWindow(v.Start, now) {
 		return Booking{}, false, s.slotError(v.Start, fmt.Sprintf("is too far ahead: bookings open %d days in advance", s.Rules.MaxAdvance))
 	}
-	var permitID, permitToken string
-	var permitLink store.NewPermitToken
-	if v.VehicleRegistration != "" {
-		permitID = store.NewID()
-		if permitLink, permitToken, err = s.newPermitLink(permitID, v.Start, now); err != nil {
-			return Booking{}, false, err
-		}
-	}
-	compose := func(b store.Booking) ([]store.Message, error) {
-		msgs, err := s.bookingEmails(b)
-		if err != nil || b.Permit == nil {
-			return msgs, err
-		}
-		request, err := s.permitRequestEmails(b, permitToken, now)
-		return append(msgs, request...), err
-	}
-	sb, replayed, err := s.Store.CreateBooking(ctx, store.NewBooking{
-		TierID: v.Tier.ID, PackageID: v.Package.ID, Rooms: s.Config.RoomPreference(v.Tier),
-		Start: v.Start, End: v.End, Guests: v.Guests, PriceCents: v.PriceCents, Currency: s.Config.Venue.Currency,
-		CustomerName: v.Name, CustomerEmail: v.Email, CustomerPhone: v.Phone, Notes: v.Notes,
-		VehicleRegistration: v.VehicleRegistration, PermitID: permitID, PermitApprover: s.Config.Parking.ApproverEmail, PermitLink: permitLink,
-		IdempotencyKey: idempotencyKey, Fingerprint: fingerprint, IdempotencyTTL: IdempotencyTTL,
-		Compose: compose, Now: now,
-	})
-	switch {
-	case errors.Is(err, store.ErrSlotTaken):
-		s.Counters.BookingConflicts.Add(1)
-		return Booking{}, false, s.slotError(v.Start, "was just taken; choose another time")
-	case errors.Is(err, store.ErrIdempotencyConflict):
-		return Booking{}, false, Errorf(CodeIdempotencyConflict, idempotencyConflictMessage)
-	case err != nil:
+	sb, replayed, err := s.book(ctx, v, store.NewBooking{Rooms: s.Config.RoomPreference(v.Tier),
+		IdempotencyKey: idempotencyKey, Fingerprint: fingerprint, IdempotencyTTL: IdempotencyTTL}, s.bookingEmails, "was just taken; choose another time")
+	if err != nil {
 		return Booking{}, false, err
 	}
 	if !replayed {
 		s.Counters.BookingsCreated.Add(1)
 	}
 	return s.withLinks(sb), !replayed, nil
+}
+
+// book inserts the validated booking v with the rest of nb (its rooms, an
+// idempotency key, who took it), a parking permit request when v asks for
+// one, and the emails: mails renders the booking's own (nil for none), and the
+// approver's request follows a permit. It maps the store's refusals to the
+// contract's errors; taken says why when the slot is not free.
+func (s *Service) book(ctx context.Context, v ValidBooking, nb store.NewBooking, mails store.Composer, taken string) (store.Booking, bool, error) {
+	now := s.Now()
+	var permitToken string
+	if v.VehicleRegistration != "" {
+		nb.PermitID = store.NewID()
+		var err error
+		if nb.PermitLink, permitToken, err = s.newPermitLink(nb.PermitID, v.Start, now); err != nil {
+			return store.Booking{}, false, err
+		}
+	}
+	nb.Compose = func(b store.Booking) ([]store.Message, error) {
+		var msgs []store.Message
+		if mails != nil {
+			var err error
+			if msgs, err = mails(b); err != nil {
+				return nil, err
+			}
+		}
+		if b.Permit == nil {
+			return msgs, nil
+		}
+		request, err := s.permitRequestEmails(b, permitToken, now)
+		return append(msgs, request...), err
+	}
+	nb.TierID, nb.PackageID, nb.Start, nb.End, nb.Guests = v.Tier.ID, v.Package.ID, v.Start, v.End, v.Guests
+	nb.PriceCents, nb.Currency = v.PriceCents, s.Config.Venue.Currency
+	nb.CustomerName, nb.CustomerEmail, nb.CustomerPhone, nb.Notes = v.Name, v.Email, v.Phone, v.Notes
+	nb.VehicleRegistration, nb.PermitApprover, nb.Now = v.VehicleRegistration, s.Config.Parking.ApproverEmail, now
+	sb, replayed, err := s.Store.CreateBooking(ctx, nb)
+	switch {
+	case errors.Is(err, store.ErrSlotTaken):
+		s.Counters.BookingConflicts.Add(1)
+		return store.Booking{}, false, s.slotError(v.Start, taken)
+	case errors.Is(err, store.ErrIdempotencyConflict):
+		return store.Booking{}, false, Errorf(CodeIdempotencyConflict, idempotencyConflictMessage)
+	}
+	return sb, replayed, err
 }
 
 func (s *Service) slotError(start time.Time, why string) error {

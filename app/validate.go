@@ -50,6 +50,13 @@ type ValidBooking struct {
 // field at fault, or price_changed when the client's expected price differs
 // from the server's.
 func ValidateBooking(c *Config, req BookingRequest) (ValidBooking, error) {
+	return validateBooking(c, req, false)
+}
+
+// validateBooking is ValidateBooking; atDesk applies the owner's rules of a
+// booking taken by phone or at the door: the email is optional when there is
+// a phone, and the start must be a whole minute.
+func validateBooking(c *Config, req BookingRequest, atDesk bool) (ValidBooking, error) {
 	f := fieldErrors{}
 	var v ValidBooking
 
@@ -81,6 +88,10 @@ func ValidateBooking(c *Config, req BookingRequest) (ValidBooking, error) {
 		f.add("start", "is required")
 	} else if start, err := ParseInstant(req.Start); err != nil {
 		f.add("start", err.Error())
+	} else if atDesk && (start.Second() != 0 || start.Nanosecond() != 0) {
+		f.add("start", "must be a whole minute")
+	} else if atDesk && (start.Year() < 2001 || start.Year() > 2999) {
+		f.add("start", "must be a date between 2001 and 2999")
 	} else {
 		v.Start = start
 		if v.Package != nil {
@@ -103,11 +114,16 @@ func ValidateBooking(c *Config, req BookingRequest) (ValidBooking, error) {
 	}
 	v.Name = name
 
-	email, err := ParseEmail(req.Customer.Email)
-	if err != nil {
+	if atDesk && strings.TrimSpace(req.Customer.Email) == "" {
+		if strings.TrimSpace(req.Customer.Phone) == "" {
+			f.add("customer.email", "an email or a phone is required")
+			f.add("customer.phone", "an email or a phone is required")
+		}
+	} else if email, err := ParseEmail(req.Customer.Email); err != nil {
 		f.add("customer.email", err.Error())
+	} else {
+		v.Email = email
 	}
-	v.Email = email
 
 	phone, err := ParsePhone(req.Customer.Phone)
 	if err != nil {

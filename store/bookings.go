@@ -76,6 +76,9 @@ type NewBooking struct {
 	// Source is SourceOnline (the default) or SourceOwner; Language the
 	// language the booking is made in ("" for the venue's).
 	Source, Language string
+	// Actor, when set, records the booking in the audit log as taken by
+	// this owner ("booking.created").
+	Actor string
 	// VehicleRegistration, when not empty, adds a parking permit request with
 	// PermitID (generated when empty) sent to PermitApprover, and, when
 	// PermitLink.JTI is set, records that approval link.
@@ -127,6 +130,11 @@ func (s *Store) CreateBooking(ctx context.Context, nb NewBooking) (Booking, bool
 		}
 		if err := s.queueComposed(ctx, tx, nb.Compose, b, nb.Now); err != nil {
 			return err
+		}
+		if nb.Actor != "" {
+			if err := insertAudit(ctx, tx, nb.Now, nb.Actor, "booking.created", b.ID, "taken at the desk"); err != nil {
+				return err
+			}
 		}
 		booked := b
 		s.afterCommit(func() { s.occupancy.addBooking(booked.RoomID, booked.Start, booked.End) })

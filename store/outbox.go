@@ -7,6 +7,7 @@ import (
 	"encoding/hex"
 	"errors"
 	"fmt"
+	"slices"
 	"strings"
 	"time"
 )
@@ -66,8 +67,11 @@ func (s *Store) queueComposed(ctx context.Context, tx *sql.Tx, compose Composer,
 }
 
 // queueMessages inserts messages into the outbox within tx, due now, and has
-// the mail worker woken after the commit.
+// the mail worker woken after the commit. A message without a recipient (to
+// the customer of a booking taken at the desk with a phone only) is not
+// queued: there is no one to send it to.
 func (s *Store) queueMessages(ctx context.Context, tx *sql.Tx, msgs []Message, now time.Time) error {
+	msgs = slices.DeleteFunc(slices.Clone(msgs), func(m Message) bool { return m.Recipient == "" })
 	for _, m := range msgs {
 		_, err := tx.StmtContext(ctx, s.hot.insertOutbox).ExecContext(ctx,
 			m.Kind, nullIfEmpty(m.BookingID), m.Recipient, m.Subject, m.Text, m.HTML, m.ICS, m.ICSMethod,

@@ -60,6 +60,29 @@ type statusRequest struct {
 	Notify *bool `json:"notify"`
 }
 
+// apiAdminCreateBooking takes a booking at the desk (POST /api/admin/bookings).
+func (s *Server) apiAdminCreateBooking(c *fiber.Ctx) error {
+	key, err := idempotencyKey(c.Get("Idempotency-Key"))
+	if err != nil {
+		return err
+	}
+	var req app.DeskBookingRequest
+	if err := decodeJSON(c.Get(fiber.HeaderContentType), rawBody(c), &req); err != nil {
+		return err
+	}
+	b, created, err := s.svc.CreateDeskBooking(c.UserContext(), req, owner(c).Email, key)
+	if err != nil {
+		return err
+	}
+	if created {
+		s.reqLog(c).Info("booking taken at the desk", "booking_id", b.ID, "reference", b.Reference, "start", b.Start, "room", b.RoomID)
+	} else {
+		c.Set("Idempotent-Replayed", "true")
+	}
+	c.Set("Location", "/api/admin/bookings/"+b.ID)
+	return c.Status(fiber.StatusCreated).JSON(s.bookingJSON(b))
+}
+
 func (s *Server) apiAdminBookingStatus(c *fiber.Ctx) error {
 	var req statusRequest
 	if err := decodeJSON(c.Get(fiber.HeaderContentType), rawBody(c), &req); err != nil {

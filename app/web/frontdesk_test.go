@@ -1,6 +1,9 @@
 package web_test
 
 import (
+	"fmt"
+	"strings"
+	"sync"
 	"testing"
 	"time"
 )
@@ -48,5 +51,226 @@ func TestUndoCompletedAndNoShow(t *testing.T) {
 	}
 	if n := v.countRows(t, "SELECT count(*) FROM bookings WHERE id = ? AND status = 'cancelled'", b.ID); n != 1 {
 		t.Error("a cancelled booking came back")
+	}
+}
+
+// deskBody is a booking the owner takes by phone: classic-60, two guests,
+// a name and a phone, edited by edits.
+func deskBody(start string, edits ...func(map[string]any)) map[string]any {
+	m := map[string]any{"tier": "classic", "package": "classic-60", "start": start, "guests": 2,
+		"customer": map[string]any{"name": "Walk In", "phone": "+44 20 7946 0000"}}
+	for _, e := range edits {
+		e(m)
+	}
+	return m
+}
+
+// The owner books by phone or at the door: a name and a phone are enough, any
+// whole-minute start outside the grid, the notice and the opening hours (in
+// the past too) is taken, the room and the price may be chosen; the customer
+// is emailed only with an address and notify; the audit log records it.
+func TestDeskBookingOutsideTheRules(t *testing.T) {
+	t.Parallel()
+	v := newVenue(t, venueOptions{Rooms: 2})
+	addOwner(t, v, ownerEmail, ownerPassword)
+	o := consoleLogin(t, v, ownerEmail, ownerPassword)
+	post := func(body map[string]any) response {
+		t.Helper()
+		return o.do(t, "POST", "/api/admin/bookings", body, nil)
+	}
+	// 07:07 on the venue's day: before opening, off the 30-minute grid,
+	// inside the 2-hour notice of "now" (10:00, 27 November)... and in the past.
+	for _, start := range []string{"2026-11-27T07:07:00Z", "2026-11-27T10:41:00Z", "2026-11-26T22:15:00Z"} {
+		r := post(deskBody(start))
+		var got bookingResponse
+		r.json(t, &got)
+		if r.Status != 201 || got.Booking.Source != "owner" || got.Booking.Customer.Email != "" || got.Booking.Start != start[:19]+"+00:00" {
+			t.Fatalf("desk booking at %s: %d %s", start, r.Status, r.Body)
+		}
+		if n := v.countRows(t, "SELECT count(*) FROM audit_log WHERE action = 'booking.created' AND booking_id = ? AND actor = ?", got.Booking.ID, ownerEmail); n != 1 {
+			t.Errorf("desk booking at %s: %d audit rows", start, n)
+		}
+		if n := v.countRows(t, "SELECT count(*) FROM outbox WHERE booking_id = ?", got.Booking.ID); n != 0 {
+			t.Errorf("desk booking at %s without an email queued %d messages", start, n)
+		}
+	}
+
+	// With an email the customer gets the confirmation (not the owner a copy
+	// of what they did); notify false sends nothing.
+	withEmail := func(email string, notify any) func(map[string]any) {
+		return func(m map[string]any) {
+			m["customer"].(map[string]any)["email"] = email
+			if notify != nil {
+				m["notify"] = notify
+			}
+		}
+	}
+	r := post(deskBody("2026-11-30T09:00:00Z", withEmail("phone@example.com", nil)))
+	var got bookingResponse
+	r.json(t, &got)
+	if r.Status != 201 {
+		t.Fatalf("with an email: %d %s", r.Status, r.Body)
+	}
+	if n := v.countRows(t, "SELECT count(*) FROM outbox WHERE booking_id = ? AND kind = 'confirmation' AND recipient = 'phone@example.com'", got.Booking.ID); n != 1 {
+		t.Errorf("%d confirmations to the customer, want 1", n)
+	}
+	r = post(deskBody("2026-11-30T12:00:00Z", withEmail("quiet@example.com", false)))
+	r.json(t, &got)
+	if r.Status != 201 || v.countRows(t, "SELECT count(*) FROM outbox WHERE booking_id = ?", got.Booking.ID) != 0 {
+		t.Errorf("notify false: %d, messages queued", r.Status)
+	}
+
+	// The room and the owner's price.
+	r = post(deskBody("2026-11-30T15:00:00Z", func(m map[string]any) { m["room"], m["price_cents"] = "room2", 0 }))
+	r.json(t, &got)
+	if r.Status != 201 || got.Booking.Room != "room2" || got.Booking.PriceCents != 0 {
+		t.Errorf("room and price: %d %s", r.Status, r.Body)
+	}
+	// Visible as the desk's in the list, the CSV and the booking page.
+	list := o.do(t, "GET", "/api/admin/bookings?from=2026-11-30&to=2026-11-30", nil, nil)
+	if !strings.Contains(string(list.Body), `"source":"owner"`) {
+		t.Errorf("the list does not say source owner: %.300s", list.Body)
+	}
+	if page := o.do(t, "GET", "/admin/bookings/"+got.Booking.ID, nil, nil); !strings.Contains(string(page.Body), "taken at the desk") {
+		t.Errorf("the booking page does not say it was taken at the desk")
+	}
+}
+
+// An owner booking never overlaps another active booking (cleaning gap
+// included) or a blackout; without a room it takes a free one.
+func TestDeskBookingNeverOverlaps(t *testing.T) {
+	t.Parallel()
+	v := newVenue(t, venueOptions{Rooms: 2})
+	addOwner(t, v, ownerEmail, ownerPassword)
+	o := consoleLogin(t, v, ownerEmail, ownerPassword)
+	online := bookAs(t, v, "2026-11-30T10:00:00Z", "Ann Ash", "ann@example.com").Booking
+	inRoom := func(room string) func(map[string]any) { return func(m map[string]any) { m["room"] = room } }
+	// 11:15 is inside the 30-minute cleaning gap after 10:00–11:00.
+	r := o.do(t, "POST", "/api/admin/bookings", deskBody("2026-11-30T11:15:00Z", inRoom(online.Room)), nil)
+	if r.Status != 409 || r.errorCode() != "slot_unavailable" || !strings.Contains(string(r.Body), "blackout") {
+		t.Errorf("over the cleaning gap: %d %s", r.Status, r.Body)
+	}
+	r = o.do(t, "POST", "/api/admin/bookings", deskBody("2026-11-30T10:30:00Z"), nil)
+	var got bookingResponse
+	r.json(t, &got)
+	if r.Status != 201 || got.Booking.Room == online.Room {
+		t.Errorf("without a room, over a taken one: %d %s", r.Status, r.Body)
+	}
+	if r := o.do(t, "POST", "/api/admin/blackouts", map[string]any{"start": "2026-12-03", "end": "2026-12-03", "reason": "Repairs"}, nil); r.Status != 201 {
+		t.Fatalf("blackout: %d %s", r.Status, r.Body)
+	}
+	if r := o.do(t, "POST", "/api/admin/bookings", deskBody("2026-12-03T10:00:00Z"), nil); r.Status != 409 || r.errorCode() != "slot_unavailable" {
+		t.Errorf("in a blackout: %d %s", r.Status, r.Body)
+	}
+	if n := v.countRows(t, "SELECT count(*) FROM bookings"); n != 2 {
+		t.Errorf("%d bookings, want the online one and one desk booking", n)
+	}
+}
+
+// Bad input gets a clear error naming the field and changes nothing; the
+// endpoint wants a signed-in owner and the CSRF token.
+func TestDeskBookingRefusesBadInput(t *testing.T) {
+	t.Parallel()
+	v := newVenue(t, venueOptions{Rooms: 2})
+	addOwner(t, v, ownerEmail, ownerPassword)
+	o := consoleLogin(t, v, ownerEmail, ownerPassword)
+	for _, tc := range []struct {
+		name   string
+		edit   func(map[string]any)
+		fields []string
+	}{
+		{"no name", func(m map[string]any) { m["customer"].(map[string]any)["name"] = " " }, []string{"customer.name"}},
+		{"neither email nor phone", func(m map[string]any) { m["customer"] = map[string]any{"name": "Nobody"} }, []string{"customer.email", "customer.phone"}},
+		{"a bad email", func(m map[string]any) { m["customer"].(map[string]any)["email"] = "not-an-address" }, []string{"customer.email"}},
+		{"seconds", func(m map[string]any) { m["start"] = "2026-11-30T10:00:30Z" }, []string{"start"}},
+		{"year 3000", func(m map[string]any) { m["start"] = "3000-01-01T10:00:00Z" }, []string{"start"}},
+		{"a room of another tier", func(m map[string]any) { m["tier"], m["package"], m["room"] = "private", "private-120", "room2" }, []string{"room"}},
+		{"no such room", func(m map[string]any) { m["room"] = "attic" }, []string{"room"}},
+		{"a negative price", func(m map[string]any) { m["price_cents"] = -1 }, []string{"price_cents"}},
+		{"a huge price", func(m map[string]any) { m["price_cents"] = 1e12 }, []string{"price_cents"}},
+		{"too many guests", func(m map[string]any) { m["guests"] = 99 }, []string{"guests"}},
+		{"a CR in the name", func(m map[string]any) { m["customer"].(map[string]any)["name"] = "Eve\r\nBcc: x@y" }, []string{"customer.name"}},
+	} {
+		r := o.do(t, "POST", "/api/admin/bookings", deskBody("2026-11-30T10:00:00Z", tc.edit), nil)
+		fields := r.errorFields()
+		if r.Status != 400 || r.errorCode() != "validation_failed" {
+			t.Errorf("%s: %d %s", tc.name, r.Status, r.Body)
+			continue
+		}
+		for _, f := range tc.fields {
+			if fields[f] == "" {
+				t.Errorf("%s: no message for %s in %s", tc.name, f, r.Body)
+			}
+		}
+	}
+	for _, raw := range []string{`{"tier":"classic"`, `[]`, `{"tier":"classic","package":"classic-60","start":"2026-11-30T10:00:00Z","guests":2,"customer":{"name":"A","phone":"1234"},"extra":1}`,
+		strings.Repeat(`{"a":`, 40) + "1" + strings.Repeat("}", 40)} {
+		r := o.do(t, "POST", "/api/admin/bookings", raw, nil)
+		if r.Status != 400 {
+			t.Errorf("body %.40q: %d %s", raw, r.Status, r.Body)
+		}
+	}
+	if r := v.do(t, "POST", "/api/admin/bookings", deskBody("2026-11-30T10:00:00Z"), nil); r.Status != 401 {
+		t.Errorf("not signed in: %d", r.Status)
+	}
+	noCSRF := sendAs(t, o.c, v.URL, "POST", "/api/admin/bookings", deskBody("2026-11-30T10:00:00Z"), nil)
+	if noCSRF.Status != 403 {
+		t.Errorf("without the CSRF token: %d %s", noCSRF.Status, noCSRF.Body)
+	}
+	if n := v.countRows(t, "SELECT count(*) FROM bookings"); n != 0 {
+		t.Errorf("%d bookings after refused requests", n)
+	}
+}
+
+// Hundreds of desk and online bookings for one slot at once: exactly one
+// wins, every other is a 409, and the double-click guard replays.
+func TestDeskBookingConcurrent(t *testing.T) {
+	t.Parallel()
+	v := newVenue(t, venueOptions{Rooms: 1})
+	addOwner(t, v, ownerEmail, ownerPassword)
+	o := consoleLogin(t, v, ownerEmail, ownerPassword)
+	const n = 200
+	var wg sync.WaitGroup
+	codes := make([]int, n)
+	for i := range n {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			if i%2 == 0 {
+				r, err := o.v.try("POST", "/api/bookings", bookingBody("2026-11-30T10:00:00Z", func(m map[string]any) {
+					m["customer"] = map[string]any{"name": "Online", "email": fmt.Sprintf("c%d@example.com", i)}
+				}), nil)
+				if err == nil {
+					codes[i] = r.Status
+				}
+				return
+			}
+			r := o.do(t, "POST", "/api/admin/bookings", deskBody(fmt.Sprintf("2026-11-30T10:%02d:00Z", i%30)), nil)
+			codes[i] = r.Status
+		}()
+	}
+	wg.Wait()
+	created := 0
+	for i, c := range codes {
+		switch c {
+		case 201:
+			created++
+		case 409:
+		default:
+			t.Errorf("request %d: %d", i, c)
+		}
+	}
+	if created != 1 || v.countRows(t, "SELECT count(*) FROM bookings WHERE status = 'confirmed'") != 1 {
+		t.Errorf("%d created (%d rows) for one room and overlapping starts, want 1", created, v.countRows(t, "SELECT count(*) FROM bookings"))
+	}
+	// The same Idempotency-Key twice: one booking, the second answer a replay.
+	key := map[string]string{"Idempotency-Key": "desk-double-click-1"}
+	a := o.do(t, "POST", "/api/admin/bookings", deskBody("2026-12-01T15:00:00Z"), key)
+	b := o.do(t, "POST", "/api/admin/bookings", deskBody("2026-12-01T15:00:00Z"), key)
+	var ga, gb bookingResponse
+	a.json(t, &ga)
+	b.json(t, &gb)
+	if a.Status != 201 || b.Status != 201 || ga.Booking.ID != gb.Booking.ID || b.Header.Get("Idempotent-Replayed") != "true" {
+		t.Errorf("double click: %d %d, ids %s %s", a.Status, b.Status, ga.Booking.ID, gb.Booking.ID)
 	}
 }
