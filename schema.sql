@@ -208,7 +208,8 @@ CREATE TABLE idempotency_keys (
 CREATE TABLE outbox (
     id              INTEGER PRIMARY KEY,
     kind            TEXT NOT NULL CHECK (kind IN ('confirmation', 'owner_copy', 'cancellation', 'owner_cancellation',
-                                                  'reminder', 'permit_request', 'permit_decision')),
+                                                  'reminder', 'permit_request', 'permit_decision',
+                                                  'change', 'owner_change')), -- a moved or corrected booking (version 3)
     booking_id      TEXT REFERENCES bookings (id),
     recipient       TEXT NOT NULL CHECK (length(recipient) BETWEEN 3 AND 254 AND recipient NOT GLOB '*[' || char(10) || char(13) || ']*'),
     subject         TEXT NOT NULL CHECK (length(subject) BETWEEN 1 AND 300 AND subject NOT GLOB '*[' || char(10) || char(13) || ']*'),

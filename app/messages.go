@@ -23,10 +23,12 @@ const (
 	KindReminder          = "reminder"
 	KindPermitRequest     = "permit_request"
 	KindPermitDecision    = "permit_decision"
+	KindChange            = "change"       // the customer's booking moved or corrected, with the updated invite
+	KindOwnerChange       = "owner_change" // the owner's copy of a change the customer made
 )
 
 var mailKinds = []string{KindConfirmation, KindOwnerCopy, KindCancellation, KindOwnerCancellation, KindReminder,
-	KindPermitRequest, KindPermitDecision}
+	KindPermitRequest, KindPermitDecision, KindChange, KindOwnerChange}
 
 // mailTemplates are the email templates, parsed once at start-up: a subject
 // and a plain-text body per kind, and an HTML body in a shared layout.

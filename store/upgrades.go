@@ -18,13 +18,17 @@ var upgrades = []Upgrade{
 	// 3: bookings the owner takes (source; an email or a phone), the language
 	// a booking was made in, and the search text: three columns added, the
 	// email's CHECK loosened in place (SQLite's documented writable_schema
-	// procedure: no row changes), and the search text written for every row.
+	// procedure: no row changes), and the search text written for every row;
+	// the outbox takes the emails of a moved or corrected booking (its kind
+	// CHECK loosened the same way).
 	{To: 3, SQL: `ALTER TABLE bookings ADD COLUMN source TEXT NOT NULL DEFAULT 'online';
 		ALTER TABLE bookings ADD COLUMN language TEXT NOT NULL DEFAULT '';
 		ALTER TABLE bookings ADD COLUMN search_text TEXT NOT NULL DEFAULT '';`,
 		Go: func(ctx context.Context, tx *sql.Tx, schemaSQL string) error {
-			if err := replaceTableSQL(ctx, tx, schemaSQL, "bookings"); err != nil {
-				return err
+			for _, table := range []string{"bookings", "outbox"} {
+				if err := replaceTableSQL(ctx, tx, schemaSQL, table); err != nil {
+					return err
+				}
 			}
 			return writeSearchText(ctx, tx)
 		}},

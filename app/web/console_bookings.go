@@ -83,6 +83,19 @@ func (s *Server) apiAdminCreateBooking(c *fiber.Ctx) error {
 	return c.Status(fiber.StatusCreated).JSON(s.bookingJSON(b))
 }
 
+// apiAdminChangeBooking moves or corrects a booking (PATCH /api/admin/bookings/{id}).
+func (s *Server) apiAdminChangeBooking(c *fiber.Ctx) error {
+	var p app.BookingPatch
+	if err := decodeJSON(c.Get(fiber.HeaderContentType), rawBody(c), &p); err != nil {
+		return err
+	}
+	b, err := s.svc.ChangeBooking(c.UserContext(), c.Params("id"), p, owner(c).Email)
+	if err != nil {
+		return err
+	}
+	return c.JSON(s.bookingJSON(b))
+}
+
 func (s *Server) apiAdminBookingStatus(c *fiber.Ctx) error {
 	var req statusRequest
 	if err := decodeJSON(c.Get(fiber.HeaderContentType), rawBody(c), &req); err != nil {

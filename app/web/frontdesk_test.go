@@ -6,6 +6,9 @@ import (
 	"sync"
 	"testing"
 	"time"
+	"venuebook/app/mail/smtptest"
+
+	ics "github.com/arran4/golang-ical"
 )
 
 // A completed or no-show booking clicked by mistake is set back to confirmed
@@ -272,5 +275,246 @@ func TestDeskBookingConcurrent(t *testing.T) {
 	b.json(t, &gb)
 	if a.Status != 201 || b.Status != 201 || ga.Booking.ID != gb.Booking.ID || b.Header.Get("Idempotent-Replayed") != "true" {
 		t.Errorf("double click: %d %d, ids %s %s", a.Status, b.Status, ga.Booking.ID, gb.Booking.ID)
+	}
+}
+
+// calendarEvent returns the METHOD, UID and SEQUENCE of the one invite in m.
+func calendarEvent(t *testing.T, m smtptest.Received) (method, uid, seq, start string) {
+	t.Helper()
+	_, parts := mailParts(t, m)
+	for _, p := range parts {
+		if p.MediaType == "text/calendar" {
+			method, events := calendarOf(t, p)
+			if len(events) != 1 {
+				t.Fatalf("%d events in the invite", len(events))
+			}
+			return method, eventProp(events[0], ics.ComponentPropertyUniqueId), eventProp(events[0], ics.ComponentPropertySequence),
+				eventProp(events[0], ics.ComponentPropertyDtStart)
+		}
+	}
+	t.Fatal("no invite in the message")
+	return
+}
+
+// The owner moves a booking to another time and room in one step: the old
+// slot is free at once (another booking takes it), the customer gets the
+// booking as it stands with an invite of the same UID and a higher SEQUENCE,
+// and the audit log says what changed from what. A correction of the email
+// sends later mail to the new address.
+func TestOwnerMovesAndCorrectsABooking(t *testing.T) {
+	t.Parallel()
+	srv := smtptest.New(t)
+	v := newVenue(t, venueOptions{Rooms: 2, SMTPPort: srv.Port})
+	addOwner(t, v, ownerEmail, ownerPassword)
+	o := consoleLogin(t, v, ownerEmail, ownerPassword)
+	b := bookAs(t, v, "2026-11-30T10:00:00Z", "Ann Ash", "ann@example.com").Booking
+	srv.WaitMessages(1, mailWait)
+	patch := func(body any) response {
+		t.Helper()
+		return o.do(t, "PATCH", "/api/admin/bookings/"+b.ID, body, nil)
+	}
+	other := map[string]string{"room1": "room2", "room2": "room1"}[b.Room]
+	r := patch(map[string]any{"start": "2026-12-01T14:07:00Z", "room": other, "guests": 3, "notes": "moved by phone"})
+	var got bookingResponse
+	r.json(t, &got)
+	if r.Status != 200 || got.Booking.ID != b.ID || got.Booking.Reference != b.Reference || got.Booking.Start != "2026-12-01T14:07:00+00:00" ||
+		got.Booking.End != "2026-12-01T15:07:00+00:00" || got.Booking.Room != other || got.Booking.Guests != 3 || got.Booking.ManageURL != b.ManageURL {
+		t.Fatalf("move: %d %s", r.Status, r.Body)
+	}
+	// The old slot is free at once.
+	bookAs(t, v, "2026-11-30T10:00:00Z", "Bob Birch", "bob@example.com")
+	srv.WaitMessages(3, mailWait)
+	toAnn := received(srv, "ann@example.com")
+	if len(toAnn) != 2 {
+		t.Fatalf("%d messages to the customer, want the confirmation and the change", len(toAnn))
+	}
+	subject, _ := mailParts(t, toAnn[1])
+	method0, uid0, seq0, _ := calendarEvent(t, toAnn[0])
+	method1, uid1, seq1, start1 := calendarEvent(t, toAnn[1])
+	if !strings.HasPrefix(subject, "Booking changed") || method0 != "PUBLISH" || method1 != "PUBLISH" || uid0 != uid1 || seq1 <= seq0 || start1 != "20261201T140700Z" {
+		t.Errorf("change email %q: %s %s %s → %s %s %s at %s", subject, method0, uid0, seq0, method1, uid1, seq1, start1)
+	}
+	var details string
+	if err := v.db.QueryRow("SELECT details FROM audit_log WHERE action = 'booking.changed' AND booking_id = ?", b.ID).Scan(&details); err != nil {
+		t.Fatal(err)
+	}
+	for _, want := range []string{`start: "2026-11-30T10:00:00+00:00" → "2026-12-01T14:07:00+00:00"`, fmt.Sprintf("room: %q → %q", b.Room, other), `guests: "2" → "3"`, `notes: "" → "moved by phone"`} {
+		if !strings.Contains(details, want) {
+			t.Errorf("audit %q lacks %q", details, want)
+		}
+	}
+
+	// A typo'd email corrected: the change goes to the new address, and so
+	// does a resent confirmation.
+	r = patch(map[string]any{"customer": map[string]any{"email": "ann.ash@example.com"}})
+	if r.Status != 200 {
+		t.Fatalf("email correction: %d %s", r.Status, r.Body)
+	}
+	if r := o.do(t, "POST", "/api/admin/bookings/"+b.ID+"/resend", nil, nil); r.Status != 200 {
+		t.Fatalf("resend: %d %s", r.Status, r.Body)
+	}
+	srv.WaitMessages(5, mailWait)
+	if n := len(received(srv, "ann.ash@example.com")); n != 2 {
+		t.Errorf("%d messages to the corrected address, want the change and the resent confirmation", n)
+	}
+	// Notes only: no email; notify false: no email either.
+	before := len(srv.Messages())
+	if r := patch(map[string]any{"notes": "VIP"}); r.Status != 200 {
+		t.Fatalf("notes: %d", r.Status)
+	}
+	if r := patch(map[string]any{"guests": 2, "notify": false}); r.Status != 200 {
+		t.Fatalf("quiet change: %d", r.Status)
+	}
+	if n := v.countRows(t, "SELECT count(*) FROM outbox WHERE booking_id = ?", b.ID); n != 4 {
+		t.Errorf("%d messages for the booking after a notes change and a quiet one, want 4 (%d sent)", n, before)
+	}
+}
+
+// A move never lands on another booking or a blackout, keeps the booking as
+// it was when refused, and bad changes name their field.
+func TestOwnerMoveRefusals(t *testing.T) {
+	t.Parallel()
+	v := newVenue(t, venueOptions{Rooms: 1})
+	addOwner(t, v, ownerEmail, ownerPassword)
+	o := consoleLogin(t, v, ownerEmail, ownerPassword)
+	a := bookAs(t, v, "2026-11-30T10:00:00Z", "Ann Ash", "ann@example.com").Booking
+	bookAs(t, v, "2026-11-30T13:00:00Z", "Bob Birch", "bob@example.com")
+	patch := func(body any) response {
+		t.Helper()
+		return o.do(t, "PATCH", "/api/admin/bookings/"+a.ID, body, nil)
+	}
+	// 12:00–13:00 touches Bob's 13:00 start inside the 30-minute gap.
+	if r := patch(map[string]any{"start": "2026-11-30T12:00:00Z"}); r.Status != 409 || r.errorCode() != "slot_unavailable" {
+		t.Errorf("onto the gap: %d %s", r.Status, r.Body)
+	}
+	// Moving within its own slot (30 minutes later) is fine: its own place does not count.
+	if r := patch(map[string]any{"start": "2026-11-30T10:30:00Z"}); r.Status != 200 {
+		t.Errorf("within its own slot: %d %s", r.Status, r.Body)
+	}
+	if r := o.do(t, "POST", "/api/admin/blackouts", map[string]any{"start": "2026-12-02", "end": "2026-12-02", "reason": "Repairs"}, nil); r.Status != 201 {
+		t.Fatal(r.Status)
+	}
+	if r := patch(map[string]any{"start": "2026-12-02T10:00:00Z"}); r.Status != 409 {
+		t.Errorf("into a blackout: %d %s", r.Status, r.Body)
+	}
+	for _, tc := range []struct {
+		name  string
+		body  any
+		field string
+	}{
+		{"seconds", map[string]any{"start": "2026-12-01T10:00:10Z"}, "start"},
+		{"not a time", map[string]any{"start": "tomorrow"}, "start"},
+		{"another tier's room", map[string]any{"room": "attic"}, "room"},
+		{"no guests", map[string]any{"guests": 0}, "guests"},
+		{"a bad email", map[string]any{"customer": map[string]any{"email": "ann@"}}, "customer.email"},
+		{"no way to reach them", map[string]any{"customer": map[string]any{"email": "", "phone": ""}}, "customer.phone"},
+		{"a negative price", map[string]any{"price_cents": -5}, "price_cents"},
+		{"a control character", map[string]any{"customer": map[string]any{"name": "A\x00"}}, "customer.name"},
+	} {
+		r := patch(tc.body)
+		if r.Status != 400 || r.errorFields()[tc.field] == "" {
+			t.Errorf("%s: %d %s", tc.name, r.Status, r.Body)
+		}
+	}
+	for _, raw := range []string{`{"start":`, `{"colour":"red"}`, `"x"`} {
+		if r := patch(raw); r.Status != 400 {
+			t.Errorf("body %q: %d %s", raw, r.Status, r.Body)
+		}
+	}
+	var got bookingResponse
+	o.do(t, "GET", "/api/admin/bookings/"+a.ID, nil, nil).json(t, &got)
+	if got.Booking.Start != "2026-11-30T10:30:00+00:00" || got.Booking.Customer.Email != "ann@example.com" || got.Booking.Guests != 2 {
+		t.Errorf("after refused changes: %+v", got.Booking)
+	}
+	if r := o.do(t, "PATCH", "/api/admin/bookings/01JUNKNOWNUNKNOWNUNKNOWN00", map[string]any{"notes": "x"}, nil); r.Status != 404 {
+		t.Errorf("unknown booking: %d", r.Status)
+	}
+	if r := o.do(t, "POST", "/api/admin/bookings/"+a.ID+"/status", map[string]any{"status": "cancelled", "notify": false}, nil); r.Status != 200 {
+		t.Fatal(r.Status)
+	}
+	if r := patch(map[string]any{"notes": "x"}); r.Status != 400 {
+		t.Errorf("a cancelled booking changed: %d %s", r.Status, r.Body)
+	}
+}
+
+// Two hundred moves of two bookings into one free slot at once: exactly one
+// lands, the slot never holds two, and the other stays where it was.
+func TestOwnerMovesConcurrent(t *testing.T) {
+	t.Parallel()
+	v := newVenue(t, venueOptions{Rooms: 1})
+	addOwner(t, v, ownerEmail, ownerPassword)
+	o := consoleLogin(t, v, ownerEmail, ownerPassword)
+	a := bookAs(t, v, "2026-11-30T10:00:00Z", "Ann Ash", "ann@example.com").Booking
+	b := bookAs(t, v, "2026-11-30T16:00:00Z", "Bob Birch", "bob@example.com").Booking
+	const n = 200
+	var wg sync.WaitGroup
+	codes := make([]int, n)
+	for i := range n {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			id := a.ID
+			if i%2 == 1 {
+				id = b.ID
+			}
+			codes[i] = o.do(t, "PATCH", "/api/admin/bookings/"+id, map[string]any{"start": "2026-12-01T12:00:00Z"}, nil).Status
+		}()
+	}
+	wg.Wait()
+	moved := map[int]int{}
+	for _, c := range codes {
+		moved[c]++
+	}
+	if moved[200] < 1 || moved[200]+moved[409] != n {
+		t.Errorf("answers %v", moved)
+	}
+	if got := v.countRows(t, "SELECT count(*) FROM bookings WHERE start_at = ?", time.Date(2026, 12, 1, 12, 0, 0, 0, time.UTC).Unix()); got != 1 {
+		t.Errorf("%d bookings at the slot both wanted, want 1", got)
+	}
+}
+
+// A parking permit follows a move: still requested, the approver gets a new
+// link and the old one stops working; approved, it stays approved on the same
+// date and goes back to requested (with a new request) on another.
+func TestOwnerMoveTakesThePermitAlong(t *testing.T) {
+	t.Parallel()
+	v := newVenue(t, venueOptions{Rooms: 1, Parking: true})
+	addOwner(t, v, ownerEmail, ownerPassword)
+	o := consoleLogin(t, v, ownerEmail, ownerPassword)
+	withCar := func(m map[string]any) { m["parking"] = map[string]any{"vehicle_registration": "AB12CDE"} }
+	b := bookAs(t, v, "2026-11-30T10:00:00Z", "Ann Ash", "ann@example.com", withCar).Booking
+	var permit string
+	if err := v.db.QueryRow("SELECT id FROM parking_permits WHERE booking_id = ?", b.ID).Scan(&permit); err != nil {
+		t.Fatal(err)
+	}
+	links := func() (live, all int) {
+		return v.countRows(t, "SELECT count(*) FROM permit_tokens WHERE permit_id = ? AND superseded_at IS NULL AND used_at IS NULL", permit),
+			v.countRows(t, "SELECT count(*) FROM permit_tokens WHERE permit_id = ?", permit)
+	}
+	requests := func() int {
+		return v.countRows(t, "SELECT count(*) FROM outbox WHERE booking_id = ? AND kind = 'permit_request'", b.ID)
+	}
+	move := func(start string) bookingResponse {
+		t.Helper()
+		r := o.do(t, "PATCH", "/api/admin/bookings/"+b.ID, map[string]any{"start": start}, nil)
+		var got bookingResponse
+		r.json(t, &got)
+		if r.Status != 200 {
+			t.Fatalf("move to %s: %d %s", start, r.Status, r.Body)
+		}
+		return got
+	}
+	move("2026-11-30T12:00:00Z")
+	if live, all := links(); live != 1 || all != 2 || requests() != 2 {
+		t.Errorf("requested permit moved: %d live links of %d, %d requests; want 1 of 2, 2", live, all, requests())
+	}
+	if r := o.do(t, "POST", "/api/admin/permits/"+permit+"/decision", map[string]string{"decision": "approve"}, nil); r.Status != 200 {
+		t.Fatalf("approve: %d %s", r.Status, r.Body)
+	}
+	if got := move("2026-11-30T15:00:00Z"); got.Booking.Parking == nil || got.Booking.Parking.Status != "approved" || requests() != 2 {
+		t.Errorf("approved, moved on the same date: %+v, %d requests", got.Booking.Parking, requests())
+	}
+	if got := move("2026-12-01T10:00:00Z"); got.Booking.Parking == nil || got.Booking.Parking.Status != "requested" || requests() != 3 {
+		t.Errorf("approved, moved to another date: %+v, %d requests", got.Booking.Parking, requests())
 	}
 }

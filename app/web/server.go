@@ -241,6 +241,7 @@ func (s *Server) routes() {
 	api.Post("/bookings", s.apiAdminCreateBooking)                  // guards: owner, CSRF
 	api.Post("/bookings/cancel", s.apiAdminCancelBookings)          // guards: owner, CSRF
 	api.Get("/bookings/:id", s.apiAdminBooking)                     // guards: reads/IP, owner
+	api.Patch("/bookings/:id", s.apiAdminChangeBooking)             // guards: owner, CSRF
 	api.Post("/bookings/:id/status", s.apiAdminBookingStatus)       // guards: owner, CSRF
 	api.Post("/bookings/:id/resend", s.apiAdminResend)              // guards: owner, CSRF
 	api.Get("/blackouts", s.apiAdminBlackouts)                      // guards: reads/IP, owner
