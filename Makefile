@@ -17,7 +17,8 @@ FUZZ_TARGETS := \
 	./app:FuzzValidateBooking \
 	./app:FuzzParseConfig \
 	./app:FuzzPermitToken \
-	./app:FuzzCSVSafe
+	./app:FuzzCSVSafe \
+	./app:FuzzDecodeCursor
 
 AXE_VERSION := 4.10.3
 AXE := .cache/axe-core-$(AXE_VERSION)/axe.min.js

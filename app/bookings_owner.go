@@ -2,8 +2,10 @@ package app
 
 import (
 	"context"
+	"encoding/base64"
 	"errors"
 	"fmt"
+	"strconv"
 	"strings"
 	"time"
 
@@ -19,28 +21,119 @@ func (s *Service) DateWindow(from, to Date) (time.Time, time.Time) {
 }
 
 // ListBookings returns the bookings starting on the local dates from..to,
-// optionally of one status and matching q (reference, name or email).
+// optionally of one status and matching q (see store.BookingFilter.Query).
 func (s *Service) ListBookings(ctx context.Context, from, to Date, status, q string) ([]Booking, error) {
-	if to.Before(from) {
-		return nil, Errorf(CodeInvalidRequest, "to (%s) is before from (%s)", to, from)
+	page, err := s.PageBookings(ctx, BookingQuery{From: from, To: to, Status: status, Q: q, Limit: -1})
+	return page.Bookings, err
+}
+
+// MaxPage is the most bookings one page of the console's list holds.
+const MaxPage = 500
+
+// BookingQuery is a console search: the local dates from..to, a status ("" for
+// any), the search text, and the page: Limit bookings (MaxPage when 0, all
+// when negative) after Cursor (a page's NextCursor; "" for the first).
+type BookingQuery struct {
+	From, To  Date
+	Status, Q string
+	Limit     int
+	Cursor    string
+}
+
+// BookingPage is one page of a search: its bookings, the cursor of the next
+// page ("" on the last) and how many bookings match in all.
+type BookingPage struct {
+	Bookings   []Booking
+	NextCursor string
+	Total      int
+}
+
+// PageBookings returns the page of bookings q asks for, in start order.
+func (s *Service) PageBookings(ctx context.Context, q BookingQuery) (BookingPage, error) {
+	if q.To.Before(q.From) {
+		return BookingPage{}, Errorf(CodeInvalidRequest, "to (%s) is before from (%s)", q.To, q.From)
 	}
-	if from.DaysUntil(to) > 3660 {
-		return nil, Errorf(CodeInvalidRequest, "at most ten years at once")
+	if q.From.DaysUntil(q.To) > 3660 {
+		return BookingPage{}, Errorf(CodeInvalidRequest, "at most ten years at once")
 	}
-	switch status {
+	switch q.Status {
 	case "", store.StatusConfirmed, store.StatusCancelled, store.StatusCompleted, store.StatusNoShow:
 	default:
-		return nil, Errorf(CodeInvalidRequest, "status must be confirmed, cancelled, completed or no_show")
+		return BookingPage{}, Errorf(CodeInvalidRequest, "status must be confirmed, cancelled, completed or no_show")
 	}
-	if len(q) > 200 {
-		return nil, Errorf(CodeInvalidRequest, "the search text is too long")
+	if len(q.Q) > 200 {
+		return BookingPage{}, Errorf(CodeInvalidRequest, "the search text is too long")
 	}
-	start, end := s.DateWindow(from, to)
-	rows, err := s.Store.ListBookings(ctx, store.BookingFilter{From: start, To: end, Status: status, Query: strings.TrimSpace(q)})
+	limit := q.Limit
+	switch {
+	case limit == 0 || limit > MaxPage:
+		limit = MaxPage
+	case limit < 0:
+		limit = -1
+	}
+	start, end := s.DateWindow(q.From, q.To)
+	f := store.BookingFilter{From: start, To: end, Status: q.Status, Query: strings.TrimSpace(q.Q)}
+	if q.Cursor != "" {
+		mark, err := decodeCursor(q.Cursor)
+		if err != nil {
+			return BookingPage{}, err
+		}
+		f.After = &mark
+	}
+	page := BookingPage{Total: -1}
+	if limit > 0 {
+		f.Limit = limit + 1 // one more tells whether a next page exists
+	}
+	rows, err := s.Store.ListBookings(ctx, f)
 	if err != nil {
-		return nil, err
+		return BookingPage{}, err
 	}
-	return s.withLinksAll(rows), nil
+	if limit > 0 && len(rows) > limit {
+		rows = rows[:limit]
+		last := rows[len(rows)-1]
+		page.NextCursor = encodeCursor(store.PageMark{Start: last.Start, Room: last.RoomID, ID: last.ID})
+	}
+	page.Bookings = s.withLinksAll(rows)
+	if limit > 0 {
+		if page.Total, err = s.Store.CountBookings(ctx, f); err != nil {
+			return BookingPage{}, err
+		}
+	} else {
+		page.Total = len(rows)
+	}
+	return page, nil
+}
+
+// encodeCursor and decodeCursor write and read a page mark as an opaque
+// token: "start-unix.room.id" in base64url.
+func encodeCursor(m store.PageMark) string {
+	return base64.RawURLEncoding.EncodeToString([]byte(fmt.Sprintf("%d.%s.%s", m.Start.Unix(), m.Room, m.ID)))
+}
+
+func decodeCursor(c string) (store.PageMark, error) {
+	bad := Errorf(CodeInvalidRequest, "cursor is not one this server gave (use next_cursor of the previous page, or leave it out for the first)")
+	if len(c) > 200 {
+		return store.PageMark{}, bad
+	}
+	raw, err := base64.RawURLEncoding.DecodeString(c)
+	if err != nil {
+		return store.PageMark{}, bad
+	}
+	// The id is the last 26 characters; the room, between, may hold dots.
+	s := string(raw)
+	dot := strings.IndexByte(s, '.')
+	if dot < 0 || len(s) < dot+1+1+1+26 || s[len(s)-27] != '.' {
+		return store.PageMark{}, bad
+	}
+	parts := []string{s[:dot], s[dot+1 : len(s)-27], s[len(s)-26:]}
+	if parts[1] == "" || len(parts[1]) > 40 {
+		return store.PageMark{}, bad
+	}
+	unix, err := strconv.ParseInt(parts[0], 10, 64)
+	if err != nil || unix < 0 || unix > 32503680000 {
+		return store.PageMark{}, bad
+	}
+	return store.PageMark{Start: time.Unix(unix, 0).UTC(), Room: parts[1], ID: parts[2]}, nil
 }
 
 // FindBookingForOwner returns any booking by id.

@@ -11,6 +11,7 @@ import (
 	"time"
 	"unicode"
 	"unicode/utf8"
+	"venuebook/store"
 )
 
 func FuzzParseInstant(f *testing.F) {
@@ -292,6 +293,29 @@ func FuzzParseConfig(f *testing.F) {
 		for _, s := range r.DayStarts(d, time.Duration(cfg.Tiers[0].Packages[0].DurationMinutes)*time.Minute) {
 			if DateOf(s, r.Location) != d {
 				t.Errorf("start %s is not on %s", FormatInstant(s, r.Location), d)
+			}
+		}
+	})
+}
+
+// FuzzDecodeCursor: any cursor text is refused with invalid_request or read
+// into a page mark that encodes back to the same text.
+func FuzzDecodeCursor(f *testing.F) {
+	f.Add(encodeCursor(store.PageMark{Start: time.Unix(1796000000, 0), Room: "room.1", ID: "01jabcdefghjkmnpqrstvwxyz0"}))
+	f.Add("")
+	f.Add("MTIz")
+	f.Fuzz(func(t *testing.T, c string) {
+		m, err := decodeCursor(c)
+		if err != nil {
+			var e *Error
+			if !errors.As(err, &e) || e.Code != CodeInvalidRequest {
+				t.Fatalf("cursor %q: %v", c, err)
+			}
+			return
+		}
+		if back := encodeCursor(m); back != c {
+			if _, err := decodeCursor(back); err != nil {
+				t.Fatalf("cursor %q read as %+v, which encodes to the unreadable %q", c, m, back)
 			}
 		}
 	})

@@ -336,6 +336,37 @@ type BookingFilter struct {
 	Status   string    // "" = any
 	Query    string    // the reference, name, email or registration holds it (any case, any alphabet), or the phone its digits
 	Limit    int
+	// After, when set, lists only the bookings after this one in the list's
+	// order (start, room, id): the next page.
+	After *PageMark
+}
+
+// PageMark is where a page of bookings ended.
+type PageMark struct {
+	Start time.Time
+	Room  string
+	ID    string
+}
+
+// bookingFilterSQL is the WHERE of ListBookings and CountBookings, with
+// ?1 from, ?2 to, ?3 status, ?4 the folded text, ?5 the phone's digits and
+// ?6 the text without spaces.
+const bookingFilterSQL = `b.start_at >= ?1 AND b.start_at < ?2 AND (?3 = '' OR b.status = ?3)
+			  AND (?4 = '' OR instr(b.search_text, ?4) > 0 OR (?5 <> '' AND instr(b.search_text, ?5) > 0)
+			       OR (?6 <> '' AND instr(b.search_text, ?6) > 0))`
+
+// CountBookings counts the bookings matching f (its Limit and After aside).
+func (s *Store) CountBookings(ctx context.Context, f BookingFilter) (int, error) {
+	text, bare, phone := searchTerms(f.Query)
+	n := 0
+	err := s.read(ctx, func(tx *sql.Tx) error {
+		return tx.QueryRowContext(ctx, "SELECT count(*) FROM bookings AS b WHERE "+bookingFilterSQL,
+			f.From.Unix(), f.To.Unix(), f.Status, text, phone, bare).Scan(&n)
+	})
+	if err != nil {
+		return 0, fmt.Errorf("count bookings: %w", err)
+	}
+	return n, nil
 }
 
 // ListBookings returns the bookings matching f, by start.
@@ -346,12 +377,17 @@ func (s *Store) ListBookings(ctx context.Context, f BookingFilter) ([]Booking, e
 	var out []Booking
 	err := s.read(ctx, func(tx *sql.Tx) error {
 		text, bare, phone := searchTerms(f.Query)
+		from, afterRoom, afterID := f.From.Unix(), "", ""
+		if f.After != nil {
+			from, afterRoom, afterID = max(from, f.After.Start.Unix()), f.After.Room, f.After.ID
+		}
 		var err error
-		out, err = queryAll(ctx, tx, scanBooking, "SELECT "+bookingColumns+` FROM bookings AS b LEFT JOIN parking_permits AS p ON p.booking_id = b.id
-			WHERE b.start_at >= ?1 AND b.start_at < ?2 AND (?3 = '' OR b.status = ?3)
-			  AND (?4 = '' OR instr(b.search_text, ?4) > 0 OR (?5 <> '' AND instr(b.search_text, ?5) > 0)
-			       OR (?7 <> '' AND instr(b.search_text, ?7) > 0))
-			ORDER BY b.start_at, b.room_id LIMIT ?6`, f.From.Unix(), f.To.Unix(), f.Status, text, phone, f.Limit, bare)
+		// The start range seeks bookings_start from the page mark; the row
+		// value skips what that page already showed.
+		out, err = queryAll(ctx, tx, scanBooking, "SELECT "+bookingColumns+` FROM bookings AS b INDEXED BY bookings_start
+			LEFT JOIN parking_permits AS p ON p.booking_id = b.id
+			WHERE `+bookingFilterSQL+` AND (?7 = '' OR (b.start_at, b.room_id, b.id) > (?1, ?8, ?7))
+			ORDER BY b.start_at, b.room_id, b.id LIMIT ?9`, from, f.To.Unix(), f.Status, text, phone, bare, afterID, afterRoom, f.Limit)
 		if err != nil {
 			return fmt.Errorf("list bookings: %w", err)
 		}

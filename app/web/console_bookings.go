@@ -35,11 +35,24 @@ func (s *Server) apiAdminBookings(c *fiber.Ctx) error {
 	if err != nil {
 		return err
 	}
-	bookings, err := s.svc.ListBookings(c.UserContext(), from, to, c.Query("status"), c.Query("q"))
+	limit := 0
+	if l := c.Query("limit"); l != "" {
+		n, err := strconv.Atoi(l)
+		if err != nil || n < 1 {
+			return app.Errorf(app.CodeInvalidRequest, "limit must be a whole number from 1 to %d", app.MaxPage)
+		}
+		limit = n
+	}
+	page, err := s.svc.PageBookings(c.UserContext(), app.BookingQuery{From: from, To: to, Status: c.Query("status"), Q: c.Query("q"),
+		Limit: limit, Cursor: c.Query("cursor")})
 	if err != nil {
 		return err
 	}
-	return c.JSON(fiber.Map{"bookings": s.bookingList(bookings)})
+	var next any // null on the last page
+	if page.NextCursor != "" {
+		next = page.NextCursor
+	}
+	return c.JSON(fiber.Map{"bookings": s.bookingList(page.Bookings), "next_cursor": next, "total": page.Total})
 }
 
 func (s *Server) apiAdminBooking(c *fiber.Ctx) error {
@@ -183,6 +196,9 @@ func (s *Server) apiAdminResend(c *fiber.Ctx) error {
 	return c.JSON(s.bookingJSON(b))
 }
 
+// consolePage is how many bookings the console's Bookings page shows at once.
+const consolePage = 100
+
 func (s *Server) pageConsoleBookings(c *fiber.Ctx) error {
 	loc := s.svc.Rules.Location
 	today := app.DateOf(s.svc.Now(), loc)
@@ -193,10 +209,12 @@ func (s *Server) pageConsoleBookings(c *fiber.Ctx) error {
 	if d, err := app.ParseDate(c.Query("to")); err == nil {
 		to = d
 	}
-	bookings, err := s.svc.ListBookings(c.UserContext(), from, to, c.Query("status"), c.Query("q"))
+	page, err := s.svc.PageBookings(c.UserContext(), app.BookingQuery{From: from, To: to, Status: c.Query("status"), Q: c.Query("q"),
+		Limit: consolePage, Cursor: c.Query("cursor")})
 	if err != nil {
 		return err
 	}
+	bookings := page.Bookings
 	data := struct {
 		consoleData
 		From, To, Status, Q string
@@ -204,8 +222,25 @@ func (s *Server) pageConsoleBookings(c *fiber.Ctx) error {
 		Statuses            []string
 		Kept                string // references a bulk cancellation could not cancel
 		Confirmed           bool   // some bookings listed can be cancelled
+		// Total bookings match; this page shows First..Last of them; Next is
+		// the cursor of the next page ("" on the last), Paged whether this is
+		// not the first.
+		Total, First, Last int
+		Next               string
+		Paged              bool
+		PageSize           int
 	}{s.console(c, "Bookings", "bookings"), from.String(), to.String(), c.Query("status"), c.Query("q"), bookings,
-		[]string{store.StatusConfirmed, store.StatusCompleted, store.StatusNoShow, store.StatusCancelled}, clip(c.Query("kept")), false}
+		[]string{store.StatusConfirmed, store.StatusCompleted, store.StatusNoShow, store.StatusCancelled}, clip(c.Query("kept")), false,
+		page.Total, 0, 0, page.NextCursor, c.Query("cursor") != "", consolePage}
+	if len(bookings) > 0 {
+		// Pages are forward only; the next-page link carries where it
+		// starts (a label only: the cursor decides what is shown).
+		at, _ := strconv.Atoi(c.Query("at"))
+		if at < 1 || !data.Paged {
+			at = 1
+		}
+		data.First, data.Last = at, at+len(bookings)-1
+	}
 	if c.Query("done") == "bulk-cancelled" {
 		n, _ := strconv.Atoi(c.Query("cancelled"))
 		data.Flash = fmt.Sprintf("%d booking(s) cancelled.", n)

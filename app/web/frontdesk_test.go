@@ -2,6 +2,8 @@ package web_test
 
 import (
 	"fmt"
+	"net/url"
+	"slices"
 	"strings"
 	"sync"
 	"testing"
@@ -516,5 +518,89 @@ func TestOwnerMoveTakesThePermitAlong(t *testing.T) {
 	}
 	if got := move("2026-12-01T10:00:00Z"); got.Booking.Parking == nil || got.Booking.Parking.Status != "requested" || requests() != 3 {
 		t.Errorf("approved, moved to another date: %+v, %d requests", got.Booking.Parking, requests())
+	}
+}
+
+// The bookings list pages with limit and cursor: following next_cursor gives
+// every matching booking once, in start order, with the total on each page;
+// next_cursor is null on the last; bad limits and cursors are 400.
+func TestBookingsListPages(t *testing.T) {
+	t.Parallel()
+	v := newVenue(t, venueOptions{Rooms: 2})
+	addOwner(t, v, ownerEmail, ownerPassword)
+	o := consoleLogin(t, v, ownerEmail, ownerPassword)
+	var want []string
+	for i := range 7 {
+		// Two at each start (two rooms): ties broken by room and id.
+		b := o.do(t, "POST", "/api/admin/bookings", deskBody(fmt.Sprintf("2026-12-01T%02d:00:00Z", 9+2*(i/2)), func(m map[string]any) {
+			m["customer"].(map[string]any)["name"] = fmt.Sprintf("Guest %d", i)
+		}), nil)
+		if b.Status != 201 {
+			t.Fatalf("booking %d: %d %s", i, b.Status, b.Body)
+		}
+		var got bookingResponse
+		b.json(t, &got)
+		want = append(want, got.Booking.ID)
+	}
+	type page struct {
+		Bookings []struct {
+			ID, Start, Room string
+		} `json:"bookings"`
+		NextCursor *string `json:"next_cursor"`
+		Total      int     `json:"total"`
+	}
+	var seen []string
+	cursor, pages := "", 0
+	for {
+		path := "/api/admin/bookings?from=2026-12-01&to=2026-12-01&limit=3"
+		if cursor != "" {
+			path += "&cursor=" + url.QueryEscape(cursor)
+		}
+		r := o.do(t, "GET", path, nil, nil)
+		var p page
+		r.json(t, &p)
+		if r.Status != 200 || p.Total != 7 || len(p.Bookings) > 3 {
+			t.Fatalf("page %d: %d %s", pages, r.Status, r.Body)
+		}
+		for _, b := range p.Bookings {
+			seen = append(seen, b.ID)
+		}
+		pages++
+		if p.NextCursor == nil {
+			break
+		}
+		cursor = *p.NextCursor
+		if pages > 5 {
+			t.Fatal("the pages do not end")
+		}
+	}
+	if pages != 3 || len(seen) != 7 {
+		t.Fatalf("%d pages, %d bookings; want 3 and 7", pages, len(seen))
+	}
+	slices.Sort(want)
+	got := slices.Clone(seen)
+	slices.Sort(got)
+	if !slices.Equal(got, want) {
+		t.Errorf("pages hold %v, want each of %v once", seen, want)
+	}
+	// The search narrows the total too.
+	var p page
+	o.do(t, "GET", "/api/admin/bookings?from=2026-12-01&to=2026-12-01&q=guest%203", nil, nil).json(t, &p)
+	if p.Total != 1 || len(p.Bookings) != 1 || p.NextCursor != nil {
+		t.Errorf("search: total %d, %d bookings", p.Total, len(p.Bookings))
+	}
+	for _, bad := range []string{"limit=0", "limit=-1", "limit=x", "cursor=nonsense", "cursor=" + strings.Repeat("A", 300)} {
+		if r := o.do(t, "GET", "/api/admin/bookings?from=2026-12-01&to=2026-12-01&"+bad, nil, nil); r.Status != 400 {
+			t.Errorf("%s: %d %s", bad, r.Status, r.Body)
+		}
+	}
+	// limit beyond the maximum is the maximum.
+	if r := o.do(t, "GET", "/api/admin/bookings?from=2026-12-01&to=2026-12-01&limit=100000", nil, nil); r.Status != 200 {
+		t.Errorf("a limit past 500: %d", r.Status)
+	}
+	// The Bookings page counts and pages too (100 a page).
+	body := string(o.do(t, "GET", "/admin/bookings?from=2026-12-01&to=2026-12-01", nil, nil).Body)
+	if !strings.Contains(body, "Showing 1–7 of 7 bookings") || strings.Contains(body, `rel="next"`) {
+		t.Errorf("the Bookings page does not count 7 on one page")
 	}
 }

@@ -65,6 +65,7 @@ func loadPages(assets fs.FS, venue app.VenueConfig, loc *time.Location) (*pages,
 		"hours":   func(minutes int) string { return fmt.Sprintf("%.1f h", float64(minutes)/60) },
 		"mailto":  mailtoURL,
 		"status":  statusWord,
+		"inc":     func(n int) int { return n + 1 },
 	}
 	p := &pages{templates: map[string]*template.Template{}, static: map[string]staticFile{}, urls: map[string]string{}}
 	names, err := fs.Glob(assets, "templates/page_*.html")
