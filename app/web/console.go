@@ -32,7 +32,7 @@ func (s *Server) console(c *fiber.Ctx, title, section string) consoleData {
 // flashText turns a ?done= code into the confirmation shown after an action.
 func flashText(code string) string {
 	return map[string]string{
-		store.StatusCancelled: "The booking is cancelled.", store.StatusCompleted: "Marked completed.", store.StatusNoShow: "Marked as a no-show.", store.StatusConfirmed: "Set back to confirmed.",
+		store.StatusCancelled: "The booking is cancelled.", store.StatusCompleted: "Marked completed.", store.StatusNoShow: "Marked as a no-show.", store.StatusConfirmed: "Set back to confirmed.", "created": "Booked.", "changed": "The booking is changed.",
 		"resent": "The confirmation is queued to be sent again.", "blackout": "The blackout is added.",
 		"unblocked": "The blackout is removed.", "permit": "The permit is decided; the guest is emailed.",
 		"reissued": "A new link is on its way to the approver; earlier links no longer work.",

@@ -604,3 +604,72 @@ func TestBookingsListPages(t *testing.T) {
 		t.Errorf("the Bookings page does not count 7 on one page")
 	}
 }
+
+// The console's New booking form, filled from the Day page's free time, books
+// by phone; a refusal shows the form again with what was typed and the
+// field's message; the Change form moves the booking.
+func TestConsoleDeskForms(t *testing.T) {
+	t.Parallel()
+	v := newVenue(t, venueOptions{Rooms: 2, Parking: true})
+	addOwner(t, v, ownerEmail, ownerPassword)
+	o := consoleLogin(t, v, ownerEmail, ownerPassword)
+	form := map[string]string{"Content-Type": "application/x-www-form-urlencoded"}
+	page := string(o.do(t, "GET", "/admin/bookings/new?date=2026-11-30&start=08:15&room=room2", nil, nil).Body)
+	for _, want := range []string{`name="date" type="date" required value="2026-11-30"`, `value="08:15"`, `<option value="room2" selected>`, "Classic — 60 minutes (£45.00)", `id="registration"`} {
+		if !strings.Contains(page, want) {
+			t.Errorf("the new booking form lacks %q", want)
+		}
+	}
+	values := url.Values{"package": {"classic-60"}, "date": {"2026-11-30"}, "time": {"08:15"}, "room": {"room2"}, "guests": {"3"},
+		"name": {"Phone Caller"}, "phone": {"+44 20 7946 1111"}, "price": {"40,50"}, "notify": {"1"}}
+	r := o.do(t, "POST", "/admin/bookings/new", values.Encode(), form)
+	if r.Status != 303 || !strings.HasPrefix(r.Header.Get("Location"), "/admin/bookings/") {
+		t.Fatalf("book from the form: %d %s", r.Status, r.Body)
+	}
+	id := strings.TrimSuffix(strings.TrimPrefix(r.Header.Get("Location"), "/admin/bookings/"), "?done=created")
+	var got bookingResponse
+	o.do(t, "GET", "/api/admin/bookings/"+id, nil, nil).json(t, &got)
+	if got.Booking.Start != "2026-11-30T08:15:00+00:00" || got.Booking.Room != "room2" || got.Booking.PriceCents != 4050 || got.Booking.Guests != 3 || got.Booking.Source != "owner" {
+		t.Errorf("booked from the form: %+v", got.Booking)
+	}
+	booked := string(o.do(t, "GET", r.Header.Get("Location"), nil, nil).Body)
+	if !strings.Contains(booked, `role="status">Booked.</p>`) || !strings.Contains(booked, "/admin/bookings/"+id+"/change") || strings.Contains(booked, "Resend confirmation") {
+		t.Errorf("the booking page after booking lacks the flash or the Change link, or offers to resend a confirmation to no address")
+	}
+
+	// The same place again: taken; the form comes back with what was typed.
+	values.Set("name", "Second Caller")
+	r = o.do(t, "POST", "/admin/bookings/new", values.Encode(), form)
+	if r.Status != 409 || !strings.Contains(string(r.Body), "That time is not free") || !strings.Contains(string(r.Body), `value="Second Caller"`) {
+		t.Errorf("a taken place: %d", r.Status)
+	}
+	// Bad fields name themselves.
+	bad := url.Values{"package": {"classic-60"}, "date": {"30/11/2026"}, "time": {"8"}, "guests": {"x"}, "name": {""}, "price": {"free"}}
+	r = o.do(t, "POST", "/admin/bookings/new", bad.Encode(), form)
+	body := string(r.Body)
+	for _, want := range []string{`id="start-error"`, `id="guests-error"`, `id="price-error"`} {
+		if r.Status != 400 || !strings.Contains(body, want) {
+			t.Errorf("bad fields: %d, lacks %s", r.Status, want)
+		}
+	}
+
+	// The Change form, prefilled, moves it.
+	change := string(o.do(t, "GET", "/admin/bookings/"+id+"/change", nil, nil).Body)
+	if !strings.Contains(change, `value="08:15"`) || !strings.Contains(change, `value="Phone Caller"`) || !strings.Contains(change, `value="40.50"`) {
+		t.Errorf("the change form is not prefilled")
+	}
+	moved := url.Values{"date": {"2026-12-01"}, "time": {"19:45"}, "room": {"room1"}, "guests": {"3"}, "name": {"Phone Caller"},
+		"phone": {"+44 20 7946 1111"}, "email": {"caller@example.com"}, "price": {"40.50"}, "notes": {"moved"}}
+	r = o.do(t, "POST", "/admin/bookings/"+id+"/change", moved.Encode(), form)
+	if r.Status != 303 {
+		t.Fatalf("change from the form: %d %s", r.Status, r.Body)
+	}
+	o.do(t, "GET", "/api/admin/bookings/"+id, nil, nil).json(t, &got)
+	if got.Booking.Start != "2026-12-01T19:45:00+00:00" || got.Booking.Room != "room1" || got.Booking.Customer.Email != "caller@example.com" || got.Booking.Notes != "moved" {
+		t.Errorf("changed from the form: %+v", got.Booking)
+	}
+	// Notify unticked: no email for the change.
+	if n := v.countRows(t, "SELECT count(*) FROM outbox WHERE booking_id = ?", id); n != 0 {
+		t.Errorf("%d messages although notify was unticked", n)
+	}
+}

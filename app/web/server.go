@@ -209,7 +209,11 @@ func (s *Server) routes() {
 	console.Post("/logout", s.submitLogout)                              // guards: owner, CSRF
 	console.Get("/bookings", s.pageConsoleBookings)                      // guards: reads/IP, owner
 	console.Post("/bookings/cancel", s.submitConsoleCancelBookings)      // guards: owner, CSRF
+	console.Get("/bookings/new", s.pageConsoleNewBooking)                // guards: reads/IP, owner
+	console.Post("/bookings/new", s.submitConsoleNewBooking)             // guards: owner, CSRF
 	console.Get("/bookings/:id", s.pageConsoleBooking)                   // guards: reads/IP, owner
+	console.Get("/bookings/:id/change", s.pageConsoleChangeBooking)      // guards: reads/IP, owner
+	console.Post("/bookings/:id/change", s.submitConsoleChangeBooking)   // guards: owner, CSRF
 	console.Post("/bookings/:id/status", s.submitConsoleStatus)          // guards: owner, CSRF
 	console.Post("/bookings/:id/resend", s.submitConsoleResend)          // guards: owner, CSRF
 	console.Get("/blackouts", s.pageConsoleBlackouts)                    // guards: reads/IP, owner
