@@ -55,7 +55,7 @@ func TestBrowserConsole(t *testing.T) {
 	b.axe("console day")
 
 	// Open Grace's booking; once it has started, mark the no-show.
-	b.click(`a[href^="/admin/bookings/"]`)
+	b.click(`main a[href^="/admin/bookings/"]`)
 	if !strings.Contains(b.text("h1"), "Booking VB-") {
 		t.Fatalf("booking page: %q", b.text("h1"))
 	}
