@@ -783,6 +783,7 @@ func TestConsoleAPIRoutes(t *testing.T) {
 				t.Errorf("rotated URL %q, was %q", got["url"], feedURL)
 			}
 		}},
+		{method: "GET", path: "/api/admin/day?date=2026-12-01", elsewhere: "TestConsoleDayAPI"},
 		// Backups (API.md) have their own tests (TestConsoleBackups): here
 		// only the session and CSRF checks every route under /api/admin passes.
 		{method: "GET", path: "/api/admin/backups", elsewhere: "TestConsoleBackups"},

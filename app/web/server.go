@@ -238,6 +238,7 @@ func (s *Server) routes() {
 	api.Post("/logout", s.apiLogout)                                // guards: owner, CSRF
 	api.Post("/logout-everywhere", s.apiLogoutEverywhere)           // guards: owner, CSRF
 	api.Get("/bookings", s.apiAdminBookings)                        // guards: reads/IP, owner
+	api.Get("/day", s.apiAdminDay)                                  // guards: reads/IP, owner
 	api.Post("/bookings/cancel", s.apiAdminCancelBookings)          // guards: owner, CSRF
 	api.Get("/bookings/:id", s.apiAdminBooking)                     // guards: reads/IP, owner
 	api.Post("/bookings/:id/status", s.apiAdminBookingStatus)       // guards: owner, CSRF
