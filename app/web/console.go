@@ -38,5 +38,6 @@ func flashText(code string) string {
 		"reissued": "A new link is on its way to the approver; earlier links no longer work.",
 		"retried":  "The message is queued to be sent again.", "rotated": "The calendar address is changed; the old one no longer works.",
 		"backup": "The backup is made and verified.", "none-selected": "No booking was selected: tick the bookings to cancel.",
+		store.StatusConfirmed: "The booking is confirmed again.",
 	}[code]
 }
