@@ -43,9 +43,13 @@ func TestBrowserConsole(t *testing.T) {
 		t.Fatalf("sign in: %d", status)
 	}
 
-	// The day view: both bookings, in their rooms, with the cleaning after each.
+	// The day view shows one room at a time on a phone: both bookings are
+	// in Room 2 (classic prefers it), with the cleaning after each.
+	if status := b.click(`nav.room-tabs a[href$="room=room2"]`); status != 200 {
+		t.Fatalf("Room 2 tab: %d", status)
+	}
 	day := b.text("main")
-	for _, want := range []string{"Today, Friday 27 November 2026", "15:00–16:00", "Grace Hopper", "16:00–16:30", "Cleaning", "17:00–18:00", "parking GH1906"} {
+	for _, want := range []string{"Today, Friday 27 November 2026", "15:00–16:00", "Grace Hopper", "Cleaning 16:00–16:30", "17:00–18:00", "Parking GH1906: requested"} {
 		if !strings.Contains(day, want) {
 			t.Errorf("day view lacks %q:\n%s", want, day)
 		}
@@ -55,7 +59,7 @@ func TestBrowserConsole(t *testing.T) {
 	b.axe("console day")
 
 	// Open Grace's booking; once it has started, mark the no-show.
-	b.click(`main a[href^="/admin/bookings/"]`)
+	b.click(`.booking a[href^="/admin/bookings/"]`)
 	if !strings.Contains(b.text("h1"), "Booking VB-") {
 		t.Fatalf("booking page: %q", b.text("h1"))
 	}

@@ -280,6 +280,9 @@ func (s *Server) submitConsoleStatus(c *fiber.Ctx) error {
 	if err != nil {
 		return err
 	}
+	if back := dayBack(c.FormValue("back")); back != "" { // a button of the Day page: back to that day, at the booking
+		return c.Redirect(back+"&done="+url.QueryEscape(status)+"#b-"+url.PathEscape(c.Params("id")), fiber.StatusSeeOther)
+	}
 	return c.Redirect("/admin/bookings/"+url.PathEscape(c.Params("id"))+"?done="+url.QueryEscape(status), fiber.StatusSeeOther)
 }
 

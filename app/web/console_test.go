@@ -783,6 +783,7 @@ func TestConsoleAPIRoutes(t *testing.T) {
 				t.Errorf("rotated URL %q, was %q", got["url"], feedURL)
 			}
 		}},
+		{method: "GET", path: "/api/admin/day?date=2026-12-01", elsewhere: "TestConsoleDayAPI"},
 		// Backups (API.md) have their own tests (TestConsoleBackups): here
 		// only the session and CSRF checks every route under /api/admin passes.
 		{method: "GET", path: "/api/admin/backups", elsewhere: "TestConsoleBackups"},
@@ -1745,22 +1746,21 @@ func TestConsoleReports(t *testing.T) {
 // --- pages ----------------------------------------------------------------
 
 var (
-	dayRoomRe  = regexp.MustCompile(`(?s)<section class="room" aria-label="([^"]*)">(.*?)</section>`)
-	dayBlockRe = regexp.MustCompile(`(?s)<li class="block ([a-z]+)( status-[a-z_]+)?">\s*<span class="time">([^<]*)</span>(.*?)</li>`)
-	tagRe      = regexp.MustCompile(`<[^>]*>`)
-	inputRe    = regexp.MustCompile(`<input type="(?:hidden|checkbox)" name="([a-z]+)" value="([^"]*)"`)
+	tagRe   = regexp.MustCompile(`<[^>]*>`)
+	inputRe = regexp.MustCompile(`<input type="(?:hidden|checkbox)" name="([a-z]+)" value="([^"]*)"`)
 )
 
-// dayTimeline reads the day page: per room, its blocks as "kind time text".
+// dayTimeline reads the day page's grid: per room, its bookings and cleaning
+// gaps as "kind[ status-S] text", in time order.
 func dayTimeline(page string) map[string][]string {
 	out := map[string][]string{}
-	for _, room := range dayRoomRe.FindAllStringSubmatch(page, -1) {
-		blocks := []string{}
-		for _, b := range dayBlockRe.FindAllStringSubmatch(room[2], -1) {
-			text := strings.Join(strings.Fields(html.UnescapeString(tagRe.ReplaceAllString(b[4], ""))), " ")
-			blocks = append(blocks, strings.TrimSpace(b[1]+b[2]+" "+b[3]+" "+text))
+	for room, items := range dayGridItems(page) {
+		out[room] = []string{}
+		for _, it := range items {
+			if it.Kind == "booking" || it.Kind == "cleaning" {
+				out[room] = append(out[room], strings.TrimSpace(it.Kind+" "+it.Status)+" "+it.Text)
+			}
 		}
-		out[room[1]] = blocks
 	}
 	return out
 }
@@ -1799,21 +1799,19 @@ func TestConsolePages(t *testing.T) {
 	}
 	roomName := func(id string) string { return "Room " + strings.TrimPrefix(id, "room") }
 	// timeline is the day page's view of the bookings given: each booking,
-	// then its cleaning gap unless it is cancelled.
+	// then its cleaning gap; a cancelled booking is not in the grid.
 	timeline := func(bs ...bookingResponse) map[string][]string {
 		out := map[string][]string{"Room 1": {}, "Room 2": {}}
 		for _, bk := range bs {
 			b := bk.Booking
+			if b.Status == "cancelled" {
+				continue
+			}
 			start, end := b.Start[11:16], b.End[11:16]
-			line := fmt.Sprintf("booking status-%s %s–%s %s · %d guests · %s", b.Status, start, end, b.Customer.Name, b.Guests, b.Reference)
-			if b.Status != "confirmed" {
-				line += " · " + b.Status
-			}
+			line := fmt.Sprintf("booking status-%s %s–%s Confirmed %s · %d guests %s", b.Status, start, end, b.Customer.Name, b.Guests, b.Reference)
 			out[roomName(b.Room)] = append(out[roomName(b.Room)], line)
-			if b.Status != "cancelled" {
-				gapEnd, _ := time.Parse(time.RFC3339, b.End)
-				out[roomName(b.Room)] = append(out[roomName(b.Room)], "cleaning "+end+"–"+gapEnd.Add(30*time.Minute).UTC().Format("15:04")+" Cleaning")
-			}
+			gapEnd, _ := time.Parse(time.RFC3339, b.End)
+			out[roomName(b.Room)] = append(out[roomName(b.Room)], "cleaning Cleaning "+end+"–"+gapEnd.Add(30*time.Minute).UTC().Format("15:04"))
 		}
 		return out
 	}
@@ -1925,8 +1923,12 @@ func TestConsolePages(t *testing.T) {
 	}
 	ba.Booking.Status = "cancelled"
 	want = timeline(ba, bb, bc)
-	if got := dayTimeline(string(get("/admin?date=2026-11-28").Body)); fmt.Sprint(got) != fmt.Sprint(want) {
+	dayPage := string(get("/admin?date=2026-11-28").Body)
+	if got := dayTimeline(dayPage); fmt.Sprint(got) != fmt.Sprint(want) {
 		t.Errorf("day timeline after the cancellation:\n%q\nwant\n%q", got, want)
+	}
+	if cancelled := dayCancelled(dayPage); len(cancelled) != 1 || cancelled[0] != "10:00–11:00 · Room 2 · Ann Able · "+a.Reference+" · Cancelled" {
+		t.Errorf("the day's cancelled bookings: %q", cancelled)
 	}
 
 	// Sign out from the menu: the session ends.

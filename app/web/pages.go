@@ -96,6 +96,8 @@ func loadPages(assets fs.FS, venue app.VenueConfig, loc *time.Location) (*pages,
 	}
 	// The venue's colours, as a stylesheet (the CSP allows no inline style).
 	p.add("theme.css", []byte(fmt.Sprintf(":root { --accent: %s; }\n", venue.AccentColor)))
+	// The Day page's grid positions (console_day.go).
+	p.add("daygrid.css", dayGridCSS())
 	if venue.Logo != "" {
 		body, err := os.ReadFile(venue.Logo)
 		if err != nil {

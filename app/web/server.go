@@ -243,6 +243,7 @@ func (s *Server) routes() {
 	api.Post("/logout-everywhere", s.apiLogoutEverywhere)           // guards: owner, CSRF
 	api.Get("/bookings", s.apiAdminBookings)                        // guards: reads/IP, owner
 	api.Post("/bookings", s.apiAdminCreateBooking)                  // guards: owner, CSRF
+	api.Get("/day", s.apiAdminDay)                                  // guards: reads/IP, owner
 	api.Post("/bookings/cancel", s.apiAdminCancelBookings)          // guards: owner, CSRF
 	api.Get("/bookings/:id", s.apiAdminBooking)                     // guards: reads/IP, owner
 	api.Patch("/bookings/:id", s.apiAdminChangeBooking)             // guards: owner, CSRF
