@@ -219,6 +219,15 @@ func (s *Service) Login(ctx context.Context, email, password string) (string, st
 	release()
 	if !match || a.ID == 0 {
 		s.Log.Warn("console sign-in refused", "email_hash", shortHash(email))
+		// The audit names an account's email, never what else was typed
+		// (a password typed into the email field, say).
+		actor := "an unknown account"
+		if a.ID != 0 {
+			actor = a.Email
+		}
+		if err := s.Store.Audit(ctx, s.Now(), actor, "admin.sign_in_failed", "", ""); err != nil {
+			s.Log.Error("a refused sign-in could not be audited", "err", err)
+		}
 		return "", store.Session{}, refused
 	}
 	now := s.Now()
@@ -227,6 +236,9 @@ func (s *Service) Login(ctx context.Context, email, password string) (string, st
 		CreatedAt: now, LastSeen: now, ExpiresAt: now.Add(SessionMax)}
 	if err := s.Store.CreateSession(ctx, sess, now, now.Add(-SessionIdle)); err != nil {
 		return "", store.Session{}, err
+	}
+	if err := s.Store.Audit(ctx, now, a.Email, "admin.signed_in", "", ""); err != nil {
+		s.Log.Error("a sign-in could not be audited", "err", err)
 	}
 	s.Log.Info("owner signed in", "email", a.Email)
 	return id, sess, nil

@@ -59,3 +59,28 @@ func TestSearchFoldsCaseAndMatchesDigits(t *testing.T) {
 		}
 	}
 }
+
+// Case folding in several alphabets: Greek (with its final sigma), Cyrillic,
+// and accented Latin.
+func TestSearchInSeveralAlphabets(t *testing.T) {
+	s := openTestStore(t, nil)
+	ctx := context.Background()
+	names := []string{"Σοφία Παπαδοπούλου", "Иван Петров", "Élodie Dupré"}
+	for i, name := range names {
+		nb := newBooking(at(8+2*i, 0), "a")
+		nb.CustomerName = name
+		mustCreate(t, s, nb)
+	}
+	for q, want := range map[string]string{"ΣΟΦΊΑ": names[0], "παπαδοπουλου": "", "ΠΑΠΑΔΟΠΟΎΛΟΥ": names[0], "ИВАН": names[1], "петров": names[1], "ÉLODIE": names[2], "DUPRÉ": names[2]} {
+		got, err := s.ListBookings(ctx, BookingFilter{From: at(0, 0), To: at(23, 0), Query: q})
+		if err != nil {
+			t.Fatal(err)
+		}
+		switch {
+		case want == "" && len(got) != 0:
+			t.Errorf("search %q found %d (accents are not folded away)", q, len(got))
+		case want != "" && (len(got) != 1 || got[0].CustomerName != want):
+			t.Errorf("search %q: %d bookings, want %q", q, len(got), want)
+		}
+	}
+}

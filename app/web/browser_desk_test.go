@@ -5,6 +5,8 @@ import (
 	"fmt"
 	"strings"
 	"testing"
+	"time"
+	"venuebook/app/mail/smtptest"
 
 	"github.com/chromedp/chromedp"
 )
@@ -60,4 +62,51 @@ func TestBrowserDeskForms(t *testing.T) {
 			}
 		})
 	}
+}
+
+// The desk's day in chromium: a booking created from a free cell of the Day
+// page, moved, its email corrected and the confirmation resent to the new
+// address, then marked completed once it has started; axe clean throughout.
+func TestBrowserDeskFlow(t *testing.T) {
+	srv := smtptest.New(t)
+	v := newVenue(t, venueOptions{Rooms: 2, SMTPPort: srv.Port})
+	if _, err := v.Svc.CreateAdmin(context.Background(), ownerEmail, ownerPassword); err != nil {
+		t.Fatal(err)
+	}
+	v.setNow(time.Date(2026, 11, 30, 8, 0, 0, 0, time.UTC)) // the morning of the day
+	b := newBrowser(t, v, browserOptions{Width: 1280, Height: 900})
+	b.signIn(ownerEmail, ownerPassword)
+	b.open("/admin?date=2026-11-30")
+	if b.count(`a[href*="/admin/bookings/new?date=2026-11-30"]`) == 0 {
+		t.Fatalf("no free cell on an empty day: %q", b.text("main"))
+	}
+	b.click(`a[href*="/admin/bookings/new?date=2026-11-30"]`)
+	if b.value("#date") != "2026-11-30" || b.value("#time") == "" {
+		t.Fatalf("the free cell did not fill the form: %q %q", b.value("#date"), b.value("#time"))
+	}
+	b.run("a guest on the phone, with a typo in the email",
+		chromedp.SendKeys(chromedp.CSS("#name"), "Phone Caller"), chromedp.SendKeys(chromedp.CSS("#phone"), "+44 20 7946 1111"),
+		chromedp.SendKeys(chromedp.CSS("#email"), "caller@gmial.com"))
+	if status := b.click(`form.desk button[type=submit]`); status != 200 || !strings.Contains(b.text(".console-flash"), "Booked.") {
+		t.Fatalf("book: %d %q", status, b.text("main"))
+	}
+	b.axe("booking taken at the desk")
+	b.click(`a[href$="/change"]`)
+	b.run("move to 15:00 and correct the email",
+		chromedp.SetValue(chromedp.CSS("#time"), "15:00"), chromedp.SetValue(chromedp.CSS("#email"), "caller@gmail.com"))
+	if status := b.click(`form.desk button[type=submit]`); status != 200 || !strings.Contains(b.text("main"), "15:00–16:00") || !strings.Contains(b.text("main"), "caller@gmail.com") {
+		t.Fatalf("change: %d %q", status, b.text("main"))
+	}
+	b.click(`form[action$="/resend"] button`)
+	srv.WaitMessages(3, mailWait) // the confirmation, the change and the resend
+	if n := len(received(srv, "caller@gmail.com")); n != 2 {
+		t.Errorf("%d messages to the corrected address, want the change and the resent confirmation", n)
+	}
+	v.setNow(time.Date(2026, 11, 30, 15, 30, 0, 0, time.UTC))
+	b.open("/admin?date=2026-11-30")
+	if status := b.click(`form:has(input[value=completed]) button`); status != 200 || !strings.Contains(b.text("body"), "Marked completed.") {
+		t.Fatalf("completed from the Day page: %d %q", status, b.text("main"))
+	}
+	b.shot("desk-flow-day")
+	b.axe("day after the desk's flow")
 }

@@ -50,6 +50,9 @@ func (s *Server) apiAdminDownloadBackup(c *fiber.Ctx) error {
 	if err != nil {
 		return err
 	}
+	if err := s.svc.Store.Audit(c.UserContext(), s.svc.Now(), owner(c).Email, "backup.downloaded", "", f.Name); err != nil {
+		return err // a copy of every customer's data leaves only on the record
+	}
 	c.Set(fiber.HeaderContentType, "application/vnd.sqlite3")
 	c.Set(fiber.HeaderContentDisposition, `attachment; filename="`+f.Name+`"`)
 	return c.SendFile(f.Path)

@@ -33,6 +33,9 @@ func (s *Server) apiAdminExport(c *fiber.Ctx) error {
 	if err := s.svc.CheckExportRange(from, to); err != nil {
 		return err
 	}
+	if err := s.svc.Store.Audit(c.UserContext(), s.svc.Now(), owner(c).Email, "export.downloaded", "", from.String()+" to "+to.String()); err != nil {
+		return err // customers' details leave only on the record
+	}
 	c.Set(fiber.HeaderContentType, "text/csv; charset=utf-8")
 	c.Set(fiber.HeaderContentDisposition, `attachment; filename="bookings-`+from.String()+`-`+to.String()+`.csv"`)
 	// Streamed as it is read, a page of bookings at a time: years of them

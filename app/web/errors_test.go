@@ -48,7 +48,7 @@ func TestBusyDatabaseIs503Everywhere(t *testing.T) {
 	}
 	r = v.do(t, "POST", "/api/bookings", bookingBody("2026-12-01T09:00:00Z"), nil)
 	wantAPIError(t, "booking while the database is locked", r, http.StatusServiceUnavailable, "unavailable")
-	page := o.do(t, "POST", "/admin/blackouts", "start=2026-12-20&end=2026-12-20&room=&reason=x&csrf="+o.csrf,
+	page := o.do(t, "POST", "/admin/blackouts", "start_date=2026-12-20&end_date=2026-12-20&room=&reason=x&csrf="+o.csrf,
 		map[string]string{"Content-Type": "application/x-www-form-urlencoded"})
 	if page.Status != http.StatusServiceUnavailable || !strings.Contains(page.Header.Get("Content-Type"), "text/html") {
 		t.Errorf("console form while locked: %d %s, want a 503 page", page.Status, page.Header.Get("Content-Type"))

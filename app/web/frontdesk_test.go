@@ -673,3 +673,138 @@ func TestConsoleDeskForms(t *testing.T) {
 		t.Errorf("%d messages although notify was unticked", n)
 	}
 }
+
+// The audit log records sign-ins (and refused ones, naming only a real
+// account), CSV exports and backup downloads.
+func TestAuditWhatMatters(t *testing.T) {
+	t.Parallel()
+	v := newVenue(t, venueOptions{ExtraTOML: consoleLimits("")})
+	addOwner(t, v, ownerEmail, ownerPassword)
+	sendAs(t, newJarClient(t), v.URL, "POST", "/api/admin/login", map[string]string{"email": ownerEmail, "password": "not it"}, nil)
+	sendAs(t, newJarClient(t), v.URL, "POST", "/api/admin/login", map[string]string{"email": "hunter2-typed-here", "password": "x"}, nil)
+	o := consoleLogin(t, v, ownerEmail, ownerPassword)
+	if r := o.do(t, "GET", "/api/admin/export.csv?from=2026-11-01&to=2026-11-30", nil, nil); r.Status != 200 {
+		t.Fatalf("export: %d", r.Status)
+	}
+	var made struct {
+		Backup struct {
+			Name string `json:"name"`
+		} `json:"backup"`
+	}
+	r := o.do(t, "POST", "/api/admin/backups", nil, nil)
+	r.json(t, &made)
+	if r.Status != 201 || made.Backup.Name == "" {
+		t.Fatalf("backup: %d %s", r.Status, r.Body)
+	}
+	if r := o.do(t, "GET", "/api/admin/backups/"+made.Backup.Name, nil, nil); r.Status != 200 {
+		t.Fatalf("download: %d", r.Status)
+	}
+	for action, actor := range map[string]string{"admin.sign_in_failed": ownerEmail, "admin.signed_in": ownerEmail,
+		"export.downloaded": ownerEmail, "backup.created": ownerEmail, "backup.downloaded": ownerEmail} {
+		if n := v.countRows(t, "SELECT count(*) FROM audit_log WHERE action = ? AND actor = ?", action, actor); n != 1 {
+			t.Errorf("%d audit rows %s by %s, want 1", n, action, actor)
+		}
+	}
+	if n := v.countRows(t, "SELECT count(*) FROM audit_log WHERE actor LIKE '%hunter2%' OR details LIKE '%hunter2%'"); n != 0 {
+		t.Error("the audit log keeps what was typed as an email for no account")
+	}
+	if n := v.countRows(t, "SELECT count(*) FROM audit_log WHERE action = 'admin.sign_in_failed' AND actor = 'an unknown account'"); n != 1 {
+		t.Errorf("%d refused sign-ins of unknown accounts audited, want 1", n)
+	}
+}
+
+// The console's blackout form takes dates and times from pickers in the
+// venue's zone, and warns of the bookings a new blackout covers (which stay
+// booked); the API answers them as "covers".
+func TestBlackoutFormPickersAndCoveredBookings(t *testing.T) {
+	t.Parallel()
+	v := newVenue(t, venueOptions{Rooms: 2, Timezone: "Europe/Berlin"})
+	addOwner(t, v, ownerEmail, ownerPassword)
+	o := consoleLogin(t, v, ownerEmail, ownerPassword)
+	a := bookAs(t, v, "2026-12-01T10:00:00Z", "Ann Ash", "ann@example.com").Booking // 11:00 Berlin
+	form := map[string]string{"Content-Type": "application/x-www-form-urlencoded"}
+	values := url.Values{"start_date": {"2026-12-01"}, "start_time": {"10:30"}, "end_date": {""}, "end_time": {"14:00"}, "room": {a.Room}, "reason": {"Leak"}}
+	r := o.do(t, "POST", "/admin/blackouts", values.Encode(), form)
+	if r.Status != 303 {
+		t.Fatalf("add: %d %s", r.Status, r.Body)
+	}
+	var start, end int64
+	if err := v.db.QueryRow("SELECT start_at, end_at FROM blackouts WHERE reason = 'Leak'").Scan(&start, &end); err != nil {
+		t.Fatal(err)
+	}
+	if start != time.Date(2026, 12, 1, 9, 30, 0, 0, time.UTC).Unix() || end != time.Date(2026, 12, 1, 13, 0, 0, 0, time.UTC).Unix() {
+		t.Errorf("blackout %s–%s, want 10:30–14:00 Berlin time", time.Unix(start, 0).UTC(), time.Unix(end, 0).UTC())
+	}
+	page := string(o.do(t, "GET", r.Header.Get("Location"), nil, nil).Body)
+	if !strings.Contains(page, "This blackout covers 1 booking, which stay booked") || !strings.Contains(page, a.Reference) {
+		t.Errorf("no warning naming %s after the blackout", a.Reference)
+	}
+	if n := v.countRows(t, "SELECT count(*) FROM bookings WHERE status = 'confirmed'"); n != 1 {
+		t.Error("the covered booking was changed")
+	}
+	// A whole day by its date alone, in the API too.
+	api := o.do(t, "POST", "/api/admin/blackouts", map[string]any{"start": "2026-12-01", "end": "2026-12-01"}, nil)
+	if api.Status != 201 || !strings.Contains(string(api.Body), `"covers":[{"id":"`+a.ID) {
+		t.Errorf("API blackout over a booking: %d %.300s", api.Status, api.Body)
+	}
+	bad := url.Values{"start_date": {"2026-12-02"}, "start_time": {"25:00"}}
+	if r := o.do(t, "POST", "/admin/blackouts", bad.Encode(), form); r.Status != 400 || !strings.Contains(string(r.Body), `id="start-error"`) {
+		t.Errorf("a bad time: %d", r.Status)
+	}
+}
+
+// A move racing new bookings into the slot it moves to: never both there;
+// a move into its own former cleaning gap is fine; a move across the change
+// from summer time keeps the local time asked for.
+func TestOwnerMoveRacesAndEdges(t *testing.T) {
+	t.Parallel()
+	v := newVenue(t, venueOptions{Rooms: 1, Timezone: "Europe/Berlin", AdvanceDays: 400, NoticeMin: -1})
+	addOwner(t, v, ownerEmail, ownerPassword)
+	o := consoleLogin(t, v, ownerEmail, ownerPassword)
+	a := bookAs(t, v, "2026-11-30T09:00:00Z", "Ann Ash", "ann@example.com").Booking
+	const n = 100
+	var wg sync.WaitGroup
+	codes := make([]int, n)
+	for i := range n {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			if i == n/2 {
+				codes[i] = o.do(t, "PATCH", "/api/admin/bookings/"+a.ID, map[string]any{"start": "2026-12-01T13:00:00Z"}, nil).Status
+				return
+			}
+			r, err := v.try("POST", "/api/bookings", bookingBody("2026-12-01T13:00:00Z", func(m map[string]any) {
+				m["customer"] = map[string]any{"name": "Racer", "email": fmt.Sprintf("r%d@example.com", i)}
+			}), nil)
+			if err == nil {
+				codes[i] = r.Status
+			}
+		}()
+	}
+	wg.Wait()
+	if got := v.countRows(t, "SELECT count(*) FROM bookings WHERE status = 'confirmed' AND start_at = ?", time.Date(2026, 12, 1, 13, 0, 0, 0, time.UTC).Unix()); got != 1 {
+		t.Errorf("%d bookings at the contested slot, want 1 (answers %v)", got, codes)
+	}
+	var got bookingResponse
+	o.do(t, "GET", "/api/admin/bookings/"+a.ID, nil, nil).json(t, &got)
+	if codes[n/2] == 200 && got.Booking.Start != "2026-12-01T14:00:00+01:00" || codes[n/2] == 409 && got.Booking.Start != "2026-11-30T10:00:00+01:00" {
+		t.Errorf("move answered %d, booking now at %s", codes[n/2], got.Booking.Start)
+	}
+	// Into its own former cleaning gap: 20 minutes later overlaps only itself.
+	if r := o.do(t, "PATCH", "/api/admin/bookings/"+a.ID, map[string]any{"start": "2026-11-30T09:20:00Z"}, nil); codes[n/2] == 409 && r.Status != 200 {
+		t.Errorf("into its own gap: %d %s", r.Status, r.Body)
+	}
+	// Summer time ends in Berlin on 31 October 2027 at 03:00 CEST (02:00
+	// CET): a move from winter into a summer date keeps the instant asked
+	// for, and an hour that spans the change lasts sixty minutes.
+	r := o.do(t, "PATCH", "/api/admin/bookings/"+a.ID, map[string]any{"start": "2027-10-30T10:00:00+02:00"}, nil)
+	r.json(t, &got)
+	if r.Status != 200 || got.Booking.Start != "2027-10-30T10:00:00+02:00" || got.Booking.End != "2027-10-30T11:00:00+02:00" {
+		t.Errorf("move into summer time: %d %s", r.Status, r.Body)
+	}
+	r = o.do(t, "PATCH", "/api/admin/bookings/"+a.ID, map[string]any{"start": "2027-10-31T00:30:00Z"}, nil) // 02:30 CEST, 30 minutes before the change
+	r.json(t, &got)
+	if r.Status != 200 || got.Booking.Start != "2027-10-31T02:30:00+02:00" || got.Booking.End != "2027-10-31T02:30:00+01:00" {
+		t.Errorf("move across the change: %d %s", r.Status, r.Body)
+	}
+}
