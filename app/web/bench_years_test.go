@@ -203,7 +203,7 @@ type realBinary struct {
 	// startup: until /healthz answers 200 (reads served); writable: until a
 	// sign-in (a write) succeeds, after the start-up quick_check.
 	startup, writable, export, stop time.Duration
-	peakRSS               int64 // VmHWM after a year's export, bytes
+	peakRSS                         int64 // VmHWM after a year's export, bytes
 }
 
 // binaryFigures builds venuebook, serves dbPath with it (the config of opts),
