@@ -60,6 +60,18 @@ func TestBrowserDeskForms(t *testing.T) {
 			if status := b.click(`form.desk button[type=submit]`); status != 200 || !strings.Contains(b.text(".console-flash"), "The booking is changed.") || !strings.Contains(b.text("main"), "19:45") {
 				t.Fatalf("change: %d %q", status, b.text("main"))
 			}
+			// The blackout form's date and time pickers, and its warning
+			// for the booking it covers.
+			b.open("/admin/blackouts")
+			b.run("close room 2 from 19:00 that day",
+				chromedp.SetValue(chromedp.CSS("#start_date"), "2026-11-30"), chromedp.SetValue(chromedp.CSS("#start_time"), "19:00"),
+				chromedp.SetValue(chromedp.CSS("#room"), "room2"), chromedp.SendKeys(chromedp.CSS("#reason"), "Heater repair"))
+			if status := b.click(`form[action="/admin/blackouts"] button[type=submit]`); status != 200 || !strings.Contains(b.text("#blackout-covers"), "covers 1 booking") {
+				t.Fatalf("blackout: %d %q", status, b.text("main"))
+			}
+			b.noHorizontalScroll("blackouts", width)
+			b.shot(fmt.Sprintf("desk-blackouts-%d", width))
+			b.axe("blackouts")
 		})
 	}
 }
