@@ -94,7 +94,9 @@ func (s *Service) PageBookings(ctx context.Context, q BookingQuery) (BookingPage
 		page.NextCursor = encodeCursor(store.PageMark{Start: last.Start, Room: last.RoomID, ID: last.ID})
 	}
 	page.Bookings = s.withLinksAll(rows)
-	if limit > 0 {
+	// The first page holding every match is its own count: a second scan
+	// (a search over a year reads each booking of it) only when more match.
+	if limit > 0 && (page.NextCursor != "" || f.After != nil) {
 		if page.Total, err = s.Store.CountBookings(ctx, f); err != nil {
 			return BookingPage{}, err
 		}
