@@ -58,7 +58,7 @@ func (s *Service) ChangeBooking(ctx context.Context, id string, p BookingPatch, 
 		ch.Compose = func(b store.Booking) ([]store.Message, error) {
 			var msgs []store.Message
 			if notify && seen && b.CustomerEmail != "" {
-				m, err := s.changeEmail(b)
+				m, err := s.invitation(KindChange, b)
 				if err != nil {
 					return nil, err
 				}
@@ -220,18 +220,6 @@ func (s *Service) followPermit(before store.Booking, ch *store.Change, now time.
 	}
 	ch.PermitLink = &link
 	return token, nil
-}
-
-// changeEmail is the customer's email of a changed booking: how it stands
-// now, with the invite (same UID, the higher SEQUENCE) that updates it.
-func (s *Service) changeEmail(sb store.Booking) (store.Message, error) {
-	b := s.withLinks(sb)
-	m, err := s.render(KindChange, b.CustomerEmail, b)
-	if err != nil {
-		return store.Message{}, err
-	}
-	m.ICS, m.ICSMethod = string(s.ICS(b, MethodPublish, s.Now())), string(MethodPublish)
-	return m, nil
 }
 
 // describeChange says, for the audit log, what changed from what (the store

@@ -77,11 +77,21 @@ func (s *Service) CreateDeskBooking(ctx context.Context, req DeskBookingRequest,
 // customerConfirmation is the customer's confirmation with its invite, and
 // no owner copy (the owner took the booking).
 func (s *Service) customerConfirmation(sb store.Booking) ([]store.Message, error) {
-	b := s.withLinks(sb)
-	m, err := s.render(KindConfirmation, b.CustomerEmail, b)
+	m, err := s.invitation(KindConfirmation, sb)
 	if err != nil {
 		return nil, err
 	}
-	m.ICS, m.ICSMethod = string(s.ICS(b, MethodPublish, s.Now())), string(MethodPublish)
 	return []store.Message{m}, nil
+}
+
+// invitation is the customer's email of kind about booking sb with the
+// booking's invite (METHOD:PUBLISH, its UID and current SEQUENCE) attached.
+func (s *Service) invitation(kind string, sb store.Booking) (store.Message, error) {
+	b := s.withLinks(sb)
+	m, err := s.render(kind, b.CustomerEmail, b)
+	if err != nil {
+		return store.Message{}, err
+	}
+	m.ICS, m.ICSMethod = string(s.ICS(b, MethodPublish, s.Now())), string(MethodPublish)
+	return m, nil
 }

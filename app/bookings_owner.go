@@ -208,13 +208,7 @@ func (s *Service) ResendConfirmation(ctx context.Context, id, actor string) (Boo
 		if sb.CustomerEmail == "" {
 			return nil, Errorf(CodeValidationFailed, "this booking has no email address to send the confirmation to; add one to the booking first")
 		}
-		b := s.withLinks(sb)
-		m, err := s.render(KindConfirmation, b.CustomerEmail, b)
-		if err != nil {
-			return nil, err
-		}
-		m.ICS, m.ICSMethod = string(s.ICS(b, MethodPublish, s.Now())), string(MethodPublish)
-		return []store.Message{m}, nil
+		return s.customerConfirmation(sb)
 	}
 	b, err := s.Store.QueueBookingEmails(ctx, id, actor, "booking.confirmation_resent", s.Now(), compose)
 	if err != nil {
