@@ -225,7 +225,9 @@ func binaryFigures(b *testing.B, opts venueOptions, dbPath string) realBinary {
 	ln.Close()
 	opts.ServerTOML += fmt.Sprintf("listen = %q\n", addr)
 	cfg := filepath.Join(dir, "config.toml")
-	if err := os.WriteFile(cfg, []byte(configTOML(opts, dbPath)), 0o600); err != nil {
+	// The binary logs at info: what it does while writes wait is reported.
+	text := strings.Replace(configTOML(opts, dbPath), `level = "error"`, `level = "info"`, 1)
+	if err := os.WriteFile(cfg, []byte(text), 0o600); err != nil {
 		b.Fatal(err)
 	}
 	var got realBinary
@@ -294,5 +296,10 @@ func binaryFigures(b *testing.B, opts venueOptions, dbPath string) realBinary {
 		b.Fatalf("the binary did not stop cleanly: %v\n%s", err, logs.String())
 	}
 	got.stop = time.Since(t0)
+	for _, line := range strings.Split(logs.String(), "\n") {
+		if strings.Contains(line, `"level":"INFO"`) && !strings.Contains(line, `"msg":"request"`) || strings.Contains(line, `"level":"WARN"`) || strings.Contains(line, `"level":"ERROR"`) {
+			b.Logf("binary: %.300s", line)
+		}
+	}
 	return got
 }
