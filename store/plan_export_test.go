@@ -11,15 +11,7 @@ import (
 func TestExportPagesSeekInIndexOrder(t *testing.T) {
 	s := openTestStore(t, nil)
 	db := openRaw(t, s)
-	_, err := db.Exec(`WITH RECURSIVE n(i) AS (SELECT 0 UNION ALL SELECT i + 1 FROM n WHERE i < 1999)
-		INSERT INTO bookings (id, reference, tier_id, package_id, room_id, start_at, end_at, guests, price_cents, currency,
-			customer_name, customer_email, status, created_at, updated_at)
-		SELECT printf('%026d', i), printf('VB-%06d', i), 't1', 'p60', CASE i % 2 WHEN 0 THEN 'a' ELSE 'b' END,
-			?1 + (i / 2) * 7200, ?1 + (i / 2) * 7200 + 3600, 2, 5000, 'EUR', 'Ada', 'ada@example.com', 'confirmed', ?1, ?1
-		FROM n`, day0.Unix())
-	if err != nil {
-		t.Fatal(err)
-	}
+	insertTwoRooms(t, db, 2000)
 	for _, analyzed := range []bool{false, true} {
 		if analyzed {
 			if _, err := db.Exec("ANALYZE"); err != nil {

@@ -73,15 +73,7 @@ func TestOverlapQueryUsesRoomStartIndex(t *testing.T) {
 
 	// Thousands of rows in two rooms, with statistics: the planner must still
 	// search a bounded range of the index.
-	_, err := db.Exec(`WITH RECURSIVE n(i) AS (SELECT 0 UNION ALL SELECT i + 1 FROM n WHERE i < 1999)
-		INSERT INTO bookings (id, reference, tier_id, package_id, room_id, start_at, end_at, guests, price_cents, currency,
-			customer_name, customer_email, status, created_at, updated_at)
-		SELECT printf('%026d', i), printf('VB-%06d', i), 't1', 'p60', CASE i % 2 WHEN 0 THEN 'a' ELSE 'b' END,
-			?1 + (i / 2) * 7200, ?1 + (i / 2) * 7200 + 3600, 2, 5000, 'EUR', 'Ada', 'ada@example.com', 'confirmed', ?1, ?1
-		FROM n`, day0.Unix())
-	if err != nil {
-		t.Fatal(err)
-	}
+	insertTwoRooms(t, db, 2000)
 	if n := count(t, db, "SELECT count(*) FROM bookings"); n != 2000 {
 		t.Fatalf("%d bookings, want 2000", n)
 	}
@@ -95,4 +87,19 @@ func TestOverlapQueryUsesRoomStartIndex(t *testing.T) {
 	// Same check for the body of the update trigger, which adds b.id <> NEW.id.
 	updateShape := strings.Replace(overlapQuery, "WHERE r.id = 1 AND", "WHERE r.id = 1 AND b.id <> ?4 AND", 1)
 	assertBookingsByRoomStart(t, queryPlan(t, db, updateShape, append(args, newID())...))
+}
+
+// insertTwoRooms inserts n confirmed hour-long bookings by raw SQL, two at
+// each start (rooms a and b) every two hours from day0.
+func insertTwoRooms(t *testing.T, db *sql.DB, n int) {
+	t.Helper()
+	_, err := db.Exec(`WITH RECURSIVE n(i) AS (SELECT 0 UNION ALL SELECT i + 1 FROM n WHERE i < ?2 - 1)
+		INSERT INTO bookings (id, reference, tier_id, package_id, room_id, start_at, end_at, guests, price_cents, currency,
+			customer_name, customer_email, status, created_at, updated_at)
+		SELECT printf('%026d', i), printf('VB-%06d', i), 't1', 'p60', CASE i % 2 WHEN 0 THEN 'a' ELSE 'b' END,
+			?1 + (i / 2) * 7200, ?1 + (i / 2) * 7200 + 3600, 2, 5000, 'EUR', 'Ada', 'ada@example.com', 'confirmed', ?1, ?1
+		FROM n`, day0.Unix(), n)
+	if err != nil {
+		t.Fatal(err)
+	}
 }

@@ -76,9 +76,7 @@ func deskBody(start string, edits ...func(map[string]any)) map[string]any {
 // is emailed only with an address and notify; the audit log records it.
 func TestDeskBookingOutsideTheRules(t *testing.T) {
 	t.Parallel()
-	v := newVenue(t, venueOptions{Rooms: 2})
-	addOwner(t, v, ownerEmail, ownerPassword)
-	o := consoleLogin(t, v, ownerEmail, ownerPassword)
+	v, o := ownerVenue(t, venueOptions{Rooms: 2})
 	post := func(body map[string]any) response {
 		t.Helper()
 		return o.do(t, "POST", "/api/admin/bookings", body, nil)
@@ -145,9 +143,7 @@ func TestDeskBookingOutsideTheRules(t *testing.T) {
 // included) or a blackout; without a room it takes a free one.
 func TestDeskBookingNeverOverlaps(t *testing.T) {
 	t.Parallel()
-	v := newVenue(t, venueOptions{Rooms: 2})
-	addOwner(t, v, ownerEmail, ownerPassword)
-	o := consoleLogin(t, v, ownerEmail, ownerPassword)
+	v, o := ownerVenue(t, venueOptions{Rooms: 2})
 	online := bookAs(t, v, "2026-11-30T10:00:00Z", "Ann Ash", "ann@example.com").Booking
 	inRoom := func(room string) func(map[string]any) { return func(m map[string]any) { m["room"] = room } }
 	// 11:15 is inside the 30-minute cleaning gap after 10:00–11:00.
@@ -176,9 +172,7 @@ func TestDeskBookingNeverOverlaps(t *testing.T) {
 // endpoint wants a signed-in owner and the CSRF token.
 func TestDeskBookingRefusesBadInput(t *testing.T) {
 	t.Parallel()
-	v := newVenue(t, venueOptions{Rooms: 2})
-	addOwner(t, v, ownerEmail, ownerPassword)
-	o := consoleLogin(t, v, ownerEmail, ownerPassword)
+	v, o := ownerVenue(t, venueOptions{Rooms: 2})
 	for _, tc := range []struct {
 		name   string
 		edit   func(map[string]any)
@@ -231,9 +225,7 @@ func TestDeskBookingRefusesBadInput(t *testing.T) {
 // wins, every other is a 409, and the double-click guard replays.
 func TestDeskBookingConcurrent(t *testing.T) {
 	t.Parallel()
-	v := newVenue(t, venueOptions{Rooms: 1})
-	addOwner(t, v, ownerEmail, ownerPassword)
-	o := consoleLogin(t, v, ownerEmail, ownerPassword)
+	v, o := ownerVenue(t, venueOptions{Rooms: 1})
 	const n = 200
 	var wg sync.WaitGroup
 	codes := make([]int, n)
@@ -306,9 +298,7 @@ func calendarEvent(t *testing.T, m smtptest.Received) (method, uid, seq, start s
 func TestOwnerMovesAndCorrectsABooking(t *testing.T) {
 	t.Parallel()
 	srv := smtptest.New(t)
-	v := newVenue(t, venueOptions{Rooms: 2, SMTPPort: srv.Port})
-	addOwner(t, v, ownerEmail, ownerPassword)
-	o := consoleLogin(t, v, ownerEmail, ownerPassword)
+	v, o := ownerVenue(t, venueOptions{Rooms: 2, SMTPPort: srv.Port})
 	b := bookAs(t, v, "2026-11-30T10:00:00Z", "Ann Ash", "ann@example.com").Booking
 	srv.WaitMessages(1, mailWait)
 	patch := func(body any) response {
@@ -376,9 +366,7 @@ func TestOwnerMovesAndCorrectsABooking(t *testing.T) {
 // it was when refused, and bad changes name their field.
 func TestOwnerMoveRefusals(t *testing.T) {
 	t.Parallel()
-	v := newVenue(t, venueOptions{Rooms: 1})
-	addOwner(t, v, ownerEmail, ownerPassword)
-	o := consoleLogin(t, v, ownerEmail, ownerPassword)
+	v, o := ownerVenue(t, venueOptions{Rooms: 1})
 	a := bookAs(t, v, "2026-11-30T10:00:00Z", "Ann Ash", "ann@example.com").Booking
 	bookAs(t, v, "2026-11-30T13:00:00Z", "Bob Birch", "bob@example.com")
 	patch := func(body any) response {
@@ -443,9 +431,7 @@ func TestOwnerMoveRefusals(t *testing.T) {
 // lands, the slot never holds two, and the other stays where it was.
 func TestOwnerMovesConcurrent(t *testing.T) {
 	t.Parallel()
-	v := newVenue(t, venueOptions{Rooms: 1})
-	addOwner(t, v, ownerEmail, ownerPassword)
-	o := consoleLogin(t, v, ownerEmail, ownerPassword)
+	v, o := ownerVenue(t, venueOptions{Rooms: 1})
 	a := bookAs(t, v, "2026-11-30T10:00:00Z", "Ann Ash", "ann@example.com").Booking
 	b := bookAs(t, v, "2026-11-30T16:00:00Z", "Bob Birch", "bob@example.com").Booking
 	const n = 200
@@ -480,9 +466,7 @@ func TestOwnerMovesConcurrent(t *testing.T) {
 // date and goes back to requested (with a new request) on another.
 func TestOwnerMoveTakesThePermitAlong(t *testing.T) {
 	t.Parallel()
-	v := newVenue(t, venueOptions{Rooms: 1, Parking: true})
-	addOwner(t, v, ownerEmail, ownerPassword)
-	o := consoleLogin(t, v, ownerEmail, ownerPassword)
+	v, o := ownerVenue(t, venueOptions{Rooms: 1, Parking: true})
 	withCar := func(m map[string]any) { m["parking"] = map[string]any{"vehicle_registration": "AB12CDE"} }
 	b := bookAs(t, v, "2026-11-30T10:00:00Z", "Ann Ash", "ann@example.com", withCar).Booking
 	var permit string
@@ -526,9 +510,7 @@ func TestOwnerMoveTakesThePermitAlong(t *testing.T) {
 // next_cursor is null on the last; bad limits and cursors are 400.
 func TestBookingsListPages(t *testing.T) {
 	t.Parallel()
-	v := newVenue(t, venueOptions{Rooms: 2})
-	addOwner(t, v, ownerEmail, ownerPassword)
-	o := consoleLogin(t, v, ownerEmail, ownerPassword)
+	_, o := ownerVenue(t, venueOptions{Rooms: 2})
 	var want []string
 	for i := range 7 {
 		// Two at each start (two rooms): ties broken by room and id.
@@ -610,9 +592,7 @@ func TestBookingsListPages(t *testing.T) {
 // field's message; the Change form moves the booking.
 func TestConsoleDeskForms(t *testing.T) {
 	t.Parallel()
-	v := newVenue(t, venueOptions{Rooms: 2, Parking: true})
-	addOwner(t, v, ownerEmail, ownerPassword)
-	o := consoleLogin(t, v, ownerEmail, ownerPassword)
+	v, o := ownerVenue(t, venueOptions{Rooms: 2, Parking: true})
 	form := map[string]string{"Content-Type": "application/x-www-form-urlencoded"}
 	page := string(o.do(t, "GET", "/admin/bookings/new?date=2026-11-30&start=08:15&room=room2", nil, nil).Body)
 	for _, want := range []string{`name="date" type="date" required value="2026-11-30"`, `value="08:15"`, `<option value="room2" selected>`, "Classic — 60 minutes (£45.00)", `id="registration"`} {
@@ -718,9 +698,7 @@ func TestAuditWhatMatters(t *testing.T) {
 // booked); the API answers them as "covers".
 func TestBlackoutFormPickersAndCoveredBookings(t *testing.T) {
 	t.Parallel()
-	v := newVenue(t, venueOptions{Rooms: 2, Timezone: "Europe/Berlin"})
-	addOwner(t, v, ownerEmail, ownerPassword)
-	o := consoleLogin(t, v, ownerEmail, ownerPassword)
+	v, o := ownerVenue(t, venueOptions{Rooms: 2, Timezone: "Europe/Berlin"})
 	a := bookAs(t, v, "2026-12-01T10:00:00Z", "Ann Ash", "ann@example.com").Booking // 11:00 Berlin
 	form := map[string]string{"Content-Type": "application/x-www-form-urlencoded"}
 	values := url.Values{"start_date": {"2026-12-01"}, "start_time": {"10:30"}, "end_date": {""}, "end_time": {"14:00"}, "room": {a.Room}, "reason": {"Leak"}}
@@ -758,9 +736,7 @@ func TestBlackoutFormPickersAndCoveredBookings(t *testing.T) {
 // from summer time keeps the local time asked for.
 func TestOwnerMoveRacesAndEdges(t *testing.T) {
 	t.Parallel()
-	v := newVenue(t, venueOptions{Rooms: 1, Timezone: "Europe/Berlin", AdvanceDays: 400, NoticeMin: -1})
-	addOwner(t, v, ownerEmail, ownerPassword)
-	o := consoleLogin(t, v, ownerEmail, ownerPassword)
+	v, o := ownerVenue(t, venueOptions{Rooms: 1, Timezone: "Europe/Berlin", AdvanceDays: 400, NoticeMin: -1})
 	a := bookAs(t, v, "2026-11-30T09:00:00Z", "Ann Ash", "ann@example.com").Booking
 	const n = 100
 	var wg sync.WaitGroup
@@ -807,4 +783,12 @@ func TestOwnerMoveRacesAndEdges(t *testing.T) {
 	if r.Status != 200 || got.Booking.Start != "2027-10-31T02:30:00+02:00" || got.Booking.End != "2027-10-31T02:30:00+01:00" {
 		t.Errorf("move across the change: %d %s", r.Status, r.Body)
 	}
+}
+
+// ownerVenue is a test venue of o with the owner signed in through the API.
+func ownerVenue(t *testing.T, o venueOptions) (*testVenue, *ownerClient) {
+	t.Helper()
+	v := newVenue(t, o)
+	addOwner(t, v, ownerEmail, ownerPassword)
+	return v, consoleLogin(t, v, ownerEmail, ownerPassword)
 }
