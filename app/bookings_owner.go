@@ -94,14 +94,28 @@ func (s *Service) PageBookings(ctx context.Context, q BookingQuery) (BookingPage
 		page.NextCursor = encodeCursor(store.PageMark{Start: last.Start, Room: last.RoomID, ID: last.ID})
 	}
 	page.Bookings = s.withLinksAll(rows)
-	// The first page holding every match is its own count: a second scan
-	// (a search over a year reads each booking of it) only when more match.
-	if limit > 0 && (page.NextCursor != "" || f.After != nil) {
-		if page.Total, err = s.Store.CountBookings(ctx, f); err != nil {
+	page.Total = len(rows)
+	// The total is the page and what matches before and after it: one scan
+	// of the dates, in parts, and none at all when the first page holds
+	// every match.
+	if limit > 0 && f.After != nil {
+		before := f
+		before.After, before.Through = nil, f.After
+		n, err := s.Store.CountBookings(ctx, before)
+		if err != nil {
 			return BookingPage{}, err
 		}
-	} else {
-		page.Total = len(rows)
+		page.Total += n
+	}
+	if page.NextCursor != "" {
+		last := rows[len(rows)-1]
+		after := f
+		after.After = &store.PageMark{Start: last.Start, Room: last.RoomID, ID: last.ID}
+		n, err := s.Store.CountBookings(ctx, after)
+		if err != nil {
+			return BookingPage{}, err
+		}
+		page.Total += n
 	}
 	return page, nil
 }

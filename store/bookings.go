@@ -339,6 +339,9 @@ type BookingFilter struct {
 	// After, when set, lists only the bookings after this one in the list's
 	// order (start, room, id): the next page.
 	After *PageMark
+	// Through, when set, keeps only the bookings up to this one, itself
+	// included (a count of what earlier pages showed).
+	Through *PageMark
 }
 
 // PageMark is where a page of bookings ended.
@@ -349,19 +352,53 @@ type PageMark struct {
 }
 
 // bookingFilterSQL is the WHERE of ListBookings and CountBookings, with
-// ?1 from, ?2 to, ?3 status, ?4 the folded text, ?5 the phone's digits and
-// ?6 the text without spaces.
+// ?1 from, ?2 to, ?3 status, ?4, ?5, ?6 the GLOB patterns of the folded
+// text, the phone's digits and the text without spaces ("" for none), and
+// the marks After (?7 its id, "" for none; ?1 its start, ?8 its room) and
+// Through (?9 its id, "" for none; ?10 its start, ?11 its room). The search
+// reads only columns of bookings_search, and a mark needs a booking's room
+// and id only when the start is the mark's own, so a search reads that index
+// and only the bookings that match. (GLOB, case-sensitive on the folded
+// text, finds a substring about twice as fast as instr.)
 const bookingFilterSQL = `b.start_at >= ?1 AND b.start_at < ?2 AND (?3 = '' OR b.status = ?3)
-			  AND (?4 = '' OR instr(b.search_text, ?4) > 0 OR (?5 <> '' AND instr(b.search_text, ?5) > 0)
-			       OR (?6 <> '' AND instr(b.search_text, ?6) > 0))`
+			  AND (?4 = '' OR b.search_text GLOB ?4 OR (?5 <> '' AND b.search_text GLOB ?5)
+			       OR (?6 <> '' AND b.search_text GLOB ?6))
+			  AND (?7 = '' OR b.start_at > ?1 OR (b.room_id, b.id) > (?8, ?7))
+			  AND (?9 = '' OR b.start_at < ?10 OR (b.start_at = ?10 AND (b.room_id, b.id) <= (?11, ?9)))`
 
-// CountBookings counts the bookings matching f (its Limit and After aside).
-func (s *Store) CountBookings(ctx context.Context, f BookingFilter) (int, error) {
+// containsGlob is the GLOB pattern that finds term anywhere, its own
+// wildcards taken literally; "" for "".
+func containsGlob(term string) string {
+	if term == "" {
+		return ""
+	}
+	return "*" + strings.NewReplacer("*", "[*]", "?", "[?]", "[", "[[]").Replace(term) + "*"
+}
+
+// filterArgs are bookingFilterSQL's ?1 to ?11 for f.
+func filterArgs(f BookingFilter) []any {
 	text, bare, phone := searchTerms(f.Query)
+	from := f.From.Unix()
+	afterID, afterRoom := "", ""
+	if f.After != nil {
+		// The start range seeks the index from the mark.
+		from, afterRoom, afterID = max(from, f.After.Start.Unix()), f.After.Room, f.After.ID
+	}
+	var throughStart int64
+	throughID, throughRoom := "", ""
+	if f.Through != nil {
+		throughStart, throughRoom, throughID = f.Through.Start.Unix(), f.Through.Room, f.Through.ID
+	}
+	return []any{from, f.To.Unix(), f.Status, containsGlob(text), containsGlob(phone), containsGlob(bare),
+		afterID, afterRoom, throughID, throughStart, throughRoom}
+}
+
+// CountBookings counts the bookings matching f (its Limit aside).
+func (s *Store) CountBookings(ctx context.Context, f BookingFilter) (int, error) {
 	n := 0
 	err := s.read(ctx, func(tx *sql.Tx) error {
-		return tx.QueryRowContext(ctx, "SELECT count(*) FROM bookings AS b WHERE "+bookingFilterSQL,
-			f.From.Unix(), f.To.Unix(), f.Status, text, phone, bare).Scan(&n)
+		return tx.QueryRowContext(ctx, "SELECT count(*) FROM bookings AS b INDEXED BY bookings_search WHERE "+bookingFilterSQL,
+			filterArgs(f)...).Scan(&n)
 	})
 	if err != nil {
 		return 0, fmt.Errorf("count bookings: %w", err)
@@ -376,24 +413,55 @@ func (s *Store) ListBookings(ctx context.Context, f BookingFilter) ([]Booking, e
 	}
 	var out []Booking
 	err := s.read(ctx, func(tx *sql.Tx) error {
-		text, bare, phone := searchTerms(f.Query)
-		from, afterRoom, afterID := f.From.Unix(), "", ""
-		if f.After != nil {
-			from, afterRoom, afterID = max(from, f.After.Start.Unix()), f.After.Room, f.After.ID
+		// A search or a status reads bookings_search (the bookings of one
+		// start sorted by room and id as they come, so a page stops early);
+		// a plain list bookings_start.
+		index := "bookings_start"
+		if f.Query != "" || f.Status != "" {
+			index = "bookings_search"
 		}
 		var err error
-		// The start range seeks bookings_start from the page mark; the row
-		// value skips what that page already showed.
-		out, err = queryAll(ctx, tx, scanBooking, "SELECT "+bookingColumns+` FROM bookings AS b INDEXED BY bookings_start
+		out, err = queryAll(ctx, tx, scanBooking, "SELECT "+bookingColumns+` FROM bookings AS b INDEXED BY `+index+`
 			LEFT JOIN parking_permits AS p ON p.booking_id = b.id
-			WHERE `+bookingFilterSQL+` AND (?7 = '' OR (b.start_at, b.room_id, b.id) > (?1, ?8, ?7))
-			ORDER BY b.start_at, b.room_id, b.id LIMIT ?9`, from, f.To.Unix(), f.Status, text, phone, bare, afterID, afterRoom, f.Limit)
+			WHERE `+bookingFilterSQL+`
+			ORDER BY b.start_at, b.room_id, b.id LIMIT ?12`, append(filterArgs(f), f.Limit)...)
 		if err != nil {
 			return fmt.Errorf("list bookings: %w", err)
 		}
 		return nil
 	})
 	return out, err
+}
+
+// Tally is what a count of bookings needs of one: its start, status, guests
+// and price.
+type Tally struct {
+	Start      time.Time
+	Status     string
+	Guests     int
+	PriceCents int64
+}
+
+// TallyBookings returns the tally of each booking starting in [from, to), by
+// start: the Day page's coming week reads these, not whole bookings.
+func (s *Store) TallyBookings(ctx context.Context, from, to time.Time) ([]Tally, error) {
+	var out []Tally
+	err := s.read(ctx, func(tx *sql.Tx) error {
+		var err error
+		out, err = queryAll(ctx, tx, func(r rowScanner) (Tally, error) {
+			var t Tally
+			var start int64
+			err := r.Scan(&start, &t.Status, &t.Guests, &t.PriceCents)
+			t.Start = time.Unix(start, 0).UTC()
+			return t, err
+		}, `SELECT start_at, status, guests, price_cents FROM bookings INDEXED BY bookings_start
+			WHERE start_at >= ?1 AND start_at < ?2 ORDER BY start_at`, from.Unix(), to.Unix())
+		return err
+	})
+	if err != nil {
+		return nil, fmt.Errorf("tally bookings: %w", err)
+	}
+	return out, nil
 }
 
 // SetBookingStatus moves a booking from one of the from statuses to status

@@ -33,7 +33,64 @@ type integrityState struct {
 	err     error
 	gate    atomic.Bool
 	cancel  context.CancelFunc
+	// cleanStart is true when the file's last run ended with a clean stop
+	// (cleanStopKey was set): writes then go on while the check runs, and
+	// stop only if it finds damage.
+	cleanStart bool
 }
+
+// cleanStopKey is the setting a clean stop leaves behind (its time, Unix
+// seconds) and the next start removes: its absence at a start means the last
+// run was killed, lost its power or never finished its own start-up check.
+const cleanStopKey = "clean_stop_at"
+
+// takeCleanStop reads and removes the clean-stop mark: after it, only a
+// clean stop of this run sets it again.
+func (s *Store) takeCleanStop(ctx context.Context) error {
+	if !s.server {
+		return nil
+	}
+	var at string
+	err := s.writer.QueryRowContext(ctx, "DELETE FROM settings WHERE key = ? RETURNING value", cleanStopKey).Scan(&at)
+	switch {
+	case errors.Is(err, sql.ErrNoRows):
+		return nil
+	case err != nil:
+		return s.classify(fmt.Errorf("read the clean-stop mark: %w", err))
+	}
+	s.integrity.cleanStart = true
+	return nil
+}
+
+// markCleanStop records, as the last write of a clean stop, that the file
+// was left whole: unless damage was seen, and only when this run's check
+// said the file is intact or this run itself began after a clean stop (a
+// check cut short by the stop proves nothing new either way). A mark that
+// cannot be written (a full disk) only means the next start holds writes
+// until its check is done.
+func (s *Store) markCleanStop() {
+	if !s.server || s.integrity.damaged.Load() {
+		return
+	}
+	select {
+	case <-s.integrity.checked:
+		if s.integrity.err != nil && !s.integrity.cleanStart {
+			return
+		}
+	default:
+		if !s.integrity.cleanStart {
+			return
+		}
+	}
+	ctx, cancel := context.WithTimeout(context.Background(), s.limits.WriteTimeout)
+	defer cancel()
+	_, _ = s.writer.ExecContext(ctx, "INSERT INTO settings (key, value) VALUES (?1, ?2) ON CONFLICT (key) DO UPDATE SET value = ?2",
+		cleanStopKey, fmt.Sprint(s.now().Unix()))
+}
+
+// CleanStart tells whether the last run on this file ended with a clean stop,
+// so that writes do not wait for the start-up check.
+func (s *Store) CleanStart() bool { return s.integrity.cleanStart }
 
 // startIntegrityCheck runs PRAGMA quick_check (every page of every table and
 // index readable and well formed; the full integrity_check is the backups'
@@ -61,8 +118,10 @@ func (s *Store) startIntegrityCheck(ctx context.Context) error {
 }
 
 // HoldWritesUntilChecked makes every write from now on wait for the start-up
-// check's verdict (and fail with ErrCorrupt if it found damage). The server
-// calls it once its own start-up writes are done, just before it serves.
+// check's verdict (and fail with ErrCorrupt if it found damage); after a clean
+// stop (CleanStart) writes go on meanwhile and stop only once damage is found.
+// The server calls it once its own start-up writes are done, just before it
+// serves.
 func (s *Store) HoldWritesUntilChecked() { s.integrity.gate.Store(true) }
 
 // IntegrityChecked is closed once the start-up check has finished; then
@@ -74,9 +133,20 @@ func (s *Store) IntegrityChecked() <-chan struct{} { return s.integrity.checked 
 func (s *Store) IntegrityErr() error { return s.integrity.err }
 
 // awaitIntegrity holds a write until the start-up check has said the file
-// is intact: ErrBusy if the check outlasts ctx, ErrCorrupt if it found damage.
+// is intact (after a clean stop, only refuses it once damage was found):
+// ErrBusy if the check outlasts ctx, ErrCorrupt if it found damage.
 func (s *Store) awaitIntegrity(ctx context.Context) error {
 	if !s.integrity.gate.Load() {
+		return nil
+	}
+	if s.integrity.cleanStart {
+		select {
+		case <-s.integrity.checked:
+			if errors.Is(s.integrity.err, ErrCorrupt) {
+				return s.integrity.err
+			}
+		default:
+		}
 		return nil
 	}
 	select {

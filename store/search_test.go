@@ -6,8 +6,8 @@ import (
 )
 
 // The console's search matches the reference, name, email and registration
-// whatever their case in any alphabet, and the phone by its digits; % and _
-// are plain characters.
+// whatever their case in any alphabet, and the phone by its digits; % and _,
+// * ? [ ] (the GLOB's wildcards) are plain characters.
 func TestSearchFoldsCaseAndMatchesDigits(t *testing.T) {
 	s := openTestStore(t, nil)
 	ctx := context.Background()
@@ -16,7 +16,7 @@ func TestSearchFoldsCaseAndMatchesDigits(t *testing.T) {
 	nb.VehicleRegistration, nb.PermitApprover = "AB12CDE", "parking@example.com"
 	müller := mustCreate(t, s, nb)
 	other := newBooking(at(11, 0), "a")
-	other.CustomerName, other.CustomerEmail = "Ada 100% Lovelace", "ada_l@example.com"
+	other.CustomerName, other.CustomerEmail = "Ada 100% Lovelace [*?]", "ada_l@example.com"
 	ada := mustCreate(t, s, other)
 	search := func(q string) []string {
 		t.Helper()
@@ -44,6 +44,14 @@ func TestSearchFoldsCaseAndMatchesDigits(t *testing.T) {
 		"a_l@":                       {ada.ID},
 		"%":                          {ada.ID},
 		"_":                          {ada.ID},
+		"*":                          {ada.ID},
+		"?":                          {ada.ID},
+		"[*?]":                       {ada.ID},
+		"[":                          {ada.ID},
+		"]":                          {ada.ID},
+		"[a-z]":                      nil,
+		"j*n":                        nil,
+		"j?rgen":                     nil,
 		"nobody":                     nil,
 		"":                           {müller.ID, ada.ID},
 	} {

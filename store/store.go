@@ -43,6 +43,8 @@ type Store struct {
 	readSlots chan struct{}
 
 	hot hotStatements
+	// server is set by AsServer.
+	server bool
 
 	// occupancy mirrors active bookings and blackouts for availability reads.
 	occupancy occupancy
@@ -106,6 +108,11 @@ type Option func(*Store)
 // WithClock gives the store the clock of the domain (tests pin it): the
 // occupancy mirror loads only the bookings that are not long over by it.
 func WithClock(now func() time.Time) Option { return func(s *Store) { s.now = now } }
+
+// AsServer marks the store as the server's, the one process that owns the
+// file while it runs (it holds the lock file): only it keeps the clean-stop
+// mark (see markCleanStop), which a command run beside it must not write.
+func AsServer() Option { return func(s *Store) { s.server = true } }
 
 // WithLimits sets the store's waits and timeouts (zero fields keep the defaults).
 func WithLimits(l Limits) Option { return func(s *Store) { s.limits = l.orDefaults() } }
@@ -188,6 +195,11 @@ func Open(ctx context.Context, path string, schema Schema, opts ...Option) (*Sto
 		writer.Close()
 		return nil, err
 	}
+	if err := s.takeCleanStop(ctx); err != nil {
+		s.stopIntegrityCheck()
+		writer.Close()
+		return nil, err
+	}
 	if err := s.hot.prepare(ctx, writer); err != nil {
 		s.stopIntegrityCheck()
 		writer.Close()
@@ -215,10 +227,12 @@ func Open(ctx context.Context, path string, schema Schema, opts ...Option) (*Sto
 // Path returns the database file's path.
 func (s *Store) Path() string { return s.path }
 
-// Close closes both pools; the last close checkpoints the WAL.
+// Close marks the stop clean (see markCleanStop) and closes both pools; the
+// last close checkpoints the WAL.
 func (s *Store) Close() error {
 	s.stopIntegrityCheck()
 	errs := []error{s.hot.close()}
+	s.markCleanStop()
 	if s.reader != nil {
 		errs = append(errs, s.reader.Close())
 	}

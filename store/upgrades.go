@@ -32,6 +32,9 @@ var upgrades = []Upgrade{
 			}
 			return writeSearchText(ctx, tx)
 		}},
+	// 4: the console's search reads an index holding the search text, not
+	// every booking of the dates searched.
+	{To: 4, SQL: "CREATE INDEX bookings_search ON bookings (start_at, status, search_text);"},
 }
 
 // replaceTableSQL sets the definition of table in sqlite_schema to the one

@@ -99,7 +99,7 @@ func (m *Main) Run(ctx context.Context) (err error) {
 	} else if len(removed) > 0 {
 		m.Log.Info("removed unfinished files of a killed backup, restore or upgrade", "files", removed)
 	}
-	if m.Service, err = app.Open(ctx, cfg, m.Schema, m.Assets, m.Log, m.Now, store.WithLimits(m.StoreLimits)); err != nil {
+	if m.Service, err = app.Open(ctx, cfg, m.Schema, m.Assets, m.Log, m.Now, store.WithLimits(m.StoreLimits), store.AsServer()); err != nil {
 		if errors.Is(err, store.ErrCorrupt) {
 			return fmt.Errorf("open %s: %w\n%s", cfg.Database.Path, err, restoreAdvice(cfg))
 		}
@@ -172,7 +172,11 @@ func (m *Main) reportIntegrity() {
 	select {
 	case <-st.IntegrityChecked():
 	default:
-		m.Log.Info("checking the database file (PRAGMA quick_check) while serving; writes wait for it")
+		if st.CleanStart() {
+			m.Log.Info("checking the database file (PRAGMA quick_check) while serving; the last stop was clean, so writes go on meanwhile")
+		} else {
+			m.Log.Warn("checking the database file (PRAGMA quick_check) while serving; the last run did not stop cleanly, so writes wait for the check")
+		}
 		<-st.IntegrityChecked()
 		if err := st.IntegrityErr(); errors.Is(err, context.Canceled) {
 			return // the server stopped first

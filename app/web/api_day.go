@@ -49,16 +49,21 @@ type dayTotals struct {
 func totalsOf(bookings []app.Booking) dayTotals {
 	var t dayTotals
 	for _, b := range bookings {
-		if b.Status == store.StatusCancelled {
-			continue
-		}
-		t.Bookings++
-		t.Guests += b.Guests
-		if b.Status == store.StatusConfirmed || b.Status == store.StatusCompleted {
-			t.ToCollectCents += b.PriceCents
-		}
+		t.add(b.Status, b.Guests, b.PriceCents)
 	}
 	return t
+}
+
+// add counts one booking in t.
+func (t *dayTotals) add(status string, guests int, priceCents int64) {
+	if status == store.StatusCancelled {
+		return
+	}
+	t.Bookings++
+	t.Guests += guests
+	if status == store.StatusConfirmed || status == store.StatusCompleted {
+		t.ToCollectCents += priceCents
+	}
 }
 
 // gatherDay reads the schedule of local date d: each configured room in

@@ -170,6 +170,7 @@ func BenchmarkYearsOfData(b *testing.B) {
 
 	b.ReportMetric(float64(bin.startup.Milliseconds()), "binary-startup-ms")
 	b.ReportMetric(float64(bin.writable.Milliseconds()), "binary-writable-ms")
+	b.ReportMetric(float64(bin.afterCrash.Milliseconds()), "binary-writable-after-crash-ms")
 	b.ReportMetric(float64(bin.export.Milliseconds()), "binary-export-ms")
 	b.ReportMetric(float64(bin.peakRSS>>20), "binary-export-peak-rss-MB")
 	b.ReportMetric(float64(bin.stop.Milliseconds()), "binary-stop-ms")
@@ -201,15 +202,19 @@ func mustRequest(b *testing.B, o *ownerClient, path string) *http.Request {
 // realBinary is what the venuebook binary itself showed on the decade's file.
 type realBinary struct {
 	// startup: until /healthz answers 200 (reads served); writable: until a
-	// sign-in (a write) succeeds, after the start-up quick_check.
+	// sign-in (a write) succeeds. afterCrash is the first run on the file,
+	// which no clean stop preceded, so its writes wait for the start-up
+	// quick_check; the other figures are of the next run, after a clean stop.
 	startup, writable, export, stop time.Duration
-	peakRSS                         int64 // VmHWM after a year's export, bytes
+	afterCrash                      time.Duration // writable, on the first run
+	peakRSS                         int64         // VmHWM after a year's export, bytes
 }
 
-// binaryFigures builds venuebook, serves dbPath with it (the config of opts),
-// and measures from outside: the start until /healthz answers 200, a year's
-// CSV export with the process's peak RSS (VmHWM from /proc), and the stop
-// after SIGTERM.
+// binaryFigures builds venuebook and serves dbPath with it (the config of
+// opts) twice, measuring from outside: the first run (as after a crash) until
+// a write succeeds; the second (after the first's clean stop) until /healthz
+// answers 200 and until a write succeeds, a year's CSV export with the
+// process's peak RSS (VmHWM from /proc), and the stop after SIGTERM.
 func binaryFigures(b *testing.B, opts venueOptions, dbPath string) realBinary {
 	b.Helper()
 	dir := b.TempDir()
@@ -231,56 +236,20 @@ func binaryFigures(b *testing.B, opts venueOptions, dbPath string) realBinary {
 		b.Fatal(err)
 	}
 	var got realBinary
-	began := time.Now()
-	cmd := exec.Command(bin, "serve", "-config", cfg)
-	var logs bytes.Buffer
-	cmd.Stderr = &logs
-	if err := cmd.Start(); err != nil {
-		b.Fatal(err)
-	}
-	base := "http://" + addr
-	for {
-		resp, err := http.Get(base + "/healthz")
-		if err == nil {
-			resp.Body.Close()
-			if resp.StatusCode == http.StatusOK {
-				break
-			}
-		}
-		if time.Since(began) > time.Minute {
-			b.Fatalf("the binary did not answer /healthz within a minute\n%s", logs.String())
-		}
-		time.Sleep(5 * time.Millisecond)
-	}
-	got.startup = time.Since(began)
-	jar, _ := cookiejar.New(nil)
-	c := &http.Client{Jar: jar}
-	// Writes (a sign-in writes its session) wait for the start-up
-	// quick_check: 503 with Retry-After until it is done.
-	for {
-		resp, err := c.Post(base+"/api/admin/login", "application/json", strings.NewReader(fmt.Sprintf(`{"email":%q,"password":%q}`, ownerEmail, ownerPassword)))
-		if err != nil {
-			b.Fatalf("login to the binary: %v", err)
-		}
-		resp.Body.Close()
-		if resp.StatusCode == http.StatusOK {
-			break
-		}
-		if resp.StatusCode != http.StatusServiceUnavailable || time.Since(began) > time.Minute {
-			b.Fatalf("login to the binary: %d", resp.StatusCode)
-		}
-		time.Sleep(50 * time.Millisecond)
-	}
-	got.writable = time.Since(began)
+	first := serveBinary(b, bin, cfg, "http://"+addr)
+	got.afterCrash = first.writable
+	first.stop()
+	second := serveBinary(b, bin, cfg, "http://"+addr)
+	got.startup, got.writable = second.startup, second.writable
 	t0 := time.Now()
-	resp, err := c.Get(base + "/api/admin/export.csv?from=2025-01-01&to=2025-12-31")
+	resp, err := second.c.Get(second.base + "/api/admin/export.csv?from=2025-01-01&to=2025-12-31")
 	if err != nil || resp.StatusCode != http.StatusOK {
 		b.Fatalf("export from the binary: %v %v", err, resp)
 	}
 	_, _ = io.Copy(io.Discard, resp.Body)
 	resp.Body.Close()
 	got.export = time.Since(t0)
-	status, err := os.ReadFile(fmt.Sprintf("/proc/%d/status", cmd.Process.Pid))
+	status, err := os.ReadFile(fmt.Sprintf("/proc/%d/status", second.cmd.Process.Pid))
 	if err != nil {
 		b.Fatal(err)
 	}
@@ -290,16 +259,79 @@ func binaryFigures(b *testing.B, opts venueOptions, dbPath string) realBinary {
 			got.peakRSS = n << 10
 		}
 	}
-	t0 = time.Now()
-	_ = cmd.Process.Signal(syscall.SIGTERM)
-	if err := cmd.Wait(); err != nil {
-		b.Fatalf("the binary did not stop cleanly: %v\n%s", err, logs.String())
+	got.stop = second.stop()
+	return got
+}
+
+// servedBinary is a running venuebook with a signed-in owner.
+type servedBinary struct {
+	b                 *testing.B
+	cmd               *exec.Cmd
+	logs              *bytes.Buffer
+	base              string
+	c                 *http.Client
+	startup, writable time.Duration
+}
+
+// serveBinary starts bin with cfg and waits until /healthz answers 200 and
+// then until an owner's sign-in (a write: it stores the session) succeeds.
+func serveBinary(b *testing.B, bin, cfg, base string) *servedBinary {
+	b.Helper()
+	sb := &servedBinary{b: b, cmd: exec.Command(bin, "serve", "-config", cfg), logs: &bytes.Buffer{}, base: base}
+	began := time.Now()
+	sb.cmd.Stderr = sb.logs
+	if err := sb.cmd.Start(); err != nil {
+		b.Fatal(err)
 	}
-	got.stop = time.Since(t0)
-	for _, line := range strings.Split(logs.String(), "\n") {
+	for {
+		resp, err := http.Get(base + "/healthz")
+		if err == nil {
+			resp.Body.Close()
+			if resp.StatusCode == http.StatusOK {
+				break
+			}
+		}
+		if time.Since(began) > time.Minute {
+			b.Fatalf("the binary did not answer /healthz within a minute\n%s", sb.logs.String())
+		}
+		time.Sleep(5 * time.Millisecond)
+	}
+	sb.startup = time.Since(began)
+	jar, _ := cookiejar.New(nil)
+	sb.c = &http.Client{Jar: jar}
+	// Writes wait for the start-up quick_check unless the last stop was
+	// clean: 503 with Retry-After until it is done.
+	for {
+		resp, err := sb.c.Post(base+"/api/admin/login", "application/json", strings.NewReader(fmt.Sprintf(`{"email":%q,"password":%q}`, ownerEmail, ownerPassword)))
+		if err != nil {
+			b.Fatalf("login to the binary: %v", err)
+		}
+		resp.Body.Close()
+		if resp.StatusCode == http.StatusOK {
+			break
+		}
+		if resp.StatusCode != http.StatusServiceUnavailable || time.Since(began) > 15*time.Minute {
+			b.Fatalf("login to the binary: %d", resp.StatusCode)
+		}
+		time.Sleep(50 * time.Millisecond)
+	}
+	sb.writable = time.Since(began)
+	return sb
+}
+
+// stop sends SIGTERM, waits for the exit, logs what the binary logged at
+// info and above (requests aside) and returns how long the stop took.
+func (sb *servedBinary) stop() time.Duration {
+	t0 := time.Now()
+	_ = sb.cmd.Process.Signal(syscall.SIGTERM)
+	if err := sb.cmd.Wait(); err != nil {
+		sb.b.Fatalf("the binary did not stop cleanly: %v\n%s", err, sb.logs.String())
+	}
+	took := time.Since(t0)
+	for _, line := range strings.Split(sb.logs.String(), "\n") {
 		if strings.Contains(line, `"level":"INFO"`) && !strings.Contains(line, `"msg":"request"`) || strings.Contains(line, `"level":"WARN"`) || strings.Contains(line, `"level":"ERROR"`) {
-			b.Logf("binary: %.300s", line)
+			sb.b.Logf("binary: %.300s", line)
 		}
 	}
-	return got
+	return took
 }
