@@ -68,7 +68,15 @@ type VenueConfig struct {
 	MinNoticeMinutes   int    `toml:"min_notice_minutes"`
 	MaxAdvanceDays     int    `toml:"max_advance_days"`
 	CancelCutoffHours  int    `toml:"cancel_cutoff_hours"`
-	Hours              Hours  `toml:"hours"`
+	// ChangeCutoffHours: customers may move a booking until this long
+	// before its start; -1 switches moving off.
+	ChangeCutoffHours int   `toml:"change_cutoff_hours"`
+	Hours             Hours `toml:"hours"`
+	// Phone, Email and Website are how customers reach the venue: on every
+	// customer page and in customer emails; Email is their Reply-To.
+	Phone   string `toml:"phone"`
+	Email   string `toml:"email"`
+	Website string `toml:"website"`
 	// AccentColor is the pages' accent ("#rrggbb"); Logo an image file shown
 	// in the pages' header (PNG, JPEG, WebP or SVG, at most 1 MiB).
 	AccentColor string `toml:"accent_color"`
@@ -212,7 +220,7 @@ func DefaultConfig() Config {
 		Database: DatabaseConfig{Path: "data/venuebook.db"},
 		Venue: VenueConfig{
 			Name: "Demo Venue", Timezone: "Europe/London", Currency: "GBP",
-			SlotStepMinutes: 30, CleaningGapMinutes: 30, MinNoticeMinutes: 120, MaxAdvanceDays: 90, CancelCutoffHours: 24,
+			SlotStepMinutes: 30, CleaningGapMinutes: 30, MinNoticeMinutes: 120, MaxAdvanceDays: 90, CancelCutoffHours: 24, ChangeCutoffHours: 24,
 			Hours:       Hours{allDay, allDay, allDay, allDay, allDay, allDay, allDay},
 			AccentColor: "#1f5f8b",
 		},
@@ -388,6 +396,26 @@ func (c *Config) validate() []string {
 	intRange("venue.min_notice_minutes", v.MinNoticeMinutes, 0, 60*24*365)
 	intRange("venue.max_advance_days", v.MaxAdvanceDays, 1, 3660)
 	intRange("venue.cancel_cutoff_hours", v.CancelCutoffHours, 0, 24*365)
+	intRange("venue.change_cutoff_hours", v.ChangeCutoffHours, -1, 24*365)
+	if v.Phone != "" {
+		if phone, err := ParsePhone(v.Phone); err != nil {
+			add("venue.phone", "%q: %v", v.Phone, err)
+		} else {
+			v.Phone = phone
+		}
+	}
+	if v.Email != "" {
+		if email, err := ParseEmail(v.Email); err != nil {
+			add("venue.email", "%q: %v", v.Email, err)
+		} else {
+			v.Email = email
+		}
+	}
+	if v.Website != "" {
+		if u, err := url.Parse(v.Website); err != nil || u.Scheme != "https" || u.Host == "" || u.User != nil {
+			add("venue.website", "%q must be an https URL such as \"https://sauna-nord.example\"", v.Website)
+		}
+	}
 	hoursParsed := true
 	longest, longestRange := 0, "" // the longest opening range of the week: minutes, and as written
 	for _, day := range []struct {

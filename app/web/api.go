@@ -26,6 +26,10 @@ type venueJSON struct {
 	Parking            bool   `json:"parking"`
 	Address            string `json:"address"`
 	CancelCutoffHours  int    `json:"cancel_cutoff_hours"`
+	ChangeCutoffHours  int    `json:"change_cutoff_hours"`
+	Phone              string `json:"phone"`
+	Email              string `json:"email"`
+	Website            string `json:"website"`
 }
 
 type tierJSON struct {
@@ -50,6 +54,7 @@ func (s *Server) apiCatalog(c *fiber.Ctx) error {
 		SlotStepMinutes: cfg.Venue.SlotStepMinutes, CleaningGapMinutes: cfg.Venue.CleaningGapMinutes,
 		MinNoticeMinutes: cfg.Venue.MinNoticeMinutes, MaxAdvanceDays: cfg.Venue.MaxAdvanceDays,
 		Parking: cfg.Parking.Enabled, Address: cfg.Venue.Address, CancelCutoffHours: cfg.Venue.CancelCutoffHours,
+		ChangeCutoffHours: cfg.Venue.ChangeCutoffHours, Phone: cfg.Venue.Phone, Email: cfg.Venue.Email, Website: cfg.Venue.Website,
 	}, Tiers: []tierJSON{}}
 	for _, t := range cfg.Tiers {
 		tj := tierJSON{ID: t.ID, Name: t.Name, Description: t.Description, Packages: []packageJSON{}}
