@@ -19,12 +19,15 @@ const (
 	CodePriceChanged        = "price_changed"
 	CodeIdempotencyConflict = "idempotency_conflict"
 	CodeCancellationClosed  = "cancellation_closed"
-	CodeLinkUsed            = "link_used"
-	CodeLinkExpired         = "link_expired"
-	CodePayloadTooLarge     = "payload_too_large"
-	CodeRateLimited         = "rate_limited"
-	CodeUnavailable         = "unavailable"
-	CodeInternal            = "internal"
+	// CodeChangeClosed: the booking cannot be moved online (past the change
+	// cutoff, not confirmed, or moving switched off).
+	CodeChangeClosed    = "change_closed"
+	CodeLinkUsed        = "link_used"
+	CodeLinkExpired     = "link_expired"
+	CodePayloadTooLarge = "payload_too_large"
+	CodeRateLimited     = "rate_limited"
+	CodeUnavailable     = "unavailable"
+	CodeInternal        = "internal"
 )
 
 // Error is a domain error a client can act on: a stable code, a message for

@@ -50,13 +50,26 @@ func (s *Store) takeCleanStop(ctx context.Context) error {
 	if !s.server {
 		return nil
 	}
+	var tables int
+	if err := s.writer.QueryRowContext(ctx, "SELECT count(*) FROM sqlite_schema WHERE type = 'table' AND name = 'settings'").Scan(&tables); err != nil {
+		return s.classify(fmt.Errorf("read the clean-stop mark: %w", err))
+	}
+	if tables == 0 {
+		return nil // a new file
+	}
 	var at string
 	err := s.writer.QueryRowContext(ctx, "DELETE FROM settings WHERE key = ? RETURNING value", cleanStopKey).Scan(&at)
 	switch {
 	case errors.Is(err, sql.ErrNoRows):
 		return nil
 	case err != nil:
-		return s.classify(fmt.Errorf("read the clean-stop mark: %w", err))
+		err = s.classify(fmt.Errorf("read the clean-stop mark: %w", err))
+		if errors.Is(err, ErrDiskFull) {
+			// The mark cannot go, so it is not trusted: writes wait for the
+			// check, as after a crash, and the server still starts.
+			return nil
+		}
+		return err
 	}
 	s.integrity.cleanStart = true
 	return nil
@@ -95,9 +108,10 @@ func (s *Store) CleanStart() bool { return s.integrity.cleanStart }
 // startIntegrityCheck runs PRAGMA quick_check (every page of every table and
 // index readable and well formed; the full integrity_check is the backups'
 // job) on a connection of its own, and waits for it at most
-// Limits.IntegrityWait: a damaged file found within it is refused at once; a
-// larger file goes on being checked while reads are served, and writes wait
-// for the verdict (answering 503 with Retry-After meanwhile).
+// Limits.IntegrityWait (after a clean stop at most cleanStartWait): a damaged
+// file found within it is refused at once; a larger file goes on being
+// checked while reads are served, and writes wait for the verdict (answering
+// 503 with Retry-After meanwhile) unless the last stop was clean.
 func (s *Store) startIntegrityCheck(ctx context.Context) error {
 	s.integrity.checked = make(chan struct{})
 	checkCtx, cancel := context.WithCancel(context.WithoutCancel(ctx))
@@ -109,13 +123,23 @@ func (s *Store) startIntegrityCheck(ctx context.Context) error {
 			s.integrity.damaged.Store(true)
 		}
 	}()
+	wait := max(s.limits.IntegrityWait, 0)
+	if s.integrity.cleanStart {
+		// Writes will not wait for it: a shorter wait still refuses a
+		// small damaged file at once.
+		wait = min(wait, cleanStartWait)
+	}
 	select {
 	case <-s.integrity.checked:
 		return s.integrity.err
-	case <-time.After(max(s.limits.IntegrityWait, 0)):
+	case <-time.After(wait):
 		return nil
 	}
 }
+
+// cleanStartWait bounds Open's wait for the check after a clean stop (a file
+// of some tens of MB is checked within it).
+const cleanStartWait = 250 * time.Millisecond
 
 // HoldWritesUntilChecked makes every write from now on wait for the start-up
 // check's verdict (and fail with ErrCorrupt if it found damage); after a clean

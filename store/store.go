@@ -185,17 +185,17 @@ func Open(ctx context.Context, path string, schema Schema, opts ...Option) (*Sto
 	for _, o := range opts {
 		o(s)
 	}
+	// The clean-stop mark first: it sets how long the check is waited for.
+	if err := s.takeCleanStop(ctx); err != nil {
+		writer.Close()
+		return nil, err
+	}
 	if err := s.startIntegrityCheck(ctx); err != nil {
 		s.stopIntegrityCheck()
 		writer.Close()
 		return nil, err
 	}
 	if err := s.migrate(ctx, schema); err != nil {
-		s.stopIntegrityCheck()
-		writer.Close()
-		return nil, err
-	}
-	if err := s.takeCleanStop(ctx); err != nil {
 		s.stopIntegrityCheck()
 		writer.Close()
 		return nil, err

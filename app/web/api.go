@@ -235,6 +235,21 @@ func (s *Server) apiCancelBooking(c *fiber.Ctx) error {
 	return c.JSON(s.bookingJSON(b))
 }
 
+// apiRescheduleBooking moves the customer's own booking (API.md, "Customer:
+// move a booking").
+func (s *Server) apiRescheduleBooking(c *fiber.Ctx) error {
+	var req app.RescheduleRequest
+	if err := decodeJSON(c.Get(fiber.HeaderContentType), rawBody(c), &req); err != nil {
+		return err
+	}
+	b, err := s.svc.RescheduleBooking(c.UserContext(), c.Params("id"), c.Query("t"), req)
+	if err != nil {
+		return err
+	}
+	c.Set("Cache-Control", "no-store")
+	return c.JSON(s.bookingJSON(b))
+}
+
 func (s *Server) apiCalendar(c *fiber.Ctx) error {
 	b, err := s.svc.FindBooking(c.UserContext(), c.Params("id"), c.Query("t"))
 	if err != nil {

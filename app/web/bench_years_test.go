@@ -239,6 +239,15 @@ func binaryFigures(b *testing.B, opts venueOptions, dbPath string) realBinary {
 		b.Fatal(err)
 	}
 	var got realBinary
+	// As after a crash: no clean-stop mark (the in-process server left one).
+	raw, err := sql.Open("sqlite", "file:"+dbPath)
+	if err != nil {
+		b.Fatal(err)
+	}
+	if _, err := raw.Exec("DELETE FROM settings WHERE key = 'clean_stop_at'"); err != nil {
+		b.Fatal(err)
+	}
+	raw.Close()
 	first := serveBinary(b, bin, cfg, "http://"+addr)
 	got.afterCrash = first.writable
 	first.stop()

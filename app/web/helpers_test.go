@@ -44,6 +44,7 @@ type venueOptions struct {
 	SMTPPort     int    // when set, [mail.primary] is 127.0.0.1:SMTPPort without TLS and a mail worker runs
 	BaseURL      string // server.base_url, default http://venue.test
 	ServerTOML   string // more keys of [server] (trusted_proxies, metrics_token, …)
+	VenueTOML    string // more keys of [venue] (change_cutoff_hours, phone, …)
 	// StoreLimits bounds the store's waits; zero gives patientStore.
 	StoreLimits store.Limits
 	// LogTo, when set, receives the server's log lines (JSON, debug level).
@@ -111,15 +112,16 @@ cleaning_gap_minutes = %d
 min_notice_minutes = %d
 max_advance_days = %d
 cancel_cutoff_hours = %d
+%s
 [venue.hours]
-mon = %[8]q
-tue = %[8]q
-wed = %[8]q
-thu = %[8]q
-fri = %[8]q
-sat = %[8]q
-sun = %[8]q
-`, dbPath, o.Timezone, def(o.StepMinutes, 30), def(o.Gap, 30), def(o.NoticeMin, 120), def(o.AdvanceDays, 90), def(o.CutoffHours, 24), o.Hours)
+mon = %[9]q
+tue = %[9]q
+wed = %[9]q
+thu = %[9]q
+fri = %[9]q
+sat = %[9]q
+sun = %[9]q
+`, dbPath, o.Timezone, def(o.StepMinutes, 30), def(o.Gap, 30), def(o.NoticeMin, 120), def(o.AdvanceDays, 90), def(o.CutoffHours, 24), o.VenueTOML, o.Hours)
 	if !o.NoClosures {
 		b.WriteString("[[closures]]\nstart = \"2026-12-25\"\nend = \"2026-12-26\"\nreason = \"Christmas\"\n")
 	}

@@ -189,10 +189,11 @@ func (s *Server) routes() {
 	f.Get("/api/availability", s.apiAvailability) // guards: reads/IP
 
 	// Customers: create a booking; reach their own through the manage token.
-	f.Post("/api/bookings", s.limitBookingIP, s.apiCreateBooking) // guards: bookings/IP; in handler: bookings/email, bookings/network
-	f.Get("/api/bookings/:id", s.apiGetBooking)                   // guards: reads/IP, manage token
-	f.Post("/api/bookings/:id/cancel", s.apiCancelBooking)        // guards: manage token
-	f.Get("/api/bookings/:id/calendar.ics", s.apiCalendar)        // guards: reads/IP, manage token
+	f.Post("/api/bookings", s.limitBookingIP, s.apiCreateBooking)  // guards: bookings/IP; in handler: bookings/email, bookings/network
+	f.Get("/api/bookings/:id", s.apiGetBooking)                    // guards: reads/IP, manage token
+	f.Post("/api/bookings/:id/cancel", s.apiCancelBooking)         // guards: manage token
+	f.Post("/api/bookings/:id/reschedule", s.apiRescheduleBooking) // guards: manage token
+	f.Get("/api/bookings/:id/calendar.ics", s.apiCalendar)         // guards: reads/IP, manage token
 
 	// Parking permit approvers, holding a signed link.
 	f.Get("/permits/decide", s.pagePermitDecide)                         // guards: reads/IP, signed link
@@ -384,7 +385,7 @@ func statusOf(code string) int {
 		return fiber.StatusForbidden
 	case app.CodeNotFound:
 		return fiber.StatusNotFound
-	case app.CodeSlotUnavailable, app.CodePriceChanged, app.CodeIdempotencyConflict, app.CodeCancellationClosed, app.CodeLinkUsed:
+	case app.CodeSlotUnavailable, app.CodePriceChanged, app.CodeIdempotencyConflict, app.CodeCancellationClosed, app.CodeChangeClosed, app.CodeLinkUsed:
 		return fiber.StatusConflict
 	case app.CodeLinkExpired:
 		return fiber.StatusGone
