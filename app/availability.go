@@ -36,12 +36,22 @@ func RulesFromConfig(c *Config) Rules {
 
 // Closed reports whether date falls in one of the closures.
 func (r *Rules) Closed(d Date) bool {
+	closed, _ := r.closure(d)
+	return closed
+}
+
+// closure reports whether date d falls in one of the closures, and the first
+// non-empty reason of those that hold it ("Christmas").
+func (r *Rules) closure(d Date) (closed bool, reason string) {
 	for _, c := range r.Closures {
 		if !d.Before(c.From) && !c.To.Before(d) {
-			return true
+			closed = true
+			if reason == "" {
+				reason = c.Reason
+			}
 		}
 	}
-	return false
+	return closed, reason
 }
 
 // DayStarts returns the start instants offered on date d for a booking of
@@ -136,81 +146,177 @@ type Slot struct {
 	RoomsFree  int
 }
 
-// DaySlots is the bookable starts of one local date.
+// DayState says why a local date offers the times it does (or none).
+type DayState string
+
+// The states of a day, as GET /api/availability writes them.
+const (
+	// DayAvailable: at least one start can be booked now.
+	DayAvailable DayState = "available"
+	// DayFull: open, and some starts lie in the booking window, but every
+	// one of them is taken (bookings with their cleaning gaps, or the
+	// owner's blackouts — whose reasons stay the owner's).
+	DayFull DayState = "full"
+	// DayClosed: no start at all that day: no opening hours (or none that a
+	// booking of this length fits), or a closure; a closure's reason then
+	// comes with it. A closed day is closed whether or not it is in the
+	// booking window.
+	DayClosed DayState = "closed"
+	// DayUnavailable: open, but no start of the day is in the booking window
+	// now: the day is past, every start left is inside the minimum notice,
+	// or the day is beyond max_advance_days.
+	DayUnavailable DayState = "unavailable"
+)
+
+// DaySlots is the bookable starts of one local date, and why there are no
+// more: State, and for a closure its Reason ("" when it has none).
 type DaySlots struct {
-	Date  Date
-	Slots []Slot
+	Date   Date
+	Slots  []Slot
+	State  DayState
+	Reason string
 }
 
-// Availability lists, for each local date from..to inclusive, the starts at
-// which a booking of length dur can be made now in one of rooms, given the
-// rooms' active bookings (sorted by start) and the blackouts.
-//
-// It is RoomFree and WithinWindow applied to every start of DayStarts, written
-// for speed: starts only grow, so each room keeps a cursor into its bookings
-// past those that can no longer clash, and times are compared as Unix seconds.
-func (r *Rules) Availability(from, to Date, dur time.Duration, rooms []string, bookings, blackouts []Interval, now time.Time) []DaySlots {
-	type span struct{ start, end int64 }
-	byRoom := make([][]span, len(rooms))
+// dayState decides a day's state from how many starts it has (starts), how
+// many of those lie in the booking window (inWindow) and how many of those
+// are free.
+func (r *Rules) dayState(d Date, starts, inWindow, free int) (DayState, string) {
+	switch {
+	case free > 0:
+		return DayAvailable, ""
+	case starts == 0:
+		_, reason := r.closure(d)
+		return DayClosed, reason
+	case inWindow == 0:
+		return DayUnavailable, ""
+	default:
+		return DayFull, ""
+	}
+}
+
+// roomScan counts the free rooms at start instants given in increasing
+// order, for speed: each room keeps a cursor into its bookings past those that
+// can no longer clash, and times are compared as Unix seconds.
+type roomScan struct {
+	rooms     []string
+	byRoom    [][]occupied
+	cursor    []int
+	blackouts []Interval
+	gap       int64 // the cleaning gap
+	horizon   int64 // a booking starting this long before a start cannot clash
+	length    int64 // of the booking asked for
+	last      int64 // the previous start asked about
+}
+
+type occupied struct{ start, end int64 }
+
+func newRoomScan(dur time.Duration, rooms []string, bookings, blackouts []Interval, gap time.Duration) *roomScan {
+	sc := &roomScan{rooms: rooms, byRoom: make([][]occupied, len(rooms)), cursor: make([]int, len(rooms)), blackouts: blackouts,
+		gap: int64(gap / time.Second), length: int64(dur / time.Second), last: math.MinInt64}
+	sc.horizon = sc.gap + int64(MaxBookingLength/time.Second)
 	index := make(map[string]int, len(rooms))
 	for i, room := range rooms {
 		index[room] = i
 	}
 	for _, b := range bookings {
 		if i, ok := index[b.Room]; ok {
-			byRoom[i] = append(byRoom[i], span{b.Start.Unix(), b.End.Unix()})
+			sc.byRoom[i] = append(sc.byRoom[i], occupied{b.Start.Unix(), b.End.Unix()})
 		}
 	}
-	for _, list := range byRoom {
+	for _, list := range sc.byRoom {
 		sort.Slice(list, func(a, b int) bool { return list[a].start < list[b].start })
 	}
-	cursor := make([]int, len(rooms))
-	gap := int64(r.Gap / time.Second)
-	horizon := gap + int64(MaxBookingLength/time.Second) // a booking starting this long before a start cannot clash
-	length := int64(dur / time.Second)
+	return sc
+}
+
+// free returns how many rooms are free for a booking starting at start (Unix
+// seconds): RoomFree for each room.
+func (sc *roomScan) free(start int64) int {
+	if start < sc.last { // never expected; keeps the cursors right if it happens
+		clear(sc.cursor)
+	}
+	sc.last = start
+	end := start + sc.length
+	free := 0
+	for i, room := range sc.rooms {
+		list := sc.byRoom[i]
+		for sc.cursor[i] < len(list) && list[sc.cursor[i]].start <= start-sc.horizon {
+			sc.cursor[i]++
+		}
+		ok := true
+		for k := sc.cursor[i]; k < len(list) && list[k].start < end+sc.gap; k++ {
+			if conflicts(start, end, list[k].start, list[k].end, sc.gap) {
+				ok = false
+				break
+			}
+		}
+		if ok && !blackedOut(room, start, end, sc.blackouts) {
+			free++
+		}
+	}
+	return free
+}
+
+// Availability lists, for each local date from..to inclusive, the starts at
+// which a booking of length dur can be made now in one of rooms, given the
+// rooms' active bookings and the blackouts, and each date's state.
+//
+// It is RoomFree and WithinWindow applied to every start of DayStarts,
+// written for speed (see roomScan).
+func (r *Rules) Availability(from, to Date, dur time.Duration, rooms []string, bookings, blackouts []Interval, now time.Time) []DaySlots {
+	sc := newRoomScan(dur, rooms, bookings, blackouts, r.Gap)
 	earliest := ceilUnix(now.Add(r.MinNotice))
 	lastDate := DateOf(now, r.Location).AddDays(r.MaxAdvance)
-	last := int64(math.MinInt64)
 
 	var days []DaySlots
 	for d := from; !to.Before(d); d = d.AddDays(1) {
 		day := DaySlots{Date: d, Slots: []Slot{}}
-		if lastDate.Before(d) {
-			days = append(days, day)
-			continue
+		starts := r.DayStarts(d, dur)
+		inWindow := 0
+		if !lastDate.Before(d) {
+			for _, startTime := range starts {
+				start := startTime.Unix()
+				if start < earliest {
+					continue
+				}
+				inWindow++
+				if free := sc.free(start); free > 0 {
+					day.Slots = append(day.Slots, Slot{Start: startTime, End: startTime.Add(dur), RoomsFree: free})
+				}
+			}
 		}
+		day.State, day.Reason = r.dayState(d, len(starts), inWindow, len(day.Slots))
+		days = append(days, day)
+	}
+	return days
+}
+
+// NextFree returns the first free start of each of the first n local dates
+// from..to (inclusive, and within the booking window) that have one, in date
+// order: what Availability would list first on those dates. It stops at the
+// n-th, so a free date soon costs little whatever the range.
+func (r *Rules) NextFree(from, to Date, n int, dur time.Duration, rooms []string, bookings, blackouts []Interval, now time.Time) []Slot {
+	today := DateOf(now, r.Location)
+	if from.Before(today) {
+		from = today
+	}
+	if last := today.AddDays(r.MaxAdvance); last.Before(to) {
+		to = last
+	}
+	sc := newRoomScan(dur, rooms, bookings, blackouts, r.Gap)
+	earliest := ceilUnix(now.Add(r.MinNotice))
+	var found []Slot
+	for d := from; !to.Before(d) && len(found) < n; d = d.AddDays(1) {
 		for _, startTime := range r.DayStarts(d, dur) {
 			start := startTime.Unix()
 			if start < earliest {
 				continue
 			}
-			if start < last { // never expected; keeps the cursors right if it happens
-				clear(cursor)
-			}
-			last = start
-			end := start + length
-			free := 0
-			for i, room := range rooms {
-				list := byRoom[i]
-				for cursor[i] < len(list) && list[cursor[i]].start <= start-horizon {
-					cursor[i]++
-				}
-				ok := true
-				for k := cursor[i]; k < len(list) && list[k].start < end+gap; k++ {
-					if conflicts(start, end, list[k].start, list[k].end, gap) {
-						ok = false
-						break
-					}
-				}
-				if ok && !blackedOut(room, start, end, blackouts) {
-					free++
-				}
-			}
-			if free > 0 {
-				day.Slots = append(day.Slots, Slot{Start: startTime, End: startTime.Add(dur), RoomsFree: free})
+			if free := sc.free(start); free > 0 {
+				found = append(found, Slot{Start: startTime, End: startTime.Add(dur), RoomsFree: free})
+				break
 			}
 		}
-		days = append(days, day)
 	}
-	return days
+	return found
 }

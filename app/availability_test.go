@@ -790,9 +790,10 @@ func startsRange(r Rules, d Date, s time.Time) bool {
 	return false
 }
 
-// TestAvailabilityMatchesRules compares Availability with the rules it must
-// apply, spelled out one by one with DayStarts, WithinWindow and RoomFree, on
-// many generated venues, bookings, blackouts and clocks (fixed seed).
+// TestAvailabilityMatchesRules compares Availability (its slots and each
+// day's state) and NextFree with the rules they must apply, spelled out one by
+// one with DayStarts, WithinWindow and RoomFree, on many generated venues,
+// closures, bookings, blackouts and clocks (fixed seed).
 func TestAvailabilityMatchesRules(t *testing.T) {
 	rng := rand.New(rand.NewPCG(20261201, 1))
 	zones := []*time.Location{
@@ -820,6 +821,10 @@ func TestAvailabilityMatchesRules(t *testing.T) {
 			r.Week[pick(7)] = nil
 		}
 		from := MustDate(t, firstDays[pick(len(firstDays))])
+		if pick(3) == 0 {
+			first := from.AddDays(pick(4))
+			r.Closures = []Closure{{From: first, To: first.AddDays(pick(2)), Reason: []string{"", "Holiday"}[pick(2)]}}
+		}
 		to := from.AddDays(pick(4))
 		dur := minutes(5 * (1 + pick(36)))
 		rooms := roomNames[:1+pick(len(roomNames))]
@@ -861,11 +866,47 @@ func TestAvailabilityMatchesRules(t *testing.T) {
 					day.Slots = append(day.Slots, Slot{Start: start, End: start.Add(dur), RoomsFree: free})
 				}
 			}
+			// The state, spelled out: free times; else no start at all
+			// (closed, with a closure's reason); else none in the window; else full.
+			starts := r.DayStarts(d, dur)
+			inWindow := slices.ContainsFunc(starts, func(s time.Time) bool { return r.WithinWindow(s, now) })
+			switch {
+			case len(day.Slots) > 0:
+				day.State = DayAvailable
+			case len(starts) == 0:
+				day.State = DayClosed
+				for _, c := range r.Closures {
+					if !d.Before(c.From) && !c.To.Before(d) {
+						day.Reason = c.Reason
+					}
+				}
+			case !inWindow:
+				day.State = DayUnavailable
+			default:
+				day.State = DayFull
+			}
 			want = append(want, day)
 		}
 
+		// NextFree gives the first slot of each of the first n dates that have one.
+		n := 1 + pick(3)
+		var wantNext []Slot
+		for _, day := range want {
+			if len(day.Slots) > 0 && len(wantNext) < n {
+				wantNext = append(wantNext, day.Slots[0])
+			}
+		}
+		gotNext := r.NextFree(from, to, n, dur, rooms, bookings, blackouts, now)
+		if !slices.EqualFunc(gotNext, wantNext, func(x, y Slot) bool {
+			return x.Start.Equal(y.Start) && x.End.Equal(y.End) && x.RoomsFree == y.RoomsFree
+		}) {
+			t.Errorf("scenario %d (%s, rules %+v, dur %v, rooms %v, now %s): NextFree(%d)\ngot  %v\nwant %v",
+				scenario, loc, r, dur, rooms, FormatInstant(now, loc), n, gotNext, wantNext)
+			return
+		}
+
 		if !slices.EqualFunc(got, want, func(a, b DaySlots) bool {
-			return a.Date == b.Date && slices.EqualFunc(a.Slots, b.Slots, func(x, y Slot) bool {
+			return a.Date == b.Date && a.State == b.State && a.Reason == b.Reason && slices.EqualFunc(a.Slots, b.Slots, func(x, y Slot) bool {
 				return x.Start.Equal(y.Start) && x.End.Equal(y.End) && x.RoomsFree == y.RoomsFree
 			})
 		}) {
