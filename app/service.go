@@ -171,6 +171,42 @@ func (s *Service) Availability(ctx context.Context, pkgID string, from, to Date)
 	return s.Rules.Availability(from, to, dur, rooms, toIntervals(bookings), toIntervals(blackouts), s.Now()), nil
 }
 
+// NextAvailable returns the first free start of each of the first n local
+// dates from date from onwards (inclusive) that have one, up to the last date
+// of the booking window: fewer, or none, when the window holds fewer. It reads
+// the occupancy mirror a week at a time, then two, four, … and stops at the
+// n-th date, so a free date soon costs one small read. It returns
+// invalid_request for an unknown package.
+func (s *Service) NextAvailable(ctx context.Context, pkgID string, from Date, n int) ([]Slot, error) {
+	tier, pkg, ok := s.Config.FindPackage(pkgID)
+	if !ok {
+		return nil, Errorf(CodeInvalidRequest, "package %q is not a package of this venue; see GET /api/catalog", pkgID)
+	}
+	now := s.Now()
+	loc := s.Rules.Location
+	today := DateOf(now, loc)
+	last := today.AddDays(s.Rules.MaxAdvance)
+	if from.Before(today) {
+		from = today
+	}
+	rooms := s.Config.TierRooms(tier)
+	dur := time.Duration(pkg.DurationMinutes) * time.Minute
+	var found []Slot
+	for chunk := 7; !last.Before(from) && len(found) < n; chunk *= 2 {
+		to := from.AddDays(chunk - 1)
+		if last.Before(to) {
+			to = last
+		}
+		bookings, blackouts, err := s.Store.Occupancy(ctx, rooms, from.At(0, loc), to.AddDays(1).At(0, loc))
+		if err != nil {
+			return nil, fmt.Errorf("next available: %w", err)
+		}
+		found = append(found, s.Rules.NextFree(from, to, n-len(found), dur, rooms, toIntervals(bookings), toIntervals(blackouts), now)...)
+		from = to.AddDays(1)
+	}
+	return found, nil
+}
+
 func toIntervals(in []store.Interval) []Interval {
 	out := make([]Interval, len(in))
 	for i, iv := range in {

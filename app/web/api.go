@@ -66,15 +66,25 @@ func (s *Server) apiCatalog(c *fiber.Ctx) error {
 	return c.JSON(out)
 }
 
+// availabilityJSON is the answer of GET /api/availability. The fields added
+// later (state, reason, next_available) come after the first ones, so every
+// byte of those stays where it was.
 type availabilityJSON struct {
 	Timezone string    `json:"timezone"`
 	Package  string    `json:"package"`
 	Days     []dayJSON `json:"days"`
+	// NextAvailable is the first start after the asked range that can be
+	// booked now; null when the booking window holds none.
+	NextAvailable *string `json:"next_available"`
 }
 
 type dayJSON struct {
 	Date  string     `json:"date"`
 	Slots []slotJSON `json:"slots"`
+	State string     `json:"state"`
+	// Reason is a closure's reason; left out unless the day is closed by a
+	// closure that has one (a blackout's reason is the owner's, never shown).
+	Reason string `json:"reason,omitempty"`
 }
 
 type slotJSON struct {
@@ -99,11 +109,19 @@ func (s *Server) apiAvailability(c *fiber.Ctx) error {
 	loc := s.svc.Rules.Location
 	out := availabilityJSON{Timezone: s.svc.Config.Venue.Timezone, Package: pkg, Days: make([]dayJSON, 0, len(days))}
 	for _, d := range days {
-		dj := dayJSON{Date: d.Date.String(), Slots: make([]slotJSON, 0, len(d.Slots))}
+		dj := dayJSON{Date: d.Date.String(), Slots: make([]slotJSON, 0, len(d.Slots)), State: string(d.State), Reason: d.Reason}
 		for _, sl := range d.Slots {
 			dj.Slots = append(dj.Slots, slotJSON{Start: app.FormatInstant(sl.Start, loc), End: app.FormatInstant(sl.End, loc), RoomsFree: sl.RoomsFree})
 		}
 		out.Days = append(out.Days, dj)
+	}
+	next, err := s.svc.NextAvailable(c.UserContext(), pkg, to.AddDays(1), 1)
+	if err != nil {
+		return err
+	}
+	if len(next) > 0 {
+		start := app.FormatInstant(next[0].Start, loc)
+		out.NextAvailable = &start
 	}
 	return c.JSON(out)
 }

@@ -49,6 +49,8 @@ type venueOptions struct {
 	StoreLimits store.Limits
 	// LogTo, when set, receives the server's log lines (JSON, debug level).
 	LogTo io.Writer
+	// Week overrides Hours for the days it names ("mon": "" closes Mondays).
+	Week map[string]string
 }
 
 // testVenue is a real server on a loopback port with a real SQLite file and a pinned clock.
@@ -114,14 +116,14 @@ max_advance_days = %d
 cancel_cutoff_hours = %d
 %s
 [venue.hours]
-mon = %[9]q
-tue = %[9]q
-wed = %[9]q
-thu = %[9]q
-fri = %[9]q
-sat = %[9]q
-sun = %[9]q
-`, dbPath, o.Timezone, def(o.StepMinutes, 30), def(o.Gap, 30), def(o.NoticeMin, 120), def(o.AdvanceDays, 90), def(o.CutoffHours, 24), o.VenueTOML, o.Hours)
+`, dbPath, o.Timezone, def(o.StepMinutes, 30), def(o.Gap, 30), def(o.NoticeMin, 120), def(o.AdvanceDays, 90), def(o.CutoffHours, 24), o.VenueTOML)
+	for _, day := range []string{"mon", "tue", "wed", "thu", "fri", "sat", "sun"} {
+		hours, ok := o.Week[day]
+		if !ok {
+			hours = o.Hours
+		}
+		fmt.Fprintf(&b, "%s = %q\n", day, hours)
+	}
 	if !o.NoClosures {
 		b.WriteString("[[closures]]\nstart = \"2026-12-25\"\nend = \"2026-12-26\"\nreason = \"Christmas\"\n")
 	}
