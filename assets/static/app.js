@@ -1,5 +1,6 @@
 // venuebook: optional enhancement of the date picker. Without this script every
-// month and day link loads a page; with it, only the picker is replaced.
+// month, day and suggested-date link loads a page; with it, only the picker
+// (calendar, times and the summary of the choice) is replaced.
 (function () {
   "use strict";
   var picker = document.getElementById("picker");
@@ -20,7 +21,8 @@
         picker.innerHTML = next.innerHTML;
         picker.removeAttribute("aria-busy");
         history.replaceState(null, "", link.href);
-        var focus = picker.querySelector(link.classList.contains("day") ? "#times-label" : "#month-label");
+        // A month link moves to the month; a day or a suggested date, to its times.
+        var focus = picker.querySelector(link.getAttribute("data-nav") === "month" ? "#month-label" : "#times-label");
         if (focus) { focus.setAttribute("tabindex", "-1"); focus.focus(); }
       })
       .catch(function () { window.location.href = link.href; });
