@@ -1,9 +1,12 @@
 package app
 
 import (
+	"cmp"
 	"math"
-	"sort"
+	"slices"
 	"time"
+
+	"venuebook/store"
 )
 
 // MaxBookingLength is the longest a booking can last (schema.sql's CHECK agrees).
@@ -60,10 +63,15 @@ func (r *Rules) closure(d Date) (closed bool, reason string) {
 // that range's closing instant. On a day when clocks change, the ranges are
 // measured in real time, so a range may be an hour shorter or longer.
 func (r *Rules) DayStarts(d Date, dur time.Duration) []time.Time {
+	return r.appendDayStarts(nil, d, dur)
+}
+
+// appendDayStarts appends DayStarts(d, dur) to starts, so that a loop over
+// many days can reuse one buffer.
+func (r *Rules) appendDayStarts(starts []time.Time, d Date, dur time.Duration) []time.Time {
 	if r.Closed(d) {
-		return nil
+		return starts
 	}
-	var starts []time.Time
 	for _, rg := range r.Week[d.Weekday()] {
 		open, close := d.At(rg.Start, r.Location), d.At(rg.End, r.Location)
 		for t := open; !t.Add(dur).After(close); t = t.Add(r.SlotStep) {
@@ -199,7 +207,7 @@ func (r *Rules) dayState(d Date, starts, inWindow, free int) (DayState, string) 
 // can no longer clash, and times are compared as Unix seconds.
 type roomScan struct {
 	rooms     []string
-	byRoom    [][]occupied
+	byRoom    [][]store.Span // each room's bookings, sorted by start
 	cursor    []int
 	blackouts []Interval
 	gap       int64 // the cleaning gap
@@ -208,24 +216,30 @@ type roomScan struct {
 	last      int64 // the previous start asked about
 }
 
-type occupied struct{ start, end int64 }
-
+// newRoomScan groups bookings by room (others are dropped) and sorts them.
 func newRoomScan(dur time.Duration, rooms []string, bookings, blackouts []Interval, gap time.Duration) *roomScan {
-	sc := &roomScan{rooms: rooms, byRoom: make([][]occupied, len(rooms)), cursor: make([]int, len(rooms)), blackouts: blackouts,
-		gap: int64(gap / time.Second), length: int64(dur / time.Second), last: math.MinInt64}
-	sc.horizon = sc.gap + int64(MaxBookingLength/time.Second)
 	index := make(map[string]int, len(rooms))
 	for i, room := range rooms {
 		index[room] = i
 	}
+	byRoom := make([][]store.Span, len(rooms))
 	for _, b := range bookings {
 		if i, ok := index[b.Room]; ok {
-			sc.byRoom[i] = append(sc.byRoom[i], occupied{b.Start.Unix(), b.End.Unix()})
+			byRoom[i] = append(byRoom[i], store.Span{Start: b.Start.Unix(), End: b.End.Unix()})
 		}
 	}
-	for _, list := range sc.byRoom {
-		sort.Slice(list, func(a, b int) bool { return list[a].start < list[b].start })
+	for _, list := range byRoom {
+		slices.SortFunc(list, func(a, b store.Span) int { return cmp.Compare(a.Start, b.Start) })
 	}
+	return newSpanScan(dur, rooms, byRoom, blackouts, gap)
+}
+
+// newSpanScan scans byRoom: for each of rooms, its bookings sorted by start,
+// as the occupancy mirror gives them (store.OccupiedSpans).
+func newSpanScan(dur time.Duration, rooms []string, byRoom [][]store.Span, blackouts []Interval, gap time.Duration) *roomScan {
+	sc := &roomScan{rooms: rooms, byRoom: byRoom, cursor: make([]int, len(rooms)), blackouts: blackouts,
+		gap: int64(gap / time.Second), length: int64(dur / time.Second), last: math.MinInt64}
+	sc.horizon = sc.gap + int64(MaxBookingLength/time.Second)
 	return sc
 }
 
@@ -240,12 +254,12 @@ func (sc *roomScan) free(start int64) int {
 	free := 0
 	for i, room := range sc.rooms {
 		list := sc.byRoom[i]
-		for sc.cursor[i] < len(list) && list[sc.cursor[i]].start <= start-sc.horizon {
+		for sc.cursor[i] < len(list) && list[sc.cursor[i]].Start <= start-sc.horizon {
 			sc.cursor[i]++
 		}
 		ok := true
-		for k := sc.cursor[i]; k < len(list) && list[k].start < end+sc.gap; k++ {
-			if conflicts(start, end, list[k].start, list[k].end, sc.gap) {
+		for k := sc.cursor[i]; k < len(list) && list[k].Start < end+sc.gap; k++ {
+			if conflicts(start, end, list[k].Start, list[k].End, sc.gap) {
 				ok = false
 				break
 			}
@@ -264,14 +278,18 @@ func (sc *roomScan) free(start int64) int {
 // It is RoomFree and WithinWindow applied to every start of DayStarts,
 // written for speed (see roomScan).
 func (r *Rules) Availability(from, to Date, dur time.Duration, rooms []string, bookings, blackouts []Interval, now time.Time) []DaySlots {
-	sc := newRoomScan(dur, rooms, bookings, blackouts, r.Gap)
+	return r.availability(from, to, dur, newRoomScan(dur, rooms, bookings, blackouts, r.Gap), now)
+}
+
+func (r *Rules) availability(from, to Date, dur time.Duration, sc *roomScan, now time.Time) []DaySlots {
 	earliest := ceilUnix(now.Add(r.MinNotice))
 	lastDate := DateOf(now, r.Location).AddDays(r.MaxAdvance)
 
 	var days []DaySlots
+	var starts []time.Time
 	for d := from; !to.Before(d); d = d.AddDays(1) {
 		day := DaySlots{Date: d, Slots: []Slot{}}
-		starts := r.DayStarts(d, dur)
+		starts = r.appendDayStarts(starts[:0], d, dur)
 		inWindow := 0
 		if !lastDate.Before(d) {
 			for _, startTime := range starts {
@@ -296,6 +314,10 @@ func (r *Rules) Availability(from, to Date, dur time.Duration, rooms []string, b
 // order: what Availability would list first on those dates. It stops at the
 // n-th, so a free date soon costs little whatever the range.
 func (r *Rules) NextFree(from, to Date, n int, dur time.Duration, rooms []string, bookings, blackouts []Interval, now time.Time) []Slot {
+	return r.nextFree(from, to, n, dur, newRoomScan(dur, rooms, bookings, blackouts, r.Gap), now)
+}
+
+func (r *Rules) nextFree(from, to Date, n int, dur time.Duration, sc *roomScan, now time.Time) []Slot {
 	today := DateOf(now, r.Location)
 	if from.Before(today) {
 		from = today
@@ -303,11 +325,12 @@ func (r *Rules) NextFree(from, to Date, n int, dur time.Duration, rooms []string
 	if last := today.AddDays(r.MaxAdvance); last.Before(to) {
 		to = last
 	}
-	sc := newRoomScan(dur, rooms, bookings, blackouts, r.Gap)
 	earliest := ceilUnix(now.Add(r.MinNotice))
 	var found []Slot
+	var starts []time.Time
 	for d := from; !to.Before(d) && len(found) < n; d = d.AddDays(1) {
-		for _, startTime := range r.DayStarts(d, dur) {
+		starts = r.appendDayStarts(starts[:0], d, dur)
+		for _, startTime := range starts {
 			start := startTime.Unix()
 			if start < earliest {
 				continue

@@ -163,12 +163,13 @@ func (s *Service) Availability(ctx context.Context, pkgID string, from, to Date)
 	rooms := s.Config.TierRooms(tier)
 	windowStart := from.At(0, s.Rules.Location)
 	windowEnd := to.AddDays(1).At(0, s.Rules.Location)
-	bookings, blackouts, err := s.Store.Occupancy(ctx, rooms, windowStart, windowEnd)
+	bookings, blackouts, err := s.Store.OccupiedSpans(ctx, rooms, windowStart, windowEnd)
 	if err != nil {
 		return nil, fmt.Errorf("availability: %w", err)
 	}
 	dur := time.Duration(pkg.DurationMinutes) * time.Minute
-	return s.Rules.Availability(from, to, dur, rooms, toIntervals(bookings), toIntervals(blackouts), s.Now()), nil
+	scan := newSpanScan(dur, rooms, bookings, toIntervals(blackouts), s.Rules.Gap)
+	return s.Rules.availability(from, to, dur, scan, s.Now()), nil
 }
 
 // NextAvailable returns the first free start of each of the first n local
@@ -197,11 +198,12 @@ func (s *Service) NextAvailable(ctx context.Context, pkgID string, from Date, n 
 		if last.Before(to) {
 			to = last
 		}
-		bookings, blackouts, err := s.Store.Occupancy(ctx, rooms, from.At(0, loc), to.AddDays(1).At(0, loc))
+		bookings, blackouts, err := s.Store.OccupiedSpans(ctx, rooms, from.At(0, loc), to.AddDays(1).At(0, loc))
 		if err != nil {
 			return nil, fmt.Errorf("next available: %w", err)
 		}
-		found = append(found, s.Rules.NextFree(from, to, n-len(found), dur, rooms, toIntervals(bookings), toIntervals(blackouts), now)...)
+		scan := newSpanScan(dur, rooms, bookings, toIntervals(blackouts), s.Rules.Gap)
+		found = append(found, s.Rules.nextFree(from, to, n-len(found), dur, scan, now)...)
 		from = to.AddDays(1)
 	}
 	return found, nil

@@ -129,6 +129,13 @@ func (s *Store) Occupancy(ctx context.Context, rooms []string, from, to time.Tim
 			bookings = append(bookings, Interval{Room: room, Start: time.Unix(list[i].start, 0).UTC(), End: time.Unix(list[i].end, 0).UTC()})
 		}
 	}
+	return bookings, o.blackoutsOf(rooms, from, to), nil
+}
+
+// blackoutsOf returns the blackouts of rooms or of every room that overlap
+// [from, to), sorted by start; the caller holds o.mu.
+func (o *occupancy) blackoutsOf(rooms []string, from, to time.Time) []Interval {
+	var blackouts []Interval
 	wanted := make(map[string]bool, len(rooms)+1)
 	wanted[""] = true
 	for _, r := range rooms {
@@ -140,5 +147,30 @@ func (s *Store) Occupancy(ctx context.Context, rooms []string, from, to time.Tim
 		}
 	}
 	sort.Slice(blackouts, func(i, j int) bool { return blackouts[i].Start.Before(blackouts[j].Start) })
-	return bookings, blackouts, nil
+	return blackouts
+}
+
+// Span is a booking's [Start, End) in Unix seconds.
+type Span struct{ Start, End int64 }
+
+// OccupiedSpans is Occupancy in the form the availability scans read fastest:
+// the same bookings as Unix seconds, one slice per room in the order of rooms,
+// each sorted by start (copies the caller may keep), and the same blackouts.
+func (s *Store) OccupiedSpans(ctx context.Context, rooms []string, from, to time.Time) (bookings [][]Span, blackouts []Interval, err error) {
+	lo, hi := from.Unix()-2*86400, to.Unix()+2*86400
+	o := &s.occupancy
+	o.mu.RLock()
+	defer o.mu.RUnlock()
+	bookings = make([][]Span, len(rooms))
+	for r, room := range rooms {
+		list := o.rooms[room]
+		i := sort.Search(len(list), func(k int) bool { return list[k].start >= lo })
+		j := sort.Search(len(list), func(k int) bool { return list[k].start >= hi })
+		spans := make([]Span, j-i)
+		for k, sp := range list[i:j] {
+			spans[k] = Span{sp.start, sp.end}
+		}
+		bookings[r] = spans
+	}
+	return bookings, o.blackoutsOf(rooms, from, to), nil
 }

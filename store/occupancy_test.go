@@ -81,10 +81,24 @@ func assertOccupancyMatchesDB(t *testing.T, s *Store, db *sql.DB, what string) {
 			}
 			wantBookings, wantBlackouts := occupancyFromDB(t, db, rooms, w.from, w.to)
 			assertRoomIntervals(t, label+" bookings", bookings, wantBookings)
+			// OccupiedSpans says the same, room by room in Unix seconds.
+			spans, spanBlackouts, err := s.OccupiedSpans(context.Background(), rooms, w.from, w.to)
+			if err != nil {
+				t.Fatalf("%s: %v", label, err)
+			}
+			var fromSpans []Interval
+			for r, list := range spans {
+				for _, sp := range list {
+					fromSpans = append(fromSpans, Interval{rooms[r], time.Unix(sp.Start, 0).UTC(), time.Unix(sp.End, 0).UTC()})
+				}
+			}
+			assertRoomIntervals(t, label+" spans", fromSpans, wantBookings)
+			sortIntervals(spanBlackouts)
 			// Blackouts that start together may come in any order.
 			sortIntervals(blackouts)
 			sortIntervals(wantBlackouts)
 			assertIntervals(t, label+" blackouts", blackouts, wantBlackouts)
+			assertIntervals(t, label+" span blackouts", spanBlackouts, wantBlackouts)
 		}
 	}
 }
