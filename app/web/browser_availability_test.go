@@ -2,8 +2,10 @@ package web_test
 
 import (
 	"encoding/json"
+	"fmt"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/chromedp/chromedp"
 	"github.com/chromedp/chromedp/kb"
@@ -312,4 +314,36 @@ func (b *browser) words(sel string) string {
 func jsString(s string) string {
 	q, _ := json.Marshal(s)
 	return string(q)
+}
+
+// TestBrowserDayClockChange: on the day the clocks go back, each time shows
+// its zone, and the buttons still hold their text at 390 and 1280 px.
+func TestBrowserDayClockChange(t *testing.T) {
+	v := newVenue(t, venueOptions{NoClosures: true, Hours: "00:00-04:00", StepMinutes: 60, Gap: -1})
+	v.setNow(time.Date(2027, 10, 20, 10, 0, 0, 0, time.UTC))
+	for _, width := range []int{390, 1280} {
+		t.Run(fmt.Sprint(width), func(t *testing.T) { clockChangeAt(t, v, width) })
+	}
+}
+
+func clockChangeAt(t *testing.T, v *testVenue, width int) {
+	{
+		b := newBrowser(t, v, browserOptions{Width: width, Height: 844})
+		if st := b.open("/book/classic-60?date=2027-10-31"); st != 200 {
+			t.Fatalf("31 October: status %d", st)
+		}
+		got := evalAs[[]string](b, `[...document.querySelectorAll("a.slot")].map(a => a.textContent.replace(/\s+/g, " ").trim())`)
+		if want := "00:00 BST,01:00 BST,01:00 GMT,02:00 GMT,03:00 GMT"; strings.Join(got, ",") != want {
+			t.Errorf("at %d px the times read %q, want %s", width, got, want)
+		}
+		if n := evalAs[int](b, `[...document.querySelectorAll("a.slot")].filter(a => a.scrollWidth > a.clientWidth).length`); n != 0 {
+			t.Errorf("at %d px %d time buttons overflow", width, n)
+		}
+		if z := b.text(".times .zone"); !strings.Contains(z, "from BST to GMT") {
+			t.Errorf("zone note %q", z)
+		}
+		b.noHorizontalScroll("31 October", width)
+		b.shot(fmt.Sprintf("clocks-go-back-%d", width))
+		b.axe(fmt.Sprintf("clock change at %d px", width))
+	}
 }
