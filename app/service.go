@@ -147,8 +147,8 @@ type Booking struct {
 }
 
 // Availability lists the bookable starts of package pkgID on the local dates
-// from..to inclusive. It returns invalid_request for an unknown package or a
-// bad range.
+// from..to inclusive, and each date's state (why it has no times). It returns
+// invalid_request for an unknown package or a bad range.
 func (s *Service) Availability(ctx context.Context, pkgID string, from, to Date) ([]DaySlots, error) {
 	tier, pkg, ok := s.Config.FindPackage(pkgID)
 	if !ok {
