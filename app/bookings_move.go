@@ -159,3 +159,70 @@ func (s *Service) moveClosed(b store.Booking, closes time.Time) error {
 	return Errorf(CodeChangeClosed, "bookings can be moved online until %s (%s before the start); please contact the venue",
 		FormatInstant(closes, s.Rules.Location), humanDuration(time.Duration(s.Config.Venue.ChangeCutoffHours)*time.Hour))
 }
+
+// MaxEmailCorrections is how often a customer may correct their booking's
+// email: each correction sends the confirmation to the new address, so the
+// manage link cannot be made to mail any address at will.
+const MaxEmailCorrections = 3
+
+// CorrectEmail changes the email of the customer's own booking (a typo in
+// the address, say): later emails go to the new address, which gets the
+// confirmation with the invite now. Only for a confirmed booking that has not
+// started, at most MaxEmailCorrections times. Errors: not_found,
+// validation_failed, change_closed.
+func (s *Service) CorrectEmail(ctx context.Context, id, token, email string) (Booking, error) {
+	current, err := s.FindBooking(ctx, id, token)
+	if err != nil {
+		return Booking{}, err
+	}
+	addr, err := ParseEmail(strings.TrimSpace(email))
+	if err != nil {
+		return Booking{}, &Error{Code: CodeValidationFailed, Message: "this is not an email address we can write to",
+			Fields: map[string]string{"email": err.Error()}}
+	}
+	if addr == current.CustomerEmail {
+		return current, nil
+	}
+	entries, err := s.Store.ListAudit(ctx, id, 100)
+	if err != nil {
+		return Booking{}, err
+	}
+	corrected := 0
+	for _, e := range entries {
+		if e.Action == "booking.email_corrected" {
+			corrected++
+		}
+	}
+	if corrected >= MaxEmailCorrections {
+		return Booking{}, Errorf(CodeChangeClosed, "the email of this booking was corrected %d times already; please contact the venue", corrected)
+	}
+	now := s.Now()
+	_, after, err := s.Store.ChangeBooking(ctx, id, func(before store.Booking) (store.Change, error) {
+		if before.Status != store.StatusConfirmed || !now.Before(before.Start) {
+			return store.Change{}, Errorf(CodeChangeClosed, "this booking is %s and its details can no longer be changed online", statusWords(before, now))
+		}
+		ch := store.Change{Email: &addr, Actor: "customer", Action: "booking.email_corrected", Now: now}
+		ch.Details = describeChange(before, ch, s.Rules.Location)
+		ch.Compose = func(b store.Booking) ([]store.Message, error) {
+			m, err := s.invitation(KindConfirmation, b)
+			if err != nil {
+				return nil, err
+			}
+			return []store.Message{m}, nil
+		}
+		return ch, nil
+	})
+	if err != nil {
+		return Booking{}, err
+	}
+	s.Log.Info("customer corrected a booking's email", "booking_id", id)
+	return s.withLinks(after), nil
+}
+
+// statusWords says what state b is in for a customer.
+func statusWords(b store.Booking, now time.Time) string {
+	if b.Status == store.StatusConfirmed && !now.Before(b.Start) {
+		return "under way or over"
+	}
+	return b.Status
+}

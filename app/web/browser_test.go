@@ -786,7 +786,18 @@ func TestBrowserCancelFromManagePage(t *testing.T) {
 	b.shot("manage")
 	b.axe("manage")
 
-	if st := b.load("cancel", chromedp.Click(chromedp.Search("//button[normalize-space()='Cancel this booking']"))); st != 200 {
+	if st := b.load("ask", chromedp.Click(chromedp.Search("//a[normalize-space()='Cancel this booking']"))); st != 200 {
+		t.Fatalf("the cancel confirmation: status %d", st)
+	}
+	if h := b.text("h1"); h != "Cancel this booking?" {
+		t.Errorf("cancel confirmation heading %q", h)
+	}
+	b.shot("cancel-confirm")
+	b.axe("cancel confirmation")
+	if n := v.countRows(t, "SELECT count(*) FROM bookings WHERE id = ? AND status = 'cancelled'", bk.ID); n != 0 {
+		t.Fatal("the confirmation page cancelled the booking")
+	}
+	if st := b.load("cancel", chromedp.Click(chromedp.Search("//button[normalize-space()='Yes, cancel my booking']"))); st != 200 {
 		t.Fatalf("after cancelling: status %d", st)
 	}
 	if h := b.text("h1"); h != "Booking cancelled" {
@@ -795,7 +806,7 @@ func TestBrowserCancelFromManagePage(t *testing.T) {
 	if s := b.text("dd.status"); s != "cancelled" {
 		t.Errorf("status shown %q, want cancelled", s)
 	}
-	if n := b.count("form.cancel"); n != 0 {
+	if n := b.count("a[href*='/cancel']"); n != 0 {
 		t.Error("a cancelled booking still offers to cancel")
 	}
 	b.shot("manage-cancelled")
@@ -903,7 +914,11 @@ func TestBrowserNarrowViewport(t *testing.T) {
 	}
 	b.confirmed()
 	check("confirmation", "", 0)
-	if st := b.load("cancel", chromedp.Click(chromedp.CSS("form.cancel button"))); st != 200 {
+	if st := b.click("a.button.danger"); st != 200 {
+		t.Fatalf("cancel confirmation: status %d", st)
+	}
+	check("cancel-confirm", "", 0)
+	if st := b.load("cancel", chromedp.Click(chromedp.CSS("form.confirm button.danger"))); st != 200 {
 		t.Fatalf("cancel: status %d", st)
 	}
 	check("manage-cancelled", "", 0)

@@ -214,19 +214,22 @@ func (s *Server) submitBooking(c *fiber.Ctx) error {
 
 type bookingPage struct {
 	layoutData
-	B            app.Booking
-	Tier         string
-	Package      string
-	When         string
-	New          bool
-	Cancelled    bool
-	CanCancel    bool
-	CutoffHours  int
-	CutoffAt     string
-	CSRF         string
-	Message      string
-	OutlookURL   string
-	VenueAddress string
+	B               app.Booking
+	Tier            string
+	Package         string
+	When            string
+	New             bool
+	Cancelled       bool
+	Moved           bool
+	EmailCorrected  bool
+	Policy          policy
+	Links           manageLinks
+	CanCorrectEmail bool
+	ContactVenue    string
+	CSRF            string
+	Message         string
+	OutlookURL      string
+	VenueAddress    string
 }
 
 // pageBooking is the confirmation (right after booking) and the manage page.
@@ -239,8 +242,6 @@ func (s *Server) renderBooking(c *fiber.Ctx, status int, message string) error {
 	if err != nil {
 		return err
 	}
-	canCancel, closes := s.svc.CustomerCanCancel(b.Booking)
-	loc := s.svc.Rules.Location
 	title := "Booking " + b.Reference
 	if c.Query("new") == "1" {
 		title = "You're booked: " + b.Reference
@@ -248,10 +249,10 @@ func (s *Server) renderBooking(c *fiber.Ctx, status int, message string) error {
 	data := bookingPage{
 		layoutData: s.layout(title), B: b, Tier: s.svc.TierName(b.TierID), Package: s.svc.PackageName(b.PackageID),
 		When: s.formatWhen(b), New: c.Query("new") == "1", Cancelled: c.Query("cancelled") == "1",
-		CanCancel:   canCancel,
-		CutoffHours: s.svc.Config.Venue.CancelCutoffHours,
-		CutoffAt:    closes.In(loc).Format("Monday 2 January, 15:04 MST"),
-		CSRF:        s.csrfToken(c), Message: message, OutlookURL: b.OutlookURL, VenueAddress: s.svc.Config.Venue.Address,
+		Moved: c.Query("moved") == "1", EmailCorrected: c.Query("email_corrected") == "1",
+		Policy: s.policyOf(b), Links: bookingLinks(b), ContactVenue: s.contactSentence(),
+		CanCorrectEmail: b.Status == "confirmed" && s.svc.Now().Before(b.Start),
+		CSRF:            s.csrfToken(c), Message: message, OutlookURL: b.OutlookURL, VenueAddress: s.svc.Config.Venue.Address,
 	}
 	c.Set("Cache-Control", "no-store")
 	return s.render(c, status, "booking", data)

@@ -88,6 +88,24 @@ type dayPage struct {
 	Email     string
 
 	Message string
+
+	// DayBase starts the links to other days and months ("/book/{package}?",
+	// or the move picker's), SlotBase those of the times.
+	DayBase, SlotBase string
+	// Moving is the booking being moved, when the page is its picker.
+	Moving *movingBooking
+}
+
+// movingBooking is what the move picker says of the booking it moves.
+type movingBooking struct {
+	Reference, When, Price, Back string
+}
+
+// pickFor is how a day page links on: to the booking flow, or, when Moving
+// is set, to a booking's move.
+type pickFor struct {
+	DayBase, SlotBase string
+	Moving            *movingBooking
 }
 
 // pageDay shows a month calendar with each day's state, and the free start
@@ -97,6 +115,12 @@ func (s *Server) pageDay(c *fiber.Ctx) error {
 }
 
 func (s *Server) renderDay(c *fiber.Ctx, status int, pkgID, dateText, monthText, message string) error {
+	base := "/book/" + pkgID
+	return s.renderPicker(c, status, pkgID, dateText, monthText, message, pickFor{DayBase: base + "?", SlotBase: base + "/details?"})
+}
+
+// renderPicker is the day page of package pkgID, linking on as pick says.
+func (s *Server) renderPicker(c *fiber.Ctx, status int, pkgID, dateText, monthText, message string, pick pickFor) error {
 	tier, pkg, ok := s.svc.Config.FindPackage(pkgID)
 	if !ok {
 		return app.Errorf(app.CodeNotFound, "there is no such experience; choose one from the start page")
@@ -154,6 +178,7 @@ func (s *Server) renderDay(c *fiber.Ctx, status int, pkgID, dateText, monthText,
 		Date:    dateString(selected),
 		Message: message, Phone: cfg.Venue.Phone, PhoneURL: telURL(cfg.Venue.Phone), Email: cfg.Venue.Email,
 		Closures: s.monthClosures(first, last), Closed: closedWeekdays(cfg.Venue.Week),
+		DayBase: pick.DayBase, SlotBase: pick.SlotBase, Moving: pick.Moving,
 	}
 	if (app.Date{Year: today.Year, Month: today.Month, Day: 1}).Before(first) {
 		data.PrevMonth = first.AddDays(-1).String()[:7]

@@ -142,9 +142,21 @@ func TestBookingPagesWithoutJavaScript(t *testing.T) {
 		t.Errorf("the next form does not keep what was typed: %d", status)
 	}
 
-	// Cancel from the manage page frees the slot.
-	csrf := hiddenField.FindStringSubmatch(confirmation)
-	action := regexp.MustCompile(`action="(/b/[^"]+/cancel\?t=[^"]+)"`).FindStringSubmatch(confirmation)
+	// Cancel from the manage page asks first (that page changes nothing),
+	// then frees the slot.
+	ask := regexp.MustCompile(`href="(/b/[^"]+/cancel\?t=[^"]+)"`).FindStringSubmatch(confirmation)
+	if ask == nil {
+		t.Fatalf("no link to cancel on the manage page")
+	}
+	status, asking := getPage(t, c, v.URL+strings.ReplaceAll(ask[1], "&amp;", "&"))
+	if status != 200 || !strings.Contains(asking, "Cancel this booking?") || !strings.Contains(asking, "No, keep my booking") {
+		t.Fatalf("the cancel confirmation: %d %s", status, asking)
+	}
+	if n := v.countRows(t, "SELECT count(*) FROM bookings WHERE status = 'cancelled'"); n != 0 {
+		t.Fatal("opening the cancel confirmation cancelled the booking")
+	}
+	csrf := hiddenField.FindStringSubmatch(asking)
+	action := regexp.MustCompile(`action="(/b/[^"]+/cancel\?t=[^"]+)"`).FindStringSubmatch(asking)
 	if csrf == nil || action == nil {
 		t.Fatalf("no cancel form")
 	}

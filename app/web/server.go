@@ -193,6 +193,7 @@ func (s *Server) routes() {
 	f.Get("/api/bookings/:id", s.apiGetBooking)                    // guards: reads/IP, manage token
 	f.Post("/api/bookings/:id/cancel", s.apiCancelBooking)         // guards: manage token
 	f.Post("/api/bookings/:id/reschedule", s.apiRescheduleBooking) // guards: manage token
+	f.Post("/api/bookings/:id/email", s.apiCorrectEmail)           // guards: manage token
 	f.Get("/api/bookings/:id/calendar.ics", s.apiCalendar)         // guards: reads/IP, manage token
 
 	// Parking permit approvers, holding a signed link.
@@ -274,7 +275,11 @@ func (s *Server) routes() {
 	f.Get("/book/:package/details", s.pageDetails)                                 // guards: reads/IP
 	f.Post("/book/:package", s.requireFormCSRF, s.limitBookingIP, s.submitBooking) // guards: CSRF, bookings/IP; in handler: bot traps, bookings/email, bookings/network
 	f.Get("/b/:id", s.pageBooking)                                                 // guards: reads/IP, manage token
+	f.Get("/b/:id/cancel", s.pageCancelConfirm)                                    // guards: reads/IP, manage token
 	f.Post("/b/:id/cancel", s.requireFormCSRF, s.submitCancel)                     // guards: CSRF, manage token
+	f.Get("/b/:id/move", s.pageMove)                                               // guards: reads/IP, manage token
+	f.Post("/b/:id/move", s.requireFormCSRF, s.submitMove)                         // guards: CSRF, manage token
+	f.Post("/b/:id/email", s.requireFormCSRF, s.submitEmail)                       // guards: CSRF, manage token
 	f.Get("/static/:name", s.static)                                               // guards: none
 
 	f.Use(func(c *fiber.Ctx) error {

@@ -1,0 +1,244 @@
+package web
+
+import (
+	"errors"
+	"net/url"
+	"strconv"
+	"time"
+
+	"github.com/gofiber/fiber/v2"
+
+	"venuebook/app"
+)
+
+// manageLinks are the customer's own pages of booking b: its manage page and
+// the steps that change it, each carrying the manage token.
+type manageLinks struct {
+	Manage, Cancel, Move, Email string
+}
+
+func bookingLinks(b app.Booking) manageLinks {
+	base := "/b/" + url.PathEscape(b.ID)
+	q := "?t=" + url.QueryEscape(b.ManageToken)
+	return manageLinks{Manage: base + q, Cancel: base + "/cancel" + q, Move: base + "/move" + q, Email: base + "/email" + q}
+}
+
+// deadline writes an instant as the customer reads a deadline: "Monday 30
+// November 2026, 09:00 GMT", in the venue's time zone.
+func (s *Server) deadline(t time.Time) string {
+	return t.In(s.svc.Rules.Location).Format("Monday 2 January 2006, 15:04 MST")
+}
+
+// policy is what the customer may still do with a booking online, and until
+// when.
+type policy struct {
+	CanCancel, CanMove      bool
+	CancelUntil, MoveUntil  string
+	MovesOff                bool // the venue takes no moves online
+	CancelClosed, MoveClose string
+}
+
+func (s *Server) policyOf(b app.Booking) policy {
+	canCancel, cancelCloses := s.svc.CustomerCanCancel(b.Booking)
+	canMove, moveCloses := s.svc.CustomerCanMove(b.Booking)
+	p := policy{CanCancel: canCancel, CanMove: canMove, MovesOff: s.svc.Config.Venue.ChangeCutoffHours < 0,
+		CancelUntil: s.deadline(cancelCloses)}
+	if !p.MovesOff {
+		p.MoveUntil = s.deadline(moveCloses)
+	}
+	return p
+}
+
+// contactSentence says how to reach the venue, to follow "To change it
+// now, ": "call +44 20 7946 0000 or write to desk@venue.example." ("" when
+// the venue gave neither phone, email nor website).
+func (s *Server) contactSentence() string {
+	v := s.svc.Config.Venue
+	switch {
+	case v.Phone != "" && v.Email != "":
+		return "call " + v.Phone + " or write to " + v.Email + "."
+	case v.Phone != "":
+		return "call " + v.Phone + "."
+	case v.Email != "":
+		return "write to " + v.Email + "."
+	case v.Website != "":
+		return "see " + v.Website + "."
+	}
+	return ""
+}
+
+// cancelPage is the confirmation step before a cancellation.
+type cancelPage struct {
+	layoutData
+	B       app.Booking
+	When    string
+	Tier    string
+	Package string
+	Links   manageLinks
+	Policy  policy
+	CSRF    string
+	Message string
+	// ContactVenue: see contactSentence.
+	ContactVenue string
+}
+
+// pageCancelConfirm asks before cancelling (GET /b/{id}/cancel): it shows the
+// booking and the one button that cancels it, and changes nothing.
+func (s *Server) pageCancelConfirm(c *fiber.Ctx) error {
+	return s.renderCancel(c, fiber.StatusOK, "")
+}
+
+func (s *Server) renderCancel(c *fiber.Ctx, status int, message string) error {
+	b, err := s.svc.FindBooking(c.UserContext(), c.Params("id"), c.Query("t"))
+	if err != nil {
+		return err
+	}
+	links := bookingLinks(b)
+	if b.Status != "confirmed" {
+		return c.Redirect(links.Manage, fiber.StatusSeeOther)
+	}
+	data := cancelPage{layoutData: s.layout("Cancel booking " + b.Reference), B: b, When: s.formatWhen(b),
+		Tier: s.svc.TierName(b.TierID), Package: s.svc.PackageName(b.PackageID), Links: links, Policy: s.policyOf(b),
+		CSRF: s.csrfToken(c), Message: message, ContactVenue: s.contactSentence()}
+	c.Set("Cache-Control", "no-store")
+	return s.render(c, status, "cancel", data)
+}
+
+// movePage is the confirmation step of a move: the booking as it is, and
+// where it would go.
+type movePage struct {
+	layoutData
+	B        app.Booking
+	When     string // now
+	NewWhen  string // after the move
+	NewStart string
+	Tier     string
+	Package  string
+	Price    string
+	Links    manageLinks
+	Policy   policy
+	CSRF     string
+	Message  string
+	// Back is the picker on the new start's date.
+	Back         string
+	ContactVenue string
+}
+
+// pageMove is the move's confirmation step (GET /b/{id}/move?start=…); it
+// changes nothing. Without a start, the customer picks one first.
+func (s *Server) pageMove(c *fiber.Ctx) error {
+	text := c.Query("start")
+	if text == "" {
+		return s.renderMovePicker(c, fiber.StatusOK, "", "")
+	}
+	start, err := app.ParseInstant(text)
+	if err != nil {
+		return s.renderMovePicker(c, fiber.StatusBadRequest, "", "Choose a time from the list.")
+	}
+	return s.renderMoveConfirm(c, fiber.StatusOK, start, "")
+}
+
+func (s *Server) renderMoveConfirm(c *fiber.Ctx, status int, start time.Time, message string) error {
+	b, err := s.svc.FindBooking(c.UserContext(), c.Params("id"), c.Query("t"))
+	if err != nil {
+		return err
+	}
+	links := bookingLinks(b)
+	moved := b
+	moved.End = start.Add(b.End.Sub(b.Start))
+	moved.Start = start
+	loc := s.svc.Rules.Location
+	data := movePage{layoutData: s.layout("Move booking " + b.Reference), B: b, When: s.formatWhen(b), NewWhen: s.formatWhen(moved),
+		NewStart: app.FormatInstant(start, loc), Tier: s.svc.TierName(b.TierID), Package: s.svc.PackageName(b.PackageID),
+		Price: app.FormatMoney(b.PriceCents, b.Currency), Links: links, Policy: s.policyOf(b), CSRF: s.csrfToken(c), Message: message,
+		Back: links.Move + "&date=" + app.DateOf(start, loc).String(), ContactVenue: s.contactSentence()}
+	c.Set("Cache-Control", "no-store")
+	return s.render(c, status, "move", data)
+}
+
+// submitMove moves the booking (POST /b/{id}/move, the confirmation's form).
+func (s *Server) submitMove(c *fiber.Ctx) error {
+	start, err := app.ParseInstant(c.FormValue("start"))
+	if err != nil {
+		return s.renderMovePicker(c, fiber.StatusBadRequest, "", "Choose a time from the list.")
+	}
+	req := app.RescheduleRequest{Start: c.FormValue("start")}
+	if text := c.FormValue("expected_price_cents"); text != "" {
+		if v, err := strconv.ParseInt(text, 10, 64); err == nil {
+			req.ExpectedPriceCents = &v
+		}
+	}
+	b, err := s.svc.RescheduleBooking(c.UserContext(), c.Params("id"), c.Query("t"), req)
+	if err != nil {
+		var e *app.Error
+		if errors.As(err, &e) {
+			switch e.Code {
+			case app.CodeSlotUnavailable:
+				return s.renderMovePicker(c, fiber.StatusConflict, app.DateOf(start, s.svc.Rules.Location).String(),
+					"Sorry, that time is no longer free. Please choose another.")
+			case app.CodePriceChanged, app.CodeChangeClosed, app.CodeValidationFailed:
+				return s.renderMoveConfirm(c, statusOf(e.Code), start, e.Message)
+			}
+		}
+		return err
+	}
+	s.reqLog(c).Info("booking moved from the manage page", "booking_id", b.ID, "reference", b.Reference)
+	return c.Redirect(bookingLinks(b).Manage+"&moved=1", fiber.StatusSeeOther)
+}
+
+// submitEmail corrects the booking's email (POST /b/{id}/email).
+func (s *Server) submitEmail(c *fiber.Ctx) error {
+	b, err := s.svc.CorrectEmail(c.UserContext(), c.Params("id"), c.Query("t"), c.FormValue("email"))
+	if err != nil {
+		var e *app.Error
+		if errors.As(err, &e) && (e.Code == app.CodeValidationFailed || e.Code == app.CodeChangeClosed) {
+			msg := e.Message
+			if f := e.Fields["email"]; f != "" {
+				msg = "The email " + f + "."
+			}
+			return s.renderBooking(c, statusOf(e.Code), msg)
+		}
+		return err
+	}
+	s.reqLog(c).Info("booking email corrected from the manage page", "booking_id", b.ID, "reference", b.Reference)
+	return c.Redirect(bookingLinks(b).Manage+"&email_corrected=1", fiber.StatusSeeOther)
+}
+
+// apiCorrectEmail is POST /api/bookings/{id}/email?t=TOKEN {"email": "…"}.
+func (s *Server) apiCorrectEmail(c *fiber.Ctx) error {
+	var req struct {
+		Email string `json:"email"`
+	}
+	if err := decodeJSON(c.Get(fiber.HeaderContentType), rawBody(c), &req); err != nil {
+		return err
+	}
+	b, err := s.svc.CorrectEmail(c.UserContext(), c.Params("id"), c.Query("t"), req.Email)
+	if err != nil {
+		return err
+	}
+	c.Set("Cache-Control", "no-store")
+	return c.JSON(s.bookingJSON(b))
+}
+
+// renderMovePicker is the move's first step (GET /b/{id}/move): the day page
+// of the booking's package, whose times lead to the confirmation step. Past
+// the change cutoff it says so instead.
+func (s *Server) renderMovePicker(c *fiber.Ctx, status int, date, message string) error {
+	b, err := s.svc.FindBooking(c.UserContext(), c.Params("id"), c.Query("t"))
+	if err != nil {
+		return err
+	}
+	links := bookingLinks(b)
+	if ok, _ := s.svc.CustomerCanMove(b.Booking); !ok {
+		if b.Status != "confirmed" {
+			return c.Redirect(links.Manage, fiber.StatusSeeOther)
+		}
+		return s.renderMoveConfirm(c, status, b.Start, message)
+	}
+	if date == "" {
+		date = c.Query("date")
+	}
+	base := links.Move + "&"
+	return s.renderPicker(c, status, b.PackageID, date, c.Query("month"), message, pickFor{DayBase: base, SlotBase: base,
+		Moving: &movingBooking{Reference: b.Reference, When: s.formatWhen(b), Price: app.FormatMoney(b.PriceCents, b.Currency), Back: links.Manage}})
+}
