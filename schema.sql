@@ -4,7 +4,7 @@
 -- The database refuses what the code must never do: every rule below is a second
 -- line behind the Go code, proven by store tests that insert bad rows with raw SQL.
 
-PRAGMA user_version = 4;
+PRAGMA user_version = 5;
 
 -- One row of named settings: the generated instance secret and similar values.
 CREATE TABLE settings (
@@ -230,6 +230,8 @@ CREATE TABLE outbox (
     created_at      INTEGER NOT NULL,
     updated_at      INTEGER NOT NULL,
     sent_at         INTEGER,
+    -- The Reply-To of a customer's email: venue.email, '' for none (version 5).
+    reply_to        TEXT NOT NULL DEFAULT '' CHECK (length(reply_to) <= 254 AND reply_to NOT GLOB '*[' || char(10) || char(13) || ']*'),
     CHECK ((status = 'sent') = (sent_at IS NOT NULL))
 ) STRICT;
 -- The worker's look-up of due messages, and per-recipient counting.

@@ -38,8 +38,8 @@ const insertBookingSQL = `INSERT INTO bookings (id, reference, tier_id, package_
 		VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, 'confirmed', 0, ?, ?, ?, ?, ?)`
 
 const insertOutboxSQL = `INSERT INTO outbox (kind, booking_id, recipient, subject, body_text, body_html, ics, ics_method,
-				message_id, status, attempts, next_attempt_at, created_at, updated_at)
-			VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, 'queued', 0, ?, ?, ?)`
+				message_id, status, attempts, next_attempt_at, created_at, updated_at, reply_to)
+			VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, 'queued', 0, ?, ?, ?, ?)`
 
 func (h *hotStatements) prepare(ctx context.Context, db *sql.DB) error {
 	for _, p := range []struct {

@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"os"
 	"path/filepath"
+	"regexp"
 	"strconv"
 	"strings"
 	"testing"
@@ -434,4 +435,54 @@ func schemaDefinitions(t *testing.T, path string) string {
 		fmt.Fprintf(&b, "%s %s on %s: %s\n", typ, name, tbl, sql)
 	}
 	return b.String()
+}
+
+// A version-4 file (outbox without reply_to) takes the column at version 5:
+// its queued messages keep everything and have no Reply-To, a new message
+// keeps its own, and the schema ends as a new database's.
+func TestUpgradeFromVersion4AddsReplyTo(t *testing.T) {
+	current := readSchema(t)
+	line := regexp.MustCompile(`(?m)^\s*-- The Reply-To of a customer's email.*\n\s*reply_to .*\n`)
+	v4SQL := line.ReplaceAllString(current.SQL, "")
+	v4SQL = strings.Replace(v4SQL, "PRAGMA user_version = "+itoa(current.Version)+";", "PRAGMA user_version = 4;", 1)
+	if v4SQL == current.SQL || strings.Contains(v4SQL, "reply_to") || current.Version != 5 {
+		t.Fatalf("cannot make the version-4 schema from schema.sql (version %d)", current.Version)
+	}
+	dir := t.TempDir()
+	old := filepath.Join(dir, "old.db")
+	raw := openRawPath(t, old)
+	if _, err := raw.Exec(v4SQL); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := raw.Exec(`INSERT INTO outbox (kind, recipient, subject, body_text, body_html, message_id, status, attempts,
+		next_attempt_at, created_at, updated_at) VALUES ('confirmation', 'ada@example.com', 'Booked', 'text', '', 'vb.v4@venue.test', 'queued', 0, 0, 0, 0)`); err != nil {
+		t.Fatal(err)
+	}
+	raw.Close()
+
+	s := openSchema(t, old, current)
+	if err := s.QueueMessages(context.Background(), []Message{{Kind: "confirmation", Recipient: "grace@example.com", Subject: "Booked",
+		Text: "text", ReplyTo: "desk@venue.example"}}, testNow); err != nil {
+		t.Fatal(err)
+	}
+	msgs, err := s.ListOutbox(context.Background(), "", 10)
+	if err != nil || len(msgs) != 2 {
+		t.Fatalf("outbox after the upgrade: %d rows, %v", len(msgs), err)
+	}
+	replyTo := map[string]string{}
+	for _, m := range msgs {
+		replyTo[m.Recipient] = m.ReplyTo
+		if m.Recipient == "ada@example.com" && (m.MessageID != "vb.v4@venue.test" || m.Text != "text" || m.Status != MailQueued) {
+			t.Errorf("the version-4 message changed: %+v", m)
+		}
+	}
+	if replyTo["ada@example.com"] != "" || replyTo["grace@example.com"] != "desk@venue.example" {
+		t.Errorf("Reply-To after the upgrade: %v", replyTo)
+	}
+	s.Close()
+	fresh := filepath.Join(dir, "fresh.db")
+	openSchema(t, fresh, current).Close()
+	if a, b := schemaDefinitions(t, old), schemaDefinitions(t, fresh); a != b {
+		t.Errorf("upgraded schema differs from a new database's:\nupgraded:\n%s\nnew:\n%s", a, b)
+	}
 }

@@ -22,6 +22,9 @@ type Message struct {
 	HTML      string
 	ICS       string // optional calendar attachment
 	ICSMethod string // "PUBLISH" or "CANCEL" with ICS
+	// ReplyTo is where the recipient's replies go ("" for the From address):
+	// the venue's own address on the customer's emails.
+	ReplyTo string
 }
 
 // OutboxMessage is a row of the outbox.
@@ -75,7 +78,7 @@ func (s *Store) queueMessages(ctx context.Context, tx *sql.Tx, msgs []Message, n
 	for _, m := range msgs {
 		_, err := tx.StmtContext(ctx, s.hot.insertOutbox).ExecContext(ctx,
 			m.Kind, nullIfEmpty(m.BookingID), m.Recipient, m.Subject, m.Text, m.HTML, m.ICS, m.ICSMethod,
-			newMessageID(s.mailDomain), now.Unix(), now.Unix(), now.Unix())
+			newMessageID(s.mailDomain), now.Unix(), now.Unix(), now.Unix(), m.ReplyTo)
 		if err != nil {
 			return fmt.Errorf("queue %s email: %w", m.Kind, err)
 		}
@@ -105,13 +108,13 @@ func newMessageID(domain string) string {
 func (s *Store) SetMailDomain(domain string) { s.mailDomain = domain }
 
 const outboxColumns = `id, kind, coalesce(booking_id, ''), recipient, subject, body_text, body_html, ics, ics_method, message_id,
-	status, attempts, next_attempt_at, last_error, relay, created_at, coalesce(sent_at, 0)`
+	status, attempts, next_attempt_at, last_error, relay, created_at, coalesce(sent_at, 0), reply_to`
 
 func scanOutbox(row rowScanner) (OutboxMessage, error) {
 	var m OutboxMessage
 	var next, created, sent int64
 	err := row.Scan(&m.ID, &m.Kind, &m.BookingID, &m.Recipient, &m.Subject, &m.Text, &m.HTML, &m.ICS, &m.ICSMethod, &m.MessageID,
-		&m.Status, &m.Attempts, &next, &m.LastError, &m.Relay, &created, &sent)
+		&m.Status, &m.Attempts, &next, &m.LastError, &m.Relay, &created, &sent, &m.ReplyTo)
 	m.NextAttemptAt, m.CreatedAt = time.Unix(next, 0).UTC(), time.Unix(created, 0).UTC()
 	if sent > 0 {
 		m.SentAt = time.Unix(sent, 0).UTC()

@@ -3,6 +3,7 @@ package store
 import (
 	"context"
 	"database/sql"
+	"fmt"
 	"strings"
 	"testing"
 )
@@ -422,5 +423,29 @@ func TestOverlapBoundFindsLongEarlierBooking(t *testing.T) {
 				t.Fatal(err)
 			}
 		})
+	}
+}
+
+// The outbox refuses a Reply-To with a line break (a header it would add)
+// or longer than an address can be; ” (none) and an address are fine.
+func TestSchemaRefusesBadReplyTo(t *testing.T) {
+	s := openTestStore(t, nil)
+	db := openRaw(t, s)
+	insert := func(id int, replyTo string) error {
+		_, err := db.Exec(`INSERT INTO outbox (kind, recipient, subject, body_text, body_html, message_id, status, attempts,
+			next_attempt_at, created_at, updated_at, reply_to) VALUES ('confirmation', 'ada@example.com', 's', '', '', ?, 'queued', 0, 0, 0, 0, ?)`,
+			fmt.Sprintf("vb.reply-%d@venue.test", id), replyTo)
+		return err
+	}
+	for i, bad := range []string{"desk@venue.example\r\nBcc: evil@example.com", "desk@venue.example\nBcc: evil@example.com",
+		"desk@venue.example\r", strings.Repeat("a", 250) + "@x.io"} {
+		if err := insert(i, bad); err == nil {
+			t.Errorf("Reply-To %q accepted", bad)
+		}
+	}
+	for i, good := range []string{"", "desk@venue.example"} {
+		if err := insert(100+i, good); err != nil {
+			t.Errorf("Reply-To %q refused: %v", good, err)
+		}
 	}
 }

@@ -35,6 +35,25 @@ var upgrades = []Upgrade{
 	// 4: the console's search reads an index holding the search text, not
 	// every booking of the dates searched.
 	{To: 4, SQL: "CREATE INDEX bookings_search ON bookings (start_at, status, search_text);"},
+	// 5: an email's Reply-To (venue.email on the customer's emails) is kept
+	// with the rest of the message, so it goes out with every attempt: a
+	// column added, and the table restated as schema.sql writes it. (A file
+	// older than version 3 already has the column in its definition: step 3
+	// restated the outbox as this schema.sql writes it, and its rows read
+	// the column's default.)
+	{To: 5, Go: func(ctx context.Context, tx *sql.Tx, schemaSQL string) error {
+		var has int
+		if err := tx.QueryRowContext(ctx, "SELECT count(*) FROM pragma_table_info('outbox') WHERE name = 'reply_to'").Scan(&has); err != nil {
+			return fmt.Errorf("look for outbox.reply_to: %w", err)
+		}
+		if has == 0 {
+			if _, err := tx.ExecContext(ctx, `ALTER TABLE outbox ADD COLUMN reply_to TEXT NOT NULL DEFAULT ''
+				CHECK (length(reply_to) <= 254 AND reply_to NOT GLOB '*[' || char(10) || char(13) || ']*')`); err != nil {
+				return fmt.Errorf("add outbox.reply_to: %w", err)
+			}
+		}
+		return replaceTableSQL(ctx, tx, schemaSQL, "outbox")
+	}},
 }
 
 // replaceTableSQL sets the definition of table in sqlite_schema to the one

@@ -588,7 +588,7 @@ func (w *Worker) backoff(attempt int) time.Duration {
 
 // compose builds the MIME message of an outbox row: plain text with an HTML
 // alternative, the calendar invite attached with the METHOD of its content,
-// and the Message-ID fixed at queue time.
+// the Reply-To and the Message-ID fixed at queue time.
 func (w *Worker) compose(m store.OutboxMessage) (*gomail.Msg, error) {
 	msg := gomail.NewMsg()
 	if err := msg.From(w.cfg.Mail.From); err != nil {
@@ -596,6 +596,11 @@ func (w *Worker) compose(m store.OutboxMessage) (*gomail.Msg, error) {
 	}
 	if err := msg.To(m.Recipient); err != nil {
 		return nil, fmt.Errorf("to: %w", err)
+	}
+	if m.ReplyTo != "" {
+		if err := msg.ReplyTo(m.ReplyTo); err != nil {
+			return nil, fmt.Errorf("reply-to: %w", err)
+		}
 	}
 	msg.Subject(m.Subject)
 	msg.SetMessageIDWithValue(m.MessageID)
