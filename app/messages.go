@@ -30,6 +30,17 @@ const (
 var mailKinds = []string{KindConfirmation, KindOwnerCopy, KindCancellation, KindOwnerCancellation, KindReminder,
 	KindPermitRequest, KindPermitDecision, KindChange, KindOwnerChange}
 
+// ToCustomer reports whether emails of kind go to the booking's customer
+// (rather than to the owner or the parking approver): those carry the
+// venue's contact and reply to venue.email.
+func ToCustomer(kind string) bool {
+	switch kind {
+	case KindConfirmation, KindCancellation, KindReminder, KindPermitDecision, KindChange:
+		return true
+	}
+	return false
+}
+
 // mailTemplates are the email templates, parsed once at start-up: a subject
 // and a plain-text body per kind, and an HTML body in a shared layout.
 type mailTemplates struct {
@@ -47,6 +58,11 @@ func parseMailTemplates(assets fs.FS) (*mailTemplates, error) {
 		return nil, fmt.Errorf("parse mail templates: %w", err)
 	}
 	mt := &mailTemplates{text: text, html: map[string]*htmltemplate.Template{}}
+	for _, name := range []string{"contact", "policy", "signature"} {
+		if text.Lookup(name) == nil {
+			return nil, fmt.Errorf("mail template %q is missing", name)
+		}
+	}
 	for _, kind := range mailKinds {
 		for _, name := range []string{kind + ".subject", kind + ".text"} {
 			if text.Lookup(name) == nil {
@@ -75,7 +91,23 @@ type mailData struct {
 	CustomerEmail, CustomerPhone, Notes      string
 	Parking                                  string
 	ManageURL, GoogleURL, OutlookURL, ICSURL string
-	CancelPolicy                             string
+
+	// The customer's emails only (ToCustomer): how to reach the venue, and
+	// what can still be done online.
+	ForCustomer                          bool
+	VenuePhone, VenueEmail, VenueWebsite string
+	VenueTel, VenueMailto                htmltemplate.URL // tel: and mailto: links of VenuePhone and VenueEmail
+	// Contact says how to reach the venue, to follow "please" or "To
+	// cancel it, ": "call +44 20 7946 0000 or write to desk@sauna.example"
+	// (the "contact" template; never empty).
+	Contact string
+	// CanCancel: the customer may still cancel online (the links may say so).
+	CanCancel bool
+	// Policy says until when (the exact local times, the zone named) the
+	// booking can be cancelled or moved online, or that it no longer can and
+	// how to reach the venue instead (the "policy" template); "" for a
+	// booking that is not confirmed.
+	Policy string
 
 	// Permit emails only.
 	Registration, PermitLink, PermitExpires string
@@ -96,8 +128,6 @@ func (s *Service) mailData(b Booking) mailData {
 		Price: FormatMoney(b.PriceCents, b.Currency), Guests: b.Guests,
 		CustomerName: b.CustomerName, CustomerEmail: b.CustomerEmail, CustomerPhone: b.CustomerPhone, Notes: b.Notes,
 		ManageURL: b.ManageURL, GoogleURL: b.GoogleURL, OutlookURL: b.OutlookURL, ICSURL: b.ICSURL,
-		CancelPolicy: fmt.Sprintf("You can cancel free of charge until %s before the start, from the link above.",
-			humanDuration(time.Duration(s.Config.Venue.CancelCutoffHours)*time.Hour)),
 	}
 	if len(first) > 0 {
 		d.FirstName = first[0]
@@ -117,6 +147,13 @@ func (s *Service) render(kind, recipient string, b Booking) (store.Message, erro
 }
 
 func (s *Service) renderData(kind, recipient string, b Booking, d mailData) (store.Message, error) {
+	replyTo := ""
+	if ToCustomer(kind) {
+		if err := s.addCustomerWords(&d, b.Booking); err != nil {
+			return store.Message{}, fmt.Errorf("render %s: %w", kind, err)
+		}
+		replyTo = s.Config.Venue.Email
+	}
 	var subject, text, html bytes.Buffer
 	if err := s.mail.text.ExecuteTemplate(&subject, kind+".subject", d); err != nil {
 		return store.Message{}, fmt.Errorf("render %s subject: %w", kind, err)
@@ -133,7 +170,43 @@ func (s *Service) renderData(kind, recipient string, b Booking, d mailData) (sto
 		return store.Message{}, fmt.Errorf("render %s html: %w", kind, err)
 	}
 	return store.Message{Kind: kind, BookingID: b.ID, Recipient: recipient, Subject: subj,
-		Text: strings.TrimLeft(text.String(), "\n"), HTML: html.String()}, nil
+		Text: strings.TrimLeft(text.String(), "\n"), HTML: html.String(), ReplyTo: replyTo}, nil
+}
+
+// addCustomerWords adds to d what the customer's emails say beyond the
+// booking: the venue's contact, and the honest cancel and move words, as of
+// now (when the email is composed).
+func (s *Service) addCustomerWords(d *mailData, b store.Booking) error {
+	v := s.Config.Venue
+	d.ForCustomer = true
+	d.VenuePhone, d.VenueEmail, d.VenueWebsite = v.Phone, v.Email, v.Website
+	if v.Phone != "" {
+		d.VenueTel = htmltemplate.URL(TelURL(v.Phone))
+	}
+	if v.Email != "" {
+		d.VenueMailto = htmltemplate.URL(MailtoURL(v.Email))
+	}
+	var contact bytes.Buffer
+	if err := s.mail.text.ExecuteTemplate(&contact, "contact", d); err != nil {
+		return fmt.Errorf("contact: %w", err)
+	}
+	d.Contact = strings.Join(strings.Fields(contact.String()), " ")
+	if b.Status != store.StatusConfirmed {
+		return nil
+	}
+	words := struct{ CancelUntil, MoveUntil, Contact string }{Contact: d.Contact}
+	if ok, closes := s.CustomerCanCancel(b); ok {
+		d.CanCancel, words.CancelUntil = true, s.FormatDeadline(closes)
+	}
+	if ok, closes := s.CustomerCanMove(b); ok {
+		words.MoveUntil = s.FormatDeadline(closes)
+	}
+	var policy bytes.Buffer
+	if err := s.mail.text.ExecuteTemplate(&policy, "policy", words); err != nil {
+		return fmt.Errorf("policy: %w", err)
+	}
+	d.Policy = strings.Join(strings.Fields(policy.String()), " ")
+	return nil
 }
 
 // bookingEmails composes what a new booking sends: the customer's confirmation

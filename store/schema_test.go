@@ -427,7 +427,7 @@ func TestOverlapBoundFindsLongEarlierBooking(t *testing.T) {
 }
 
 // The outbox refuses a Reply-To with a line break (a header it would add)
-// or longer than an address can be; ” (none) and an address are fine.
+// or longer than an address can be; none ("") and an address are fine.
 func TestSchemaRefusesBadReplyTo(t *testing.T) {
 	s := openTestStore(t, nil)
 	db := openRaw(t, s)

@@ -72,6 +72,7 @@ type venueOptions struct {
 	PrimaryTLS, FallbackTLS     string
 	PrimaryExtra, FallbackExtra string
 	MailExtra, BaseURL          string
+	VenueExtra                  string    // more lines of [venue] (phone, email, website)
 	NoOwner                     bool      // leave mail.owner_email empty
 	MaxAttempts                 int       // default 4
 	PerRecipient                string    // limits.email_per_recipient, default "100-H"
@@ -137,6 +138,7 @@ cleaning_gap_minutes = 30
 min_notice_minutes = 120
 max_advance_days = 90
 cancel_cutoff_hours = 2
+%s
 [venue.hours]
 mon = "09:00-21:00"
 tue = "09:00-21:00"
@@ -174,7 +176,7 @@ email_per_recipient = %q
 secret = "0123456789abcdef0123456789abcdef-test"
 [log]
 level = "error"
-`, o.BaseURL, dbPath, zone, ownerEmail, o.ReminderBefore, o.MaxAttempts, o.MailExtra, o.PerRecipient)
+`, o.BaseURL, dbPath, zone, o.VenueExtra, ownerEmail, o.ReminderBefore, o.MaxAttempts, o.MailExtra, o.PerRecipient)
 	for _, r := range []struct {
 		name, tls, extra string
 		port             int

@@ -34,23 +34,8 @@ type staticFile struct {
 	contentType string
 }
 
-// mailtoURL is a mailto: link to exactly address (RFC 6068): every character
-// that could end the address or start a header ("?", "&", "%", "#", …) is
-// percent-encoded, so an address such as "x?cc=a%40evil.example@example.com"
-// cannot add a recipient to the owner's message.
-func mailtoURL(address string) template.URL {
-	var b strings.Builder
-	b.WriteString("mailto:")
-	for i := 0; i < len(address); i++ {
-		c := address[i]
-		if c == '@' || c == '.' || c == '-' || c == '_' || c == '+' || '0' <= c && c <= '9' || 'a' <= c && c <= 'z' || 'A' <= c && c <= 'Z' {
-			b.WriteByte(c)
-		} else {
-			fmt.Fprintf(&b, "%%%02X", c)
-		}
-	}
-	return template.URL(b.String())
-}
+// mailtoURL is app.MailtoURL as a URL the templates link to.
+func mailtoURL(address string) template.URL { return template.URL(app.MailtoURL(address)) }
 
 func loadPages(assets fs.FS, venue app.VenueConfig, loc *time.Location) (*pages, error) {
 	funcs := template.FuncMap{
