@@ -26,7 +26,7 @@ type consoleData struct {
 
 func (s *Server) console(c *fiber.Ctx, title, section string) consoleData {
 	sess := owner(c)
-	return consoleData{layoutData: s.layout(title), Owner: sess.Email, CSRF: sess.CSRFToken, Section: section, Flash: flashText(c.Query("done"))}
+	return consoleData{layoutData: s.ownerLayout(title), Owner: sess.Email, CSRF: sess.CSRFToken, Section: section, Flash: flashText(c.Query("done"))}
 }
 
 // flashText turns a ?done= code into the confirmation shown after an action.

@@ -172,7 +172,7 @@ func (s *Server) pageLogin(c *fiber.Ctx) error {
 	data := struct {
 		layoutData
 		Next, Email, Problem string
-	}{s.layout("Sign in"), safeNext(c.Query("next")), "", ""}
+	}{s.ownerLayout("Sign in"), safeNext(c.Query("next")), "", ""}
 	c.Set("Cache-Control", "no-store")
 	return s.render(c, fiber.StatusOK, "signin", data)
 }
@@ -217,7 +217,7 @@ func (s *Server) submitLogin(c *fiber.Ctx) error {
 	data := struct {
 		layoutData
 		Next, Email, Problem string
-	}{s.layout("Sign in"), next, c.FormValue("email"), problem}
+	}{s.ownerLayout("Sign in"), next, c.FormValue("email"), problem}
 	return s.render(c, statusOf(e.Code), "signin", data)
 }
 
@@ -243,7 +243,7 @@ func (s *Server) pageSetup(c *fiber.Ctx) error {
 		layoutData
 		Token, Email string
 		Errors       map[string]string
-	}{s.layout("Create the owner account"), c.Query("token"), "", nil}
+	}{s.ownerLayout("Create the owner account"), c.Query("token"), "", nil}
 	c.Set("Cache-Control", "no-store")
 	return s.render(c, fiber.StatusOK, "setup", data)
 }
@@ -258,7 +258,7 @@ func (s *Server) submitSetup(c *fiber.Ctx) error {
 				layoutData
 				Token, Email string
 				Errors       map[string]string
-			}{s.layout("Create the owner account"), token, c.FormValue("email"), e.Fields}
+			}{s.ownerLayout("Create the owner account"), token, c.FormValue("email"), e.Fields}
 			return s.render(c, fiber.StatusBadRequest, "setup", data)
 		}
 		return err

@@ -66,6 +66,10 @@ type detailsPage struct {
 	CutoffHours  int
 	BackToTimes  string
 	ErrorSummary []string
+	// EmailSuggestion is the address app.SuggestEmail thinks was meant by
+	// the email typed, when the form comes back ("" for none): shown under
+	// the field ("Did you mean …?") with JavaScript off too.
+	EmailSuggestion string
 }
 
 // pageDetails is the form for a chosen start.
@@ -88,6 +92,7 @@ func (s *Server) pageDetails(c *fiber.Ctx) error {
 	if d.Form.Guests == 0 {
 		d.Form.Guests = 1
 	}
+	d.EmailSuggestion, _ = app.SuggestEmail(d.Form.Email)
 	return s.render(c, fiber.StatusOK, "details", d)
 }
 
@@ -169,6 +174,7 @@ func (s *Server) submitBooking(c *fiber.Ctx) error {
 		if errors.As(trapErr, &e) && e.Code == app.CodeInvalidRequest {
 			d := s.detailsData(c, tier, pkg, start)
 			d.Form, d.Message = form, e.Message
+			d.EmailSuggestion, _ = app.SuggestEmail(form.Email)
 			return s.render(c, fiber.StatusBadRequest, "details", d)
 		}
 		return trapErr
@@ -188,6 +194,7 @@ func (s *Server) submitBooking(c *fiber.Ctx) error {
 	}
 	d := s.detailsData(c, tier, pkg, start)
 	d.Form, d.Idempotency = form, c.FormValue("idempotency")
+	d.EmailSuggestion, _ = app.SuggestEmail(form.Email)
 	switch e.Code {
 	case app.CodeSlotUnavailable:
 		s.saveDraft(c, form)
@@ -230,6 +237,12 @@ type bookingPage struct {
 	Message         string
 	OutlookURL      string
 	VenueAddress    string
+	// EmailSuggestion is the address app.SuggestEmail thinks the customer
+	// meant when the booking's email looks like a typo ("ada@gmail.com" for
+	// "ada@gmial.con"), "" for none: for the page to say "Did you mean …?"
+	// (the form suggests it with JavaScript; without, the booking goes
+	// through as typed, and this page is the next chance to notice).
+	EmailSuggestion string
 }
 
 // pageBooking is the confirmation (right after booking) and the manage page.
@@ -254,6 +267,7 @@ func (s *Server) renderBooking(c *fiber.Ctx, status int, message string) error {
 		CanCorrectEmail: b.Status == "confirmed" && s.svc.Now().Before(b.Start),
 		CSRF:            s.csrfToken(c), Message: message, OutlookURL: b.OutlookURL, VenueAddress: s.svc.Config.Venue.Address,
 	}
+	data.EmailSuggestion, _ = app.SuggestEmail(b.CustomerEmail)
 	c.Set("Cache-Control", "no-store")
 	return s.render(c, status, "booking", data)
 }

@@ -35,6 +35,8 @@ type venueOptions struct {
 	CutoffHours  int    // default 24
 	Parking      bool
 	ExtraTOML    string // appended to the config
+	VenueName    string // default "Test Venue"
+	Address      string // venue.address, default "1 Test Street"; "-" for none
 	Timezone     string // default Europe/London
 	PackageMins  int    // classic-60's duration, default 60
 	StepMinutes  int    // default 30
@@ -99,24 +101,33 @@ func configTOML(o venueOptions, dbPath string) string {
 	if o.BaseURL == "" {
 		o.BaseURL = "http://venue.test"
 	}
+	if o.VenueName == "" {
+		o.VenueName = "Test Venue"
+	}
+	switch o.Address {
+	case "":
+		o.Address = "1 Test Street"
+	case "-":
+		o.Address = ""
+	}
 	var b strings.Builder
 	fmt.Fprintf(&b, "\n[server]\nbase_url = %q\n%s\n", o.BaseURL, o.ServerTOML)
 	fmt.Fprintf(&b, `
 [database]
 path = %q
 [venue]
-name = "Test Venue"
-timezone = %q
+name = %[9]q
+timezone = %[2]q
 currency = "GBP"
-address = "1 Test Street"
-slot_step_minutes = %d
+address = %[10]q
+slot_step_minutes = %[3]d
 cleaning_gap_minutes = %d
 min_notice_minutes = %d
 max_advance_days = %d
 cancel_cutoff_hours = %d
 %s
 [venue.hours]
-`, dbPath, o.Timezone, def(o.StepMinutes, 30), def(o.Gap, 30), def(o.NoticeMin, 120), def(o.AdvanceDays, 90), def(o.CutoffHours, 24), o.VenueTOML)
+`, dbPath, o.Timezone, def(o.StepMinutes, 30), def(o.Gap, 30), def(o.NoticeMin, 120), def(o.AdvanceDays, 90), def(o.CutoffHours, 24), o.VenueTOML, o.VenueName, o.Address)
 	for _, day := range []string{"mon", "tue", "wed", "thu", "fri", "sat", "sun"} {
 		hours, ok := o.Week[day]
 		if !ok {

@@ -129,6 +129,9 @@ type layoutData struct {
 	ThemeURL  string
 	ScriptURL string
 	LogoURL   string
+	// Contact is how customers reach the venue: the footer of every
+	// customer and approver page, and {{template "contact" .Contact}}.
+	Contact venueContact
 }
 
 func (s *Server) layout(title string) layoutData {
@@ -139,15 +142,20 @@ func (s *Server) layout(title string) layoutData {
 			logo = url
 		}
 	}
-	return layoutData{Title: title, Venue: s.svc.Config.Venue.Name, StyleURL: u["style.css"], ThemeURL: u["theme.css"], ScriptURL: u["app.js"], LogoURL: logo}
+	return layoutData{Title: title, Venue: s.svc.Config.Venue.Name, StyleURL: u["style.css"], ThemeURL: u["theme.css"], ScriptURL: u["app.js"],
+		LogoURL: logo, Contact: s.contact()}
 }
 
 func (s *Server) renderError(c *fiber.Ctx, status int, e *app.Error) error {
+	frame := s.layout("Sorry")
+	if strings.HasPrefix(c.Path(), "/admin") {
+		frame = s.ownerLayout("Sorry")
+	}
 	data := struct {
 		layoutData
 		Status  int
 		Message string
-	}{s.layout("Sorry"), status, e.Message}
+	}{frame, status, e.Message}
 	if err := s.render(c, status, "error", data); err != nil {
 		s.reqLog(c).Error("render error page", "err", err)
 		return c.Status(status).SendString(e.Message)

@@ -185,8 +185,9 @@ func (s *Server) routes() {
 	f.Get("/metrics", s.requireMetricsToken, s.metrics) // guards: bearer server.metrics_token, when set
 
 	// Public reads: what availability needs and nothing more.
-	f.Get("/api/catalog", s.apiCatalog)           // guards: reads/IP
-	f.Get("/api/availability", s.apiAvailability) // guards: reads/IP
+	f.Get("/api/catalog", s.apiCatalog)                  // guards: reads/IP
+	f.Get("/api/availability", s.apiAvailability)        // guards: reads/IP
+	f.Get("/api/email-suggestion", s.apiEmailSuggestion) // guards: reads/IP
 
 	// Customers: create a booking; reach their own through the manage token.
 	f.Post("/api/bookings", s.limitBookingIP, s.apiCreateBooking)  // guards: bookings/IP; in handler: bookings/email, bookings/network

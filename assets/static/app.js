@@ -28,3 +28,69 @@
       .catch(function () { window.location.href = link.href; });
   });
 })();
+
+// venuebook: the booking form suggests the likely address for a typo in the
+// email's domain ("Did you mean ada@gmail.com?", from GET
+// /api/email-suggestion) when the customer leaves the field; a button takes
+// it. It only suggests: the form is sent as typed unless the customer takes
+// it, and without this script the booking goes through just the same.
+(function () {
+  "use strict";
+  var input = document.getElementById("email");
+  var box = document.getElementById("email-suggestion");
+  if (!input || !box || !window.fetch) return;
+  var asked = null; // the address last asked about
+
+  function describedBy(on) {
+    var ids = (input.getAttribute("aria-describedby") || "").split(/\s+/).filter(function (id) {
+      return id && id !== box.id;
+    });
+    if (on) ids.push(box.id);
+    if (ids.length) input.setAttribute("aria-describedby", ids.join(" "));
+    else input.removeAttribute("aria-describedby");
+  }
+  function clear() {
+    box.textContent = "";
+    describedBy(false);
+  }
+  function show(address) {
+    clear();
+    var use = document.createElement("button");
+    use.type = "button";
+    use.className = "link";
+    use.textContent = address;
+    use.setAttribute("aria-label", "Use " + address);
+    use.addEventListener("click", function () {
+      input.value = address;
+      asked = address;
+      clear();
+      input.focus();
+    });
+    box.appendChild(document.createTextNode("Did you mean "));
+    box.appendChild(use);
+    box.appendChild(document.createTextNode("?"));
+    describedBy(true);
+  }
+  function check() {
+    var typed = input.value.trim();
+    if (typed === asked) return;
+    asked = typed;
+    if (typed.indexOf("@") < 1) { clear(); return; }
+    fetch("/api/email-suggestion?email=" + encodeURIComponent(typed), { headers: { "Accept": "application/json" }, credentials: "same-origin" })
+      .then(function (response) {
+        if (!response.ok) throw new Error(response.status);
+        return response.json();
+      })
+      .then(function (body) {
+        if (input.value.trim() !== typed) return; // typed on meanwhile
+        if (body.suggestion) show(body.suggestion);
+        else clear();
+      })
+      .catch(function () { /* no suggestion; the form works as typed */ });
+  }
+  input.addEventListener("change", check);
+  input.addEventListener("input", function () {
+    if (box.firstChild && input.value.trim() !== asked) clear();
+  });
+  if (input.value.trim()) check(); // a form that came back: the suggestion gets its button
+})();
