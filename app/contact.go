@@ -44,37 +44,31 @@ func MailtoURL(address string) string {
 	return b.String()
 }
 
-// zoneWords names the zones that are a whole country's by the country, as
-// people say it ("UK time"); other zones go by their city (ZoneInWords).
-var zoneWords = map[string]string{
-	"Europe/London": "UK time", "Europe/Dublin": "Irish time", "Europe/Berlin": "German time",
-	"Europe/Vienna": "Austrian time", "Europe/Zurich": "Swiss time", "Europe/Paris": "French time",
-	"Europe/Amsterdam": "Dutch time", "Europe/Brussels": "Belgian time", "Europe/Luxembourg": "Luxembourg time",
-	"Europe/Rome": "Italian time", "Europe/Copenhagen": "Danish time", "Europe/Stockholm": "Swedish time",
-	"Europe/Oslo": "Norwegian time", "Europe/Helsinki": "Finnish time", "Europe/Warsaw": "Polish time",
-	"Europe/Prague": "Czech time", "Europe/Bratislava": "Slovak time", "Europe/Budapest": "Hungarian time",
-	"Europe/Athens": "Greek time", "Europe/Bucharest": "Romanian time", "Europe/Sofia": "Bulgarian time",
-	"Europe/Zagreb": "Croatian time", "Europe/Ljubljana": "Slovenian time", "Europe/Tallinn": "Estonian time",
-	"Europe/Riga": "Latvian time", "Europe/Vilnius": "Lithuanian time", "Europe/Malta": "Maltese time",
-	"Asia/Tokyo": "Japan time", "Asia/Seoul": "Korea time", "Asia/Singapore": "Singapore time",
-	"Asia/Hong_Kong": "Hong Kong time", "Asia/Kolkata": "India time", "Pacific/Auckland": "New Zealand time",
-	"UTC": "UTC", "Etc/UTC": "UTC", "Etc/GMT": "GMT",
-}
-
-// ZoneInWords names an IANA zone for people: "UK time" for Europe/London,
-// a country for the zones that are a whole country's, else the zone's city
-// ("New York time" for America/New_York).
+// ZoneInWords is what people call an IANA zone: "UK time" for
+// Europe/London, "UTC" for the zones that are UTC, else its city ("New York
+// time" for America/New_York, "Berlin time" for Europe/Berlin); "" for a
+// name that has no city (Etc/GMT+5, EST5EDT). The pages and the emails name
+// the venue's zone with it.
 func ZoneInWords(zone string) string {
-	if w, ok := zoneWords[zone]; ok {
-		return w
+	switch zone {
+	case "Europe/London", "GB", "GB-Eire":
+		return "UK time"
+	case "UTC", "Etc/UTC", "Etc/UCT", "Etc/Universal", "Etc/Zulu", "UCT", "Universal", "Zulu",
+		"GMT", "Etc/GMT", "Etc/GMT0", "Etc/GMT+0", "Etc/GMT-0", "Etc/Greenwich", "Greenwich":
+		return "UTC"
 	}
-	city := zone[strings.LastIndexByte(zone, '/')+1:]
+	i := strings.LastIndexByte(zone, '/')
+	city := zone[i+1:]
+	if i < 0 || strings.HasPrefix(zone, "Etc/") || strings.ContainsAny(city, "0123456789") {
+		return ""
+	}
 	return strings.ReplaceAll(city, "_", " ") + " time"
 }
 
 // FormatDeadline writes an instant as the customers' deadlines say it: the
 // venue's local date and time with its zone in words, "Tuesday 8 December,
-// 14:00 (UK time)", the year added when it is not this year's.
+// 14:00 (UK time)", the year added when it is not this year's (a zone
+// without words is named as it is: "(Etc/GMT+5)").
 func (s *Service) FormatDeadline(t time.Time) string {
 	loc := s.Rules.Location
 	local := t.In(loc)
@@ -82,5 +76,9 @@ func (s *Service) FormatDeadline(t time.Time) string {
 	if local.Year() != s.Now().In(loc).Year() {
 		layout = "Monday 2 January 2006, 15:04"
 	}
-	return local.Format(layout) + " (" + ZoneInWords(s.Config.Venue.Timezone) + ")"
+	zone := ZoneInWords(s.Config.Venue.Timezone)
+	if zone == "" {
+		zone = s.Config.Venue.Timezone
+	}
+	return local.Format(layout) + " (" + zone + ")"
 }

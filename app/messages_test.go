@@ -189,6 +189,8 @@ func TestEmailCancelAndMoveWords(t *testing.T) {
 			want: "until Sunday 3 January 2027, 14:00 (UK time), and move your booking to another time until Monday 4 January 2027, 14:00 (UK time)"},
 		{name: "another zone", now: "2026-12-01T10:00:00Z", start: dec9At14, cancel: 24, move: 24, zone: "America/New_York",
 			want: "until Tuesday 8 December, 09:00 (New York time)"},
+		{name: "a zone without a city", now: "2026-12-01T10:00:00Z", start: dec9At14, cancel: 24, move: 24, zone: "Etc/GMT+5",
+			want: "until Tuesday 8 December, 09:00 (Etc/GMT+5)"},
 		{name: "no cutoff", now: "2026-12-09T13:00:00Z", start: dec9At14, cancel: 0, move: 0,
 			want: "until Wednesday 9 December, 14:00 (UK time)"},
 	}
@@ -242,8 +244,9 @@ func TestTelURL(t *testing.T) {
 
 func TestZoneInWords(t *testing.T) {
 	for in, want := range map[string]string{
-		"Europe/London": "UK time", "Europe/Berlin": "German time", "America/New_York": "New York time",
-		"America/Argentina/Buenos_Aires": "Buenos Aires time", "UTC": "UTC", "Australia/Sydney": "Sydney time",
+		"Europe/London": "UK time", "Europe/Berlin": "Berlin time", "America/New_York": "New York time",
+		"America/Argentina/Buenos_Aires": "Buenos Aires time", "UTC": "UTC", "Etc/UTC": "UTC", "Australia/Sydney": "Sydney time",
+		"Etc/GMT+5": "", "EST5EDT": "",
 	} {
 		if got := ZoneInWords(in); got != want {
 			t.Errorf("ZoneInWords(%q) = %q, want %q", in, got, want)

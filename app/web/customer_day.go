@@ -418,24 +418,8 @@ func zoneNote(zone, abbr string) string {
 	}
 }
 
-// zoneWords is what people call an IANA zone: "UK time" for Europe/London,
-// "UTC" for the zones that are UTC, else its city ("New York time" for
-// America/New_York); "" for a name that has no city (Etc/GMT+5, EST5EDT).
-func zoneWords(zone string) string {
-	switch zone {
-	case "Europe/London", "GB", "GB-Eire":
-		return "UK time"
-	case "UTC", "Etc/UTC", "Etc/UCT", "Etc/Universal", "Etc/Zulu", "UCT", "Universal", "Zulu",
-		"GMT", "Etc/GMT", "Etc/GMT0", "Etc/GMT+0", "Etc/GMT-0", "Etc/Greenwich", "Greenwich":
-		return "UTC"
-	}
-	i := strings.LastIndexByte(zone, '/')
-	city := zone[i+1:]
-	if i < 0 || strings.HasPrefix(zone, "Etc/") || strings.ContainsAny(city, "0123456789") {
-		return ""
-	}
-	return strings.ReplaceAll(city, "_", " ") + " time"
-}
+// zoneWords is app.ZoneInWords: the pages and the emails name the zone alike.
+func zoneWords(zone string) string { return app.ZoneInWords(zone) }
 
 // noticeWords writes the minimum notice as people say it: "2 hours", "90 minutes", "2 days".
 func noticeWords(d time.Duration) string {
@@ -456,16 +440,9 @@ func plural(n int, unit string) string {
 	return fmt.Sprintf("%d %ss", n, unit)
 }
 
-// telURL is a tel: link to phone (RFC 3966): its digits, and a leading +.
-func telURL(phone string) template.URL {
-	var b strings.Builder
-	for i, r := range strings.TrimSpace(phone) {
-		if '0' <= r && r <= '9' || r == '+' && i == 0 {
-			b.WriteRune(r)
-		}
-	}
-	return template.URL("tel:" + b.String())
-}
+// telURL is app.TelURL as a URL the templates link to ("+44 (0)20 …"
+// dials +4420…).
+func telURL(phone string) template.URL { return template.URL(app.TelURL(phone)) }
 
 // civil is noon of d in UTC, for formatting a date's names.
 func civil(d app.Date) time.Time { return time.Date(d.Year, d.Month, d.Day, 12, 0, 0, 0, time.UTC) }
