@@ -16,6 +16,7 @@ import (
 	"github.com/gofiber/fiber/v2"
 
 	"venuebook/app"
+	"venuebook/store"
 )
 
 // The customer's pages: home → a package's dates and times → details →
@@ -49,21 +50,22 @@ type draft struct {
 
 type detailsPage struct {
 	layoutData
-	Tier         *app.Tier
-	Package      *app.Package
-	Start        string
-	When         string
-	Price        string
-	PriceCents   int64
-	Guests       []int
-	Form         draft
-	Errors       map[string]string
-	Message      string
-	CSRF         string
-	Idempotency  string
-	FormStamp    string
-	Parking      bool
-	CutoffHours  int
+	Tier        *app.Tier
+	Package     *app.Package
+	Start       string
+	When        string
+	Price       string
+	PriceCents  int64
+	Guests      []int
+	Form        draft
+	Errors      map[string]string
+	Message     string
+	CSRF        string
+	Idempotency string
+	FormStamp   string
+	Parking     bool
+	// Policy is what the customer could do online once booked, and until when.
+	Policy       policy
 	BackToTimes  string
 	ErrorSummary []string
 	// EmailSuggestion is the address app.SuggestEmail thinks was meant by
@@ -119,7 +121,7 @@ func (s *Server) detailsData(c *fiber.Ctx, tier *app.Tier, pkg *app.Package, sta
 		When:  fmt.Sprintf("%s, %s–%s (%s)", st.Format("Monday 2 January 2006"), st.Format("15:04"), end.Format("15:04"), st.Format("MST")),
 		Price: app.FormatMoney(pkg.PriceCents, s.svc.Config.Venue.Currency), PriceCents: pkg.PriceCents,
 		CSRF: s.csrfToken(c), Idempotency: randomHex(16), FormStamp: s.svc.FormStamp(), Parking: s.svc.Config.Parking.Enabled,
-		CutoffHours: s.svc.Config.Venue.CancelCutoffHours, Errors: map[string]string{},
+		Policy: s.policyOf(app.Booking{Booking: store.Booking{Start: start, Status: store.StatusConfirmed}}), Errors: map[string]string{},
 		BackToTimes: "/book/" + url.PathEscape(pkg.ID) + "?date=" + app.DateOf(start, loc).String(),
 	}
 	for i := 1; i <= pkg.MaxGuests && i <= 50; i++ {
@@ -232,7 +234,6 @@ type bookingPage struct {
 	Policy          policy
 	Links           manageLinks
 	CanCorrectEmail bool
-	ContactVenue    string
 	CSRF            string
 	Message         string
 	OutlookURL      string
@@ -263,7 +264,7 @@ func (s *Server) renderBooking(c *fiber.Ctx, status int, message string) error {
 		layoutData: s.layout(title), B: b, Tier: s.svc.TierName(b.TierID), Package: s.svc.PackageName(b.PackageID),
 		When: s.formatWhen(b), New: c.Query("new") == "1", Cancelled: c.Query("cancelled") == "1",
 		Moved: c.Query("moved") == "1", EmailCorrected: c.Query("email_corrected") == "1",
-		Policy: s.policyOf(b), Links: bookingLinks(b), ContactVenue: s.contactSentence(),
+		Policy: s.policyOf(b), Links: bookingLinks(b),
 		CanCorrectEmail: b.Status == "confirmed" && s.svc.Now().Before(b.Start),
 		CSRF:            s.csrfToken(c), Message: message, OutlookURL: b.OutlookURL, VenueAddress: s.svc.Config.Venue.Address,
 	}

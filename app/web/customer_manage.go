@@ -23,12 +23,6 @@ func bookingLinks(b app.Booking) manageLinks {
 	return manageLinks{Manage: base + q, Cancel: base + "/cancel" + q, Move: base + "/move" + q, Email: base + "/email" + q}
 }
 
-// deadline writes an instant as the customer reads a deadline: "Monday 30
-// November 2026, 09:00 GMT", in the venue's time zone.
-func (s *Server) deadline(t time.Time) string {
-	return t.In(s.svc.Rules.Location).Format("Monday 2 January 2006, 15:04 MST")
-}
-
 // policy is what the customer may still do with a booking online, and until
 // when.
 type policy struct {
@@ -42,29 +36,11 @@ func (s *Server) policyOf(b app.Booking) policy {
 	canCancel, cancelCloses := s.svc.CustomerCanCancel(b.Booking)
 	canMove, moveCloses := s.svc.CustomerCanMove(b.Booking)
 	p := policy{CanCancel: canCancel, CanMove: canMove, MovesOff: s.svc.Config.Venue.ChangeCutoffHours < 0,
-		CancelUntil: s.deadline(cancelCloses)}
+		CancelUntil: s.svc.FormatDeadline(cancelCloses)}
 	if !p.MovesOff {
-		p.MoveUntil = s.deadline(moveCloses)
+		p.MoveUntil = s.svc.FormatDeadline(moveCloses)
 	}
 	return p
-}
-
-// contactSentence says how to reach the venue, to follow "To change it
-// now, ": "call +44 20 7946 0000 or write to desk@venue.example." ("" when
-// the venue gave neither phone, email nor website).
-func (s *Server) contactSentence() string {
-	v := s.svc.Config.Venue
-	switch {
-	case v.Phone != "" && v.Email != "":
-		return "call " + v.Phone + " or write to " + v.Email + "."
-	case v.Phone != "":
-		return "call " + v.Phone + "."
-	case v.Email != "":
-		return "write to " + v.Email + "."
-	case v.Website != "":
-		return "see " + v.Website + "."
-	}
-	return ""
 }
 
 // cancelPage is the confirmation step before a cancellation.
@@ -78,8 +54,6 @@ type cancelPage struct {
 	Policy  policy
 	CSRF    string
 	Message string
-	// ContactVenue: see contactSentence.
-	ContactVenue string
 }
 
 // pageCancelConfirm asks before cancelling (GET /b/{id}/cancel): it shows the
@@ -99,7 +73,7 @@ func (s *Server) renderCancel(c *fiber.Ctx, status int, message string) error {
 	}
 	data := cancelPage{layoutData: s.layout("Cancel booking " + b.Reference), B: b, When: s.formatWhen(b),
 		Tier: s.svc.TierName(b.TierID), Package: s.svc.PackageName(b.PackageID), Links: links, Policy: s.policyOf(b),
-		CSRF: s.csrfToken(c), Message: message, ContactVenue: s.contactSentence()}
+		CSRF: s.csrfToken(c), Message: message}
 	c.Set("Cache-Control", "no-store")
 	return s.render(c, status, "cancel", data)
 }
@@ -120,8 +94,7 @@ type movePage struct {
 	CSRF     string
 	Message  string
 	// Back is the picker on the new start's date.
-	Back         string
-	ContactVenue string
+	Back string
 }
 
 // pageMove is the move's confirmation step (GET /b/{id}/move?start=…); it
@@ -151,7 +124,7 @@ func (s *Server) renderMoveConfirm(c *fiber.Ctx, status int, start time.Time, me
 	data := movePage{layoutData: s.layout("Move booking " + b.Reference), B: b, When: s.formatWhen(b), NewWhen: s.formatWhen(moved),
 		NewStart: app.FormatInstant(start, loc), Tier: s.svc.TierName(b.TierID), Package: s.svc.PackageName(b.PackageID),
 		Price: app.FormatMoney(b.PriceCents, b.Currency), Links: links, Policy: s.policyOf(b), CSRF: s.csrfToken(c), Message: message,
-		Back: links.Move + "&date=" + app.DateOf(start, loc).String(), ContactVenue: s.contactSentence()}
+		Back: links.Move + "&date=" + app.DateOf(start, loc).String()}
 	c.Set("Cache-Control", "no-store")
 	return s.render(c, status, "move", data)
 }

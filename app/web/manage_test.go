@@ -29,6 +29,12 @@ func formOn(t *testing.T, page, pathPart string) (string, url.Values) {
 	return "", nil
 }
 
+// textOf is page as a reader sees it: tags gone, entities decoded, spaces
+// collapsed.
+func textOf(page string) string {
+	return strings.Join(strings.Fields(html.UnescapeString(regexp.MustCompile(`<[^>]*>`).ReplaceAllString(page, ""))), " ")
+}
+
 // The customer corrects a mistyped email from the manage page: later emails
 // go to the new address, which gets the confirmation now; a wrong address is
 // refused with the reason and changes nothing; a booking's email is
@@ -45,6 +51,11 @@ func TestCustomerCorrectsTheirEmail(t *testing.T) {
 	status, page := getPage(t, c, v.URL+manage)
 	if status != 200 || !strings.Contains(page, "Wrong email address?") {
 		t.Fatalf("manage page: %d", status)
+	}
+	// Right after booking, the page suggests the likely address.
+	_, booked := getPage(t, c, v.URL+manage+"&new=1")
+	if !strings.Contains(textOf(booked), "Did you mean ada@gmail.com? Use ada@gmail.com") {
+		t.Errorf("the booked page does not suggest the likely address:\n%s", textOf(booked))
 	}
 	action, fields := formOn(t, page, "/email")
 	post := func(email string) (*http.Response, string) {
@@ -123,27 +134,28 @@ func TestManagePageInsideTheCutoffs(t *testing.T) {
 	id, token := managePath(t, b.ManageURL)
 	manage := v.URL + "/b/" + id + "?t=" + url.QueryEscape(token)
 	_, page := getPage(t, c, manage)
-	page = html.UnescapeString(page)
-	for _, want := range []string{"Changing the date or time online closed at Thursday 26 November 2026, 18:00 GMT",
-		"You can cancel free of charge until <strong>Friday 27 November 2026, 18:00 GMT</strong>",
-		"To change or cancel it now, call +44 20 7946 0000 or write to desk@venue.test."} {
+	page = textOf(page)
+	for _, want := range []string{"Changing the date or time online closed at Thursday 26 November, 18:00 (UK time)",
+		"You can cancel free of charge until Friday 27 November, 18:00 (UK time)",
+		"To change or cancel it now, contact the venue. Call +44 20 7946 0000 or write to desk@venue.test."} {
 		if !strings.Contains(page, want) {
 			t.Errorf("manage page (move closed, cancel open) lacks %q", want)
 		}
 	}
-	if strings.Contains(page, "Change date or time") {
+	if strings.Contains(page, "Change date or time ") {
 		t.Error("the manage page offers a move past the change cutoff")
 	}
 	v.setNow(time.Date(2026, 11, 27, 18, 0, 1, 0, time.UTC))
 	_, page = getPage(t, c, manage)
-	page = html.UnescapeString(page)
-	for _, want := range []string{"This booking can no longer be cancelled or moved online.", "Cancelling online closed at Friday 27 November 2026, 18:00 GMT",
-		"call +44 20 7946 0000 or write to desk@venue.test."} {
+	rawPage := page
+	page = textOf(page)
+	for _, want := range []string{"This booking can no longer be cancelled or moved online.", "Cancelling online closed at Friday 27 November, 18:00 (UK time)",
+		"Call +44 20 7946 0000 or write to desk@venue.test."} {
 		if !strings.Contains(page, want) {
 			t.Errorf("manage page inside both cutoffs lacks %q", want)
 		}
 	}
-	if strings.Contains(page, "Cancel this booking</a>") {
+	if strings.Contains(rawPage, "Cancel this booking</a>") {
 		t.Error("the manage page offers to cancel past the cutoff")
 	}
 	for _, path := range []string{"/cancel", "/move?start=" + url.QueryEscape("2026-11-29T10:00:00Z")} {
@@ -235,5 +247,30 @@ func TestCustomerMovePagesWithoutJavaScript(t *testing.T) {
 	fields.Set("csrf", strings.Repeat("0", 32))
 	if resp, _ := postForm(t, c, v.URL+action, fields); resp.StatusCode != 403 {
 		t.Errorf("a move with a wrong CSRF token: %d", resp.StatusCode)
+	}
+}
+
+// The details form says what the customer will be able to do once booked,
+// with the exact local deadlines for the time chosen, and inside a cutoff
+// that it will not be possible online, with how to reach the venue.
+func TestDetailsFormSaysTheDeadlines(t *testing.T) {
+	t.Parallel()
+	v := newVenue(t, venueOptions{VenueTOML: "phone = \"+44 20 7946 0000\"\nchange_cutoff_hours = 48"})
+	c := formClient(t)
+	for start, want := range map[string][]string{
+		"2026-12-01T09:00:00+00:00": {"You can cancel free of charge until Monday 30 November, 09:00 (UK time).",
+			"You can change the date or time online until Sunday 29 November, 09:00 (UK time)."},
+		"2026-11-28T18:00:00+00:00": {"You can cancel free of charge until Friday 27 November, 18:00 (UK time).",
+			"Its date or time can no longer be changed online.", "Call +44 20 7946 0000."},
+		"2026-11-27T15:00:00+00:00": {"This time is soon: once booked, it can no longer be cancelled online.",
+			"Its date or time can no longer be changed online.", "Call +44 20 7946 0000."},
+	} {
+		status, page := getPage(t, c, v.URL+"/book/classic-60/details?start="+url.QueryEscape(start))
+		text := textOf(page)
+		for _, w := range want {
+			if status != 200 || !strings.Contains(text, w) {
+				t.Errorf("details for %s: %d, lacks %q", start, status, w)
+			}
+		}
 	}
 }
