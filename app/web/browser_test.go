@@ -766,10 +766,19 @@ func TestBrowserValidationErrors(t *testing.T) {
 }
 
 // TestBrowserCancelFromManagePage: "Cancel this booking" on the manage page
-// cancels, and the time is offered again.
+// asks first (that page changes nothing), "Yes, cancel my booking" cancels,
+// and the time is offered again; with JavaScript on and off.
 func TestBrowserCancelFromManagePage(t *testing.T) {
+	for _, script := range []bool{true, false} {
+		t.Run(map[bool]string{true: "JavaScript", false: "NoJavaScript"}[script], func(t *testing.T) {
+			testBrowserCancel(t, script)
+		})
+	}
+}
+
+func testBrowserCancel(t *testing.T, script bool) {
 	v := newVenue(t, venueOptions{})
-	b := newBrowser(t, v, browserOptions{})
+	b := newBrowser(t, v, browserOptions{NoScript: !script})
 	const start = "2026-12-04T11:00:00+00:00"
 
 	bk := v.mustBook(t, bookingBody(start)).Booking
