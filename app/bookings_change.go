@@ -42,7 +42,6 @@ type CustomerPatch struct {
 func (s *Service) ChangeBooking(ctx context.Context, id string, p BookingPatch, actor string) (Booking, error) {
 	now := s.Now()
 	notify := p.Notify == nil || *p.Notify
-	var permitToken string
 	_, after, err := s.Store.ChangeBooking(ctx, id, func(before store.Booking) (store.Change, error) {
 		ch, err := s.planChange(before, p, now)
 		if err != nil {
@@ -50,29 +49,12 @@ func (s *Service) ChangeBooking(ctx context.Context, id string, p BookingPatch, 
 		}
 		ch.Actor, ch.Action, ch.Now = actor, "booking.changed", now
 		ch.Details = describeChange(before, ch, s.Rules.Location)
-		permitToken, err = s.followPermit(before, &ch, now)
+		permitToken, err := s.followPermit(before, &ch, now)
 		if err != nil {
 			return store.Change{}, err
 		}
 		seen := ch.Start != nil || ch.Guests != nil || ch.PriceCents != nil || ch.Name != nil || ch.Email != nil
-		ch.Compose = func(b store.Booking) ([]store.Message, error) {
-			var msgs []store.Message
-			if notify && seen && b.CustomerEmail != "" {
-				m, err := s.invitation(KindChange, b)
-				if err != nil {
-					return nil, err
-				}
-				msgs = append(msgs, m)
-			}
-			if permitToken != "" && b.Permit != nil {
-				request, err := s.permitRequestEmails(b, permitToken, now)
-				if err != nil {
-					return nil, err
-				}
-				msgs = append(msgs, request...)
-			}
-			return msgs, nil
-		}
+		ch.Compose = s.changeEmails(notify && seen, false, permitToken, now)
 		return ch, nil
 	})
 	if errors.Is(err, store.ErrSlotTaken) {
@@ -194,6 +176,39 @@ func (s *Service) planChange(before store.Booking, p BookingPatch, now time.Time
 		ch.Start, ch.End, ch.Rooms = &start, &end, rooms
 	}
 	return ch, nil
+}
+
+// changeEmails composes the emails of a change from the booking as changed:
+// the customer's updated invite (when toCustomer, and they have an address),
+// the owner's copy (when toOwner and mail.owner_email is set), and the
+// approver's new request when followPermit gave the permit a new link
+// (permitToken).
+func (s *Service) changeEmails(toCustomer, toOwner bool, permitToken string, now time.Time) store.Composer {
+	return func(b store.Booking) ([]store.Message, error) {
+		var msgs []store.Message
+		if toCustomer && b.CustomerEmail != "" {
+			m, err := s.invitation(KindChange, b)
+			if err != nil {
+				return nil, err
+			}
+			msgs = append(msgs, m)
+		}
+		if owner := s.Config.Mail.OwnerEmail; toOwner && owner != "" {
+			m, err := s.render(KindOwnerChange, owner, s.withLinks(b))
+			if err != nil {
+				return nil, err
+			}
+			msgs = append(msgs, m)
+		}
+		if permitToken != "" && b.Permit != nil {
+			request, err := s.permitRequestEmails(b, permitToken, now)
+			if err != nil {
+				return nil, err
+			}
+			msgs = append(msgs, request...)
+		}
+		return msgs, nil
+	}
 }
 
 // followPermit applies API.md's rule for a parking permit when the booking

@@ -59,7 +59,6 @@ func (s *Service) RescheduleBooking(ctx context.Context, id, token string, req R
 		return current, nil // already there: nothing to change, nothing to send
 	}
 	now := s.Now()
-	var permitToken string
 	_, after, err := s.Store.ChangeBooking(ctx, id, func(before store.Booking) (store.Change, error) {
 		// The booking as the transaction reads it: a cancel or a move that
 		// just committed counts.
@@ -69,34 +68,11 @@ func (s *Service) RescheduleBooking(ctx context.Context, id, token string, req R
 		}
 		ch.Actor, ch.Action, ch.Now = "customer", "booking.moved", now
 		ch.Details = describeChange(before, ch, s.Rules.Location)
-		if permitToken, err = s.followPermit(before, &ch, now); err != nil {
+		permitToken, err := s.followPermit(before, &ch, now)
+		if err != nil {
 			return store.Change{}, err
 		}
-		ch.Compose = func(b store.Booking) ([]store.Message, error) {
-			var msgs []store.Message
-			if b.CustomerEmail != "" {
-				m, err := s.invitation(KindChange, b)
-				if err != nil {
-					return nil, err
-				}
-				msgs = append(msgs, m)
-			}
-			if owner := s.Config.Mail.OwnerEmail; owner != "" {
-				m, err := s.render(KindOwnerChange, owner, s.withLinks(b))
-				if err != nil {
-					return nil, err
-				}
-				msgs = append(msgs, m)
-			}
-			if permitToken != "" && b.Permit != nil {
-				request, err := s.permitRequestEmails(b, permitToken, now)
-				if err != nil {
-					return nil, err
-				}
-				msgs = append(msgs, request...)
-			}
-			return msgs, nil
-		}
+		ch.Compose = s.changeEmails(true, true, permitToken, now)
 		return ch, nil
 	})
 	if errors.Is(err, store.ErrSlotTaken) {
