@@ -54,17 +54,6 @@ func TestBrowserDayStates(t *testing.T) {
 			v := whyVenue(t)
 			b := newBrowser(t, v, browserOptions{NoScript: !script})
 			// go follows a link: in place with JavaScript, as a page load without.
-			follow := func(sel, wait string) {
-				t.Helper()
-				if !script {
-					if st := b.click(sel); st != 200 {
-						t.Fatalf("%s: status %d", sel, st)
-					}
-					return
-				}
-				b.run("click "+sel, chromedp.Click(chromedp.CSS(sel)), chromedp.WaitVisible(chromedp.CSS(wait)),
-					chromedp.WaitNotPresent(chromedp.CSS(`#picker[aria-busy]`)))
-			}
 
 			// Neither month nor date: December, with 1 December chosen.
 			if st := b.open("/book/classic-60"); st != 200 {
@@ -98,7 +87,7 @@ func TestBrowserDayStates(t *testing.T) {
 			b.axe("day page opened on the first free date")
 
 			// Christmas: closed, with the reason; the next free dates follow.
-			follow(daySel("2026-12-25"), ".next-date")
+			b.follow(daySel("2026-12-25"), ".next-date")
 			b.noTimes("Friday 25 December", "Closed — Christmas",
 				"/book/classic-60?date=2026-12-27", "/book/classic-60?date=2026-12-29", "/book/classic-60?date=2026-12-30")
 			if got := b.words(".next-date"); got != "Sunday 27 December from 09:00" {
@@ -108,7 +97,7 @@ func TestBrowserDayStates(t *testing.T) {
 			b.axe("Christmas, closed")
 
 			// A suggestion leads to a day with times.
-			follow(`a.next-date[href$="date=2026-12-27"]`, slotSel("2026-12-27T09:00:00+00:00"))
+			b.follow(`a.next-date[href$="date=2026-12-27"]`, slotSel("2026-12-27T09:00:00+00:00"))
 			if h := b.text("#times-label"); h != "Free times on Sunday 27 December" {
 				t.Errorf("after the suggestion: times heading %q", h)
 			}
@@ -123,12 +112,12 @@ func TestBrowserDayStates(t *testing.T) {
 			}
 
 			// A full day (all rooms blacked out) and a closed Monday.
-			follow(daySel("2026-12-02"), ".next-date")
+			b.follow(daySel("2026-12-02"), ".next-date")
 			b.noTimes("Wednesday 2 December", "Fully booked",
 				"/book/classic-60?date=2026-12-03", "/book/classic-60?date=2026-12-04", "/book/classic-60?date=2026-12-05")
 			b.shot("full")
 			b.axe("a full day")
-			follow(daySel("2026-12-07"), ".next-date")
+			b.follow(daySel("2026-12-07"), ".next-date")
 			b.noTimes("Monday 7 December", "Closed on Mondays",
 				"/book/classic-60?date=2026-12-08", "/book/classic-60?date=2026-12-09", "/book/classic-60?date=2026-12-10")
 
@@ -173,7 +162,7 @@ func TestBrowserDayStates(t *testing.T) {
 			}
 			b.shot("beyond-the-window")
 			b.axe("beyond the window")
-			follow(`a.next-date[href$="date=2026-12-01"]`, slotSel(dec1At9))
+			b.follow(`a.next-date[href$="date=2026-12-01"]`, slotSel(dec1At9))
 			if n := b.count("a.slot"); n != 23 {
 				t.Errorf("1 December from its suggestion offers %d times", n)
 			}

@@ -35,19 +35,8 @@ func TestBrowserMoveBooking(t *testing.T) {
 				t.Errorf("picker heading %q", h)
 			}
 			b.axe("move picker")
-			follow := func(sel, wait string) {
-				t.Helper()
-				if !c.script {
-					if st := b.click(sel); st != 200 {
-						t.Fatalf("%s: status %d", sel, st)
-					}
-					return
-				}
-				b.run("click "+sel, chromedp.Click(chromedp.CSS(sel)), chromedp.WaitVisible(chromedp.CSS(wait)),
-					chromedp.WaitNotPresent(chromedp.CSS(`#picker[aria-busy]`)))
-			}
-			follow(`a.nav[href*="month=2026-12"]`, `#month-label`)
-			follow(daySel("2026-12-03"), `a.slot`)
+			b.follow(`a.nav[href*="month=2026-12"]`, `#month-label`)
+			b.follow(daySel("2026-12-03"), `a.slot`)
 			if h := b.text("#times-label"); h != "Free times on Thursday 3 December" {
 				t.Errorf("times heading %q", h)
 			}

@@ -307,6 +307,21 @@ func (b *browser) location() string {
 }
 
 // shot saves a full-page PNG of the current page as NN-name.png.
+// follow clicks the day page's link sel: with JavaScript on, app.js replaces
+// #picker in place, so it waits for wait to show; with it off, the click loads
+// a page, which must answer 200.
+func (b *browser) follow(sel, wait string) {
+	b.t.Helper()
+	if b.noScript {
+		if st := b.click(sel); st != 200 {
+			b.t.Fatalf("%s: status %d", sel, st)
+		}
+		return
+	}
+	b.run("click "+sel, chromedp.Click(chromedp.CSS(sel)), chromedp.WaitVisible(chromedp.CSS(wait)),
+		chromedp.WaitNotPresent(chromedp.CSS(`#picker[aria-busy]`)))
+}
+
 func (b *browser) shot(name string) {
 	b.t.Helper()
 	ctx, cancel := b.stepCtx()
