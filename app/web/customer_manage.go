@@ -26,10 +26,9 @@ func bookingLinks(b app.Booking) manageLinks {
 // policy is what the customer may still do with a booking online, and until
 // when.
 type policy struct {
-	CanCancel, CanMove      bool
-	CancelUntil, MoveUntil  string
-	MovesOff                bool // the venue takes no moves online
-	CancelClosed, MoveClose string
+	CanCancel, CanMove     bool
+	CancelUntil, MoveUntil string
+	MovesOff               bool // the venue takes no moves online
 }
 
 func (s *Server) policyOf(b app.Booking) policy {
