@@ -57,7 +57,11 @@ func (s *Service) CreateDeskBooking(ctx context.Context, req DeskBookingRequest,
 	if notify {
 		mails = s.customerConfirmation
 	}
-	nb := store.NewBooking{Rooms: rooms, Source: store.SourceOwner, Actor: actor}
+	lang, err := s.bookingLanguage(req.Language)
+	if err != nil {
+		return Booking{}, false, err
+	}
+	nb := store.NewBooking{Rooms: rooms, Source: store.SourceOwner, Actor: actor, Language: lang}
 	if idempotencyKey != "" {
 		canonical, _ := json.Marshal(req)
 		sum := sha256.Sum256(append(canonical, "\x00desk\x00"+actor...))

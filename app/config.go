@@ -16,6 +16,7 @@ import (
 	"sort"
 	"strings"
 	"time"
+	"venuebook/app/l10n"
 
 	"github.com/BurntSushi/toml"
 	"github.com/robfig/cron/v3"
@@ -77,6 +78,11 @@ type VenueConfig struct {
 	Phone   string `toml:"phone"`
 	Email   string `toml:"email"`
 	Website string `toml:"website"`
+	// Language is the venue's language (BCP 47: "de", "de-CH"): its
+	// console, its own copies, and customers who ask for none of
+	// Languages. Languages are the other languages customers may choose.
+	Language  string   `toml:"language"`
+	Languages []string `toml:"languages"`
 	// AccentColor is the pages' accent ("#rrggbb"); Logo an image file shown
 	// in the pages' header (PNG, JPEG, WebP or SVG, at most 1 MiB).
 	AccentColor string `toml:"accent_color"`
@@ -222,7 +228,7 @@ func DefaultConfig() Config {
 			Name: "Demo Venue", Timezone: "Europe/London", Currency: "GBP",
 			SlotStepMinutes: 30, CleaningGapMinutes: 30, MinNoticeMinutes: 120, MaxAdvanceDays: 90, CancelCutoffHours: 24, ChangeCutoffHours: 24,
 			Hours:       Hours{allDay, allDay, allDay, allDay, allDay, allDay, allDay},
-			AccentColor: "#1f5f8b",
+			AccentColor: "#1f5f8b", Language: "en", Languages: []string{},
 		},
 		Parking: ParkingConfig{Enabled: true, ApproverEmail: "parking@example.com", LinkTTLRaw: "72h"},
 		Mail: MailConfig{
@@ -365,6 +371,21 @@ func (c *Config) validate() []string {
 	}
 	if _, ok := CurrencyMinorUnits(v.Currency); !ok {
 		add("venue.currency", "%q is not an ISO 4217 currency code (such as \"GBP\", \"EUR\" or \"JPY\", in capitals)", v.Currency)
+	}
+	if cats, err := l10n.Default(); err != nil {
+		add("venue.language", "the built-in catalogs do not load: %v", err)
+	} else {
+		if err := cats.Check(v.Language); err != nil {
+			add("venue.language", "%v", err)
+		}
+		if len(v.Languages) > 20 {
+			add("venue.languages", "offers %d languages; at most 20", len(v.Languages))
+		}
+		for i, l := range v.Languages {
+			if err := cats.Check(l); err != nil {
+				add(fmt.Sprintf("venue.languages[%d]", i), "%v", err)
+			}
+		}
 	}
 	if len([]rune(v.Address)) > 300 {
 		add("venue.address", "must be at most 300 characters")

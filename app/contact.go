@@ -4,6 +4,7 @@ import (
 	"fmt"
 	"strings"
 	"time"
+	"venuebook/app/l10n"
 )
 
 // How customers reach the venue (venue.phone, venue.email, venue.website),
@@ -49,36 +50,36 @@ func MailtoURL(address string) string {
 // time" for America/New_York, "Berlin time" for Europe/Berlin); "" for a
 // name that has no city (Etc/GMT+5, EST5EDT). The pages and the emails name
 // the venue's zone with it.
-func ZoneInWords(zone string) string {
+func ZoneInWords(l *l10n.Lang, zone string) string {
 	switch zone {
 	case "Europe/London", "GB", "GB-Eire":
-		return "UK time"
+		return l.T("zone.uk")
 	case "UTC", "Etc/UTC", "Etc/UCT", "Etc/Universal", "Etc/Zulu", "UCT", "Universal", "Zulu",
 		"GMT", "Etc/GMT", "Etc/GMT0", "Etc/GMT+0", "Etc/GMT-0", "Etc/Greenwich", "Greenwich":
-		return "UTC"
+		return l.T("zone.utc")
 	}
 	i := strings.LastIndexByte(zone, '/')
 	city := zone[i+1:]
 	if i < 0 || strings.HasPrefix(zone, "Etc/") || strings.ContainsAny(city, "0123456789") {
 		return ""
 	}
-	return strings.ReplaceAll(city, "_", " ") + " time"
+	return l.T("zone.city", "City", strings.ReplaceAll(city, "_", " "))
 }
 
 // FormatDeadline writes an instant as the customers' deadlines say it: the
 // venue's local date and time with its zone in words, "Tuesday 8 December,
 // 14:00 (UK time)", the year added when it is not this year's (a zone
 // without words is named as it is: "(Etc/GMT+5)").
-func (s *Service) FormatDeadline(t time.Time) string {
+func (s *Service) FormatDeadline(l *l10n.Lang, t time.Time) string {
 	loc := s.Rules.Location
 	local := t.In(loc)
-	layout := "Monday 2 January, 15:04"
+	date := l.Format(local, l10n.DateDayMonth)
 	if local.Year() != s.Now().In(loc).Year() {
-		layout = "Monday 2 January 2006, 15:04"
+		date = l.Format(local, l10n.DateFull)
 	}
-	zone := ZoneInWords(s.Config.Venue.Timezone)
+	zone := ZoneInWords(l, s.Config.Venue.Timezone)
 	if zone == "" {
 		zone = s.Config.Venue.Timezone
 	}
-	return local.Format(layout) + " (" + zone + ")"
+	return l.T("format.deadline", "Date", date, "Time", l.Clock(local), "Zone", zone)
 }

@@ -196,10 +196,10 @@ func (s *Service) addCustomerWords(d *mailData, b store.Booking) error {
 	}
 	words := struct{ CancelUntil, MoveUntil, Contact string }{Contact: d.Contact}
 	if ok, closes := s.CustomerCanCancel(b); ok {
-		d.CanCancel, words.CancelUntil = true, s.FormatDeadline(closes)
+		d.CanCancel, words.CancelUntil = true, s.FormatDeadline(s.VenueLang(), closes)
 	}
 	if ok, closes := s.CustomerCanMove(b); ok {
-		words.MoveUntil = s.FormatDeadline(closes)
+		words.MoveUntil = s.FormatDeadline(s.VenueLang(), closes)
 	}
 	var policy bytes.Buffer
 	if err := s.mail.text.ExecuteTemplate(&policy, "policy", words); err != nil {

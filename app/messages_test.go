@@ -248,7 +248,7 @@ func TestZoneInWords(t *testing.T) {
 		"America/Argentina/Buenos_Aires": "Buenos Aires time", "UTC": "UTC", "Etc/UTC": "UTC", "Australia/Sydney": "Sydney time",
 		"Etc/GMT+5": "", "EST5EDT": "",
 	} {
-		if got := ZoneInWords(in); got != want {
+		if got := ZoneInWords(english(t), in); got != want {
 			t.Errorf("ZoneInWords(%q) = %q, want %q", in, got, want)
 		}
 	}

@@ -16,6 +16,7 @@ import (
 	"strconv"
 	"strings"
 	"time"
+	"venuebook/app/l10n"
 
 	"venuebook/store"
 )
@@ -62,6 +63,11 @@ type Service struct {
 	// Hashing caps the password hashing of sign-ins and new accounts.
 	Hashing *HashGate
 
+	// L10n are the catalogs; Offer the languages customers may choose
+	// (venue.language first).
+	L10n  *l10n.Catalogs
+	Offer *l10n.Offer
+
 	manageKey []byte
 	permitKey []byte
 	formKey   []byte
@@ -77,6 +83,10 @@ func Open(ctx context.Context, cfg *Config, schemaSQL string, assets fs.FS, log 
 	if err != nil {
 		return nil, err
 	}
+	cats, err := l10n.Default()
+	if err != nil {
+		return nil, err
+	}
 	schema, err := store.CurrentSchema(schemaSQL)
 	if err != nil {
 		return nil, err
@@ -89,6 +99,7 @@ func Open(ctx context.Context, cfg *Config, schemaSQL string, assets fs.FS, log 
 		st.SetMailDomain(u.Hostname())
 	}
 	svc := &Service{Config: cfg, Rules: RulesFromConfig(cfg), Store: st, Log: log, Now: now, mail: mail,
+		L10n: cats, Offer: cats.NewOffer(append([]string{cfg.Venue.Language}, cfg.Venue.Languages...)...),
 		Hashing: NewHashGate(HashSlots, HashQueue, HashWait)}
 	if err := st.SyncCatalog(ctx, catalogOf(cfg)); err != nil {
 		st.Close()
@@ -107,6 +118,52 @@ func Open(ctx context.Context, cfg *Config, schemaSQL string, assets fs.FS, log 
 	svc.permitKey = DeriveKey(secret, "permit-link")
 	svc.formKey = DeriveKey(secret, "form-time")
 	return svc, nil
+}
+
+// VenueLang is the venue's own language: the console's and the owner's
+// copies'.
+func (s *Service) VenueLang() *l10n.Lang { return s.offer().Default() }
+
+// offer is Offer, or for a Service built without Open (tests) the config's.
+func (s *Service) offer() *l10n.Offer {
+	if s.Offer != nil {
+		return s.Offer
+	}
+	cats, err := l10n.Default()
+	if err != nil {
+		panic(err)
+	}
+	return cats.NewOffer(append([]string{s.Config.Venue.Language}, s.Config.Venue.Languages...)...)
+}
+
+// BookingLang is the language a booking was made in, for its later emails
+// (a booking from before languages, "", is the venue's).
+func (s *Service) BookingLang(b store.Booking) *l10n.Lang {
+	if b.Language == "" {
+		return s.VenueLang()
+	}
+	cats, _ := l10n.Default()
+	return cats.Parse(b.Language)
+}
+
+// bookingLanguage is the offered language a booking request names ("" for
+// the venue's), written as the venue offers it ("de-CH" for "de"): a
+// booking always records its language, so that the venue changing its own
+// later does not change the language of its emails.
+func (s *Service) bookingLanguage(requested string) (string, error) {
+	if requested == "" {
+		return s.VenueLang().String(), nil
+	}
+	l := s.offer().Pick(requested)
+	if l == nil {
+		var offered []string
+		for _, o := range s.offer().Langs {
+			offered = append(offered, o.String())
+		}
+		return "", &Error{Code: CodeValidationFailed, Message: "some fields need correcting; see fields",
+			Fields: map[string]string{"language": fmt.Sprintf("is not a language this venue offers (%s)", strings.Join(offered, ", "))}}
+	}
+	return l.String(), nil
 }
 
 // Close closes the store.
@@ -247,6 +304,10 @@ func (s *Service) CreateBooking(ctx context.Context, req BookingRequest, idempot
 	if err != nil {
 		return Booking{}, false, err
 	}
+	lang, err := s.bookingLanguage(req.Language)
+	if err != nil {
+		return Booking{}, false, err
+	}
 	dur := v.End.Sub(v.Start)
 	if !s.Rules.OnGrid(v.Start, dur) {
 		return Booking{}, false, s.slotError(v.Start, "is not one of the offered start times; see GET /api/availability")
@@ -258,7 +319,7 @@ func (s *Service) CreateBooking(ctx context.Context, req BookingRequest, idempot
 		return Booking{}, false, s.slotError(v.Start, fmt.Sprintf("is too far ahead: bookings open %d days in advance", s.Rules.MaxAdvance))
 	}
 	sb, replayed, err := s.book(ctx, v, store.NewBooking{Rooms: s.Config.RoomPreference(v.Tier),
-		IdempotencyKey: idempotencyKey, Fingerprint: fingerprint, IdempotencyTTL: IdempotencyTTL}, s.bookingEmails, "was just taken; choose another time")
+		IdempotencyKey: idempotencyKey, Fingerprint: fingerprint, IdempotencyTTL: IdempotencyTTL, Language: lang}, s.bookingEmails, "was just taken; choose another time")
 	if err != nil {
 		return Booking{}, false, err
 	}

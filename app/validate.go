@@ -20,6 +20,10 @@ type BookingRequest struct {
 	Notes              string          `json:"notes"`
 	ExpectedPriceCents *int64          `json:"expected_price_cents"`
 	Parking            *ParkingRequest `json:"parking"`
+	// Language is the language the booking is made in, one the venue
+	// offers ("de"); its later emails speak it. Empty: the page's or the
+	// API request's language (?lang=, Accept-Language), else the venue's.
+	Language string `json:"language,omitempty"`
 }
 
 type CustomerRequest struct {

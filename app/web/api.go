@@ -16,20 +16,22 @@ type catalogJSON struct {
 }
 
 type venueJSON struct {
-	Name               string `json:"name"`
-	Timezone           string `json:"timezone"`
-	Currency           string `json:"currency"`
-	SlotStepMinutes    int    `json:"slot_step_minutes"`
-	CleaningGapMinutes int    `json:"cleaning_gap_minutes"`
-	MinNoticeMinutes   int    `json:"min_notice_minutes"`
-	MaxAdvanceDays     int    `json:"max_advance_days"`
-	Parking            bool   `json:"parking"`
-	Address            string `json:"address"`
-	CancelCutoffHours  int    `json:"cancel_cutoff_hours"`
-	ChangeCutoffHours  int    `json:"change_cutoff_hours"`
-	Phone              string `json:"phone"`
-	Email              string `json:"email"`
-	Website            string `json:"website"`
+	Name               string   `json:"name"`
+	Timezone           string   `json:"timezone"`
+	Currency           string   `json:"currency"`
+	SlotStepMinutes    int      `json:"slot_step_minutes"`
+	CleaningGapMinutes int      `json:"cleaning_gap_minutes"`
+	MinNoticeMinutes   int      `json:"min_notice_minutes"`
+	MaxAdvanceDays     int      `json:"max_advance_days"`
+	Parking            bool     `json:"parking"`
+	Address            string   `json:"address"`
+	CancelCutoffHours  int      `json:"cancel_cutoff_hours"`
+	ChangeCutoffHours  int      `json:"change_cutoff_hours"`
+	Phone              string   `json:"phone"`
+	Email              string   `json:"email"`
+	Website            string   `json:"website"`
+	Language           string   `json:"language"`
+	Languages          []string `json:"languages"`
 }
 
 type tierJSON struct {
@@ -55,6 +57,7 @@ func (s *Server) apiCatalog(c *fiber.Ctx) error {
 		MinNoticeMinutes: cfg.Venue.MinNoticeMinutes, MaxAdvanceDays: cfg.Venue.MaxAdvanceDays,
 		Parking: cfg.Parking.Enabled, Address: cfg.Venue.Address, CancelCutoffHours: cfg.Venue.CancelCutoffHours,
 		ChangeCutoffHours: cfg.Venue.ChangeCutoffHours, Phone: cfg.Venue.Phone, Email: cfg.Venue.Email, Website: cfg.Venue.Website,
+		Language: cfg.Venue.Language, Languages: append([]string{}, cfg.Venue.Languages...),
 	}, Tiers: []tierJSON{}}
 	for _, t := range cfg.Tiers {
 		tj := tierJSON{ID: t.ID, Name: t.Name, Description: t.Description, Packages: []packageJSON{}}
@@ -163,7 +166,9 @@ type bookingJSON struct {
 	Customer   customerJSON `json:"customer"`
 	Notes      string       `json:"notes"`
 	// Source is "online" (the customer) or "owner" (taken at the desk).
-	Source    string       `json:"source"`
+	Source string `json:"source"`
+	// Language is the language the booking was made in: its emails'.
+	Language  string       `json:"language"`
 	Parking   *parkingJSON `json:"parking"`
 	ManageURL string       `json:"manage_url"`
 	Calendar  calendarJSON `json:"calendar"`
@@ -194,7 +199,7 @@ func (s *Server) bookingJSON(b app.Booking) bookingEnvelope {
 		Start: app.FormatInstant(b.Start, loc), End: app.FormatInstant(b.End, loc),
 		Guests: b.Guests, PriceCents: b.PriceCents, Currency: b.Currency,
 		Customer: customerJSON{Name: b.CustomerName, Email: b.CustomerEmail, Phone: b.CustomerPhone},
-		Notes:    b.Notes, Source: b.Source, ManageURL: b.ManageURL,
+		Notes:    b.Notes, Source: b.Source, Language: s.svc.BookingLang(b.Booking).String(), ManageURL: b.ManageURL,
 		Calendar:         calendarJSON{ICSURL: b.ICSURL, GoogleURL: b.GoogleURL},
 		ConfirmationSent: !b.ConfirmationSentAt.IsZero(),
 	}
@@ -212,6 +217,9 @@ func (s *Server) apiCreateBooking(c *fiber.Ctx) error {
 	var req app.BookingRequest
 	if err := decodeJSON(c.Get(fiber.HeaderContentType), rawBody(c), &req); err != nil {
 		return err
+	}
+	if req.Language == "" {
+		req.Language = s.lang(c).String()
 	}
 	giveBack, err := s.reserveBooking(c, req.Customer.Email)
 	if err != nil {

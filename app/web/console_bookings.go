@@ -269,7 +269,7 @@ func (s *Server) pageConsoleBooking(c *fiber.Ctx) error {
 		Room    string
 		Started bool
 		Audit   []store.AuditEntry
-	}{s.console(c, "Booking "+b.Reference, "bookings"), b, s.formatWhen(b), s.svc.TierName(b.TierID), s.svc.PackageName(b.PackageID),
+	}{s.console(c, "Booking "+b.Reference, "bookings"), b, s.formatWhen(s.svc.VenueLang(), b), s.svc.TierName(b.TierID), s.svc.PackageName(b.PackageID),
 		s.svc.RoomName(b.RoomID), !s.svc.Now().Before(b.Start), audit}
 	return s.render(c, fiber.StatusOK, "admin_booking", data)
 }

@@ -51,8 +51,9 @@ func (s *Server) contact() venueContact {
 // ownerLayout is the frame of the owner's own pages (the console, signing
 // in): the venue's contact is for its customers, so it is left out.
 func (s *Server) ownerLayout(title string) layoutData {
-	l := s.layout(title)
+	l := s.frame(title)
 	l.Contact = venueContact{}
+	l.Lang = s.svc.VenueLang()
 	return l
 }
 
@@ -71,4 +72,33 @@ func (s *Server) apiEmailSuggestion(c *fiber.Ctx) error {
 		out.Suggestion = &suggestion
 	}
 	return c.JSON(out)
+}
+
+// The contact sentence's links (layout.html's "contact"), rendered by
+// html/template like the rest of the page, so that a catalog's sentence only
+// places them.
+var contactLinks = template.Must(template.New("").Parse(`{{define "phone"}}<a href="{{.TelURL}}">{{.Phone}}</a>{{end}}` +
+	`{{define "email"}}<a href="{{.MailtoURL}}">{{.Email}}</a>{{end}}` +
+	`{{define "from"}}<a href="{{.FromMailtoURL}}">{{.FromEmail}}</a>{{end}}` +
+	`{{define "website"}}<a href="{{.V.Website}}" rel="noopener" target="_blank">{{.V.WebsiteLabel}}<span class="visually-hidden"> {{.NewTab}}</span></a>{{end}}`))
+
+func contactLink(name string, data any) template.HTML {
+	var b strings.Builder
+	if err := contactLinks.ExecuteTemplate(&b, name, data); err != nil {
+		return ""
+	}
+	return template.HTML(b.String())
+}
+
+func phoneLink(v venueContact) template.HTML { return contactLink("phone", v) }
+func emailLink(v venueContact) template.HTML { return contactLink("email", v) }
+func fromLink(v venueContact) template.HTML  { return contactLink("from", v) }
+
+// websiteLink opens the website in a new tab, and says so (newTab) to
+// screen readers.
+func websiteLink(v venueContact, newTab string) template.HTML {
+	return contactLink("website", struct {
+		V      venueContact
+		NewTab string
+	}{v, newTab})
 }

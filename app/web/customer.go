@@ -37,7 +37,7 @@ func (s *Server) pageHome(c *fiber.Ctx) error {
 		Currency string
 		Tiers    []app.Tier
 		Zone     string
-	}{s.layout(cfg.Venue.Name), cfg.Venue.Address, cfg.Venue.Currency, cfg.Tiers, cfg.Venue.Timezone}
+	}{s.layout(c, cfg.Venue.Name), cfg.Venue.Address, cfg.Venue.Currency, cfg.Tiers, cfg.Venue.Timezone}
 	return s.render(c, fiber.StatusOK, "home", data)
 }
 
@@ -116,7 +116,7 @@ func (s *Server) detailsData(c *fiber.Ctx, tier *app.Tier, pkg *app.Package, sta
 	loc := s.svc.Rules.Location
 	st, end := start.In(loc), start.Add(time.Duration(pkg.DurationMinutes)*time.Minute).In(loc)
 	d := detailsPage{
-		layoutData: s.layout("Your details"), Tier: tier, Package: pkg,
+		layoutData: s.layout(c, "Your details"), Tier: tier, Package: pkg,
 		Start: app.FormatInstant(start, loc),
 		When:  fmt.Sprintf("%s, %s–%s (%s)", st.Format("Monday 2 January 2006"), st.Format("15:04"), end.Format("15:04"), st.Format("MST")),
 		Price: app.FormatMoney(pkg.PriceCents, s.svc.Config.Venue.Currency), PriceCents: pkg.PriceCents,
@@ -154,7 +154,7 @@ func (s *Server) submitBooking(c *fiber.Ctx) error {
 	if err != nil {
 		return s.renderDay(c, fiber.StatusBadRequest, pkgID, "", "", "Choose a time from the list.")
 	}
-	req := app.BookingRequest{Tier: tier.ID, Package: pkg.ID, Start: c.FormValue("start"), Guests: form.Guests,
+	req := app.BookingRequest{Tier: tier.ID, Package: pkg.ID, Start: c.FormValue("start"), Guests: form.Guests, Language: s.lang(c).String(),
 		Customer: app.CustomerRequest{Name: form.Name, Email: form.Email, Phone: form.Phone}, Notes: form.Notes}
 	if price, err := strconv.ParseInt(c.FormValue("price_cents"), 10, 64); err == nil {
 		req.ExpectedPriceCents = &price
@@ -261,8 +261,8 @@ func (s *Server) renderBooking(c *fiber.Ctx, status int, message string) error {
 		title = "You're booked: " + b.Reference
 	}
 	data := bookingPage{
-		layoutData: s.layout(title), B: b, Tier: s.svc.TierName(b.TierID), Package: s.svc.PackageName(b.PackageID),
-		When: s.formatWhen(b), New: c.Query("new") == "1", Cancelled: c.Query("cancelled") == "1",
+		layoutData: s.layout(c, title), B: b, Tier: s.svc.TierName(b.TierID), Package: s.svc.PackageName(b.PackageID),
+		When: s.formatWhen(s.lang(c), b), New: c.Query("new") == "1", Cancelled: c.Query("cancelled") == "1",
 		Moved: c.Query("moved") == "1", EmailCorrected: c.Query("email_corrected") == "1",
 		Policy: s.policyOf(b), Links: bookingLinks(b),
 		CanCorrectEmail: b.Status == "confirmed" && s.svc.Now().Before(b.Start),

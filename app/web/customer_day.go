@@ -10,6 +10,7 @@ import (
 	"github.com/gofiber/fiber/v2"
 
 	"venuebook/app"
+	"venuebook/app/l10n"
 )
 
 // The day page (/book/{package}): a month calendar with each day's state,
@@ -172,7 +173,7 @@ func (s *Server) renderPicker(c *fiber.Ctx, status int, pkgID, dateText, monthTe
 	}
 	lastBookable := today.AddDays(s.svc.Rules.MaxAdvance)
 	data := dayPage{
-		layoutData: s.layout(pkg.Name + " · " + tier.Name),
+		layoutData: s.layout(c, pkg.Name+" · "+tier.Name),
 		Tier:       tier, Package: pkg, Price: app.FormatMoney(pkg.PriceCents, cfg.Venue.Currency),
 		Month:   civil(first).Format("January 2006"),
 		Date:    dateString(selected),
@@ -234,9 +235,9 @@ func (s *Server) renderPicker(c *fiber.Ctx, status int, pkgID, dateText, monthTe
 		data.DateLong = civil(selected).Format("Monday 2 January 2006")
 	}
 	if !data.MarkZones {
-		data.ZoneNote = zoneNote(cfg.Venue.Timezone, zoneAt.In(loc).Format("MST"))
+		data.ZoneNote = zoneNote(data.Lang, cfg.Venue.Timezone, zoneAt.In(loc).Format("MST"))
 	} else {
-		data.ZoneNote = zoneNote(cfg.Venue.Timezone, "")
+		data.ZoneNote = zoneNote(data.Lang, cfg.Venue.Timezone, "")
 	}
 	c.Set("Cache-Control", "no-store")
 	return s.render(c, status, "day", data)
@@ -399,11 +400,11 @@ func closedWeekdays(week [7][]app.DayRange) string {
 // (GMT)." for Europe/London, "Times are Berlin time (CET)." for
 // Europe/Berlin: the zone's city, and abbr (the zone's abbreviation on the day
 // shown, "" to leave it out; one Go writes as an offset reads "UTC+03").
-func zoneNote(zone, abbr string) string {
+func zoneNote(l *l10n.Lang, zone, abbr string) string {
 	if abbr != "" && (abbr[0] == '+' || abbr[0] == '-') {
 		abbr = "UTC" + abbr
 	}
-	words := zoneWords(zone)
+	words := zoneWords(l, zone)
 	switch {
 	case words == "UTC":
 		return "Times are UTC."
@@ -419,7 +420,7 @@ func zoneNote(zone, abbr string) string {
 }
 
 // zoneWords is app.ZoneInWords: the pages and the emails name the zone alike.
-func zoneWords(zone string) string { return app.ZoneInWords(zone) }
+func zoneWords(l *l10n.Lang, zone string) string { return app.ZoneInWords(l, zone) }
 
 // noticeWords writes the minimum notice as people say it: "2 hours", "90 minutes", "2 days".
 func noticeWords(d time.Duration) string {

@@ -17,7 +17,7 @@ func TestZoneNote(t *testing.T) {
 		{"EST5EDT", "EST", "Times are in the venue's time zone, EST5EDT (EST)."},
 	}
 	for _, tc := range tests {
-		if got := zoneNote(tc.zone, tc.abbr); got != tc.want {
+		if got := zoneNote(english(t), tc.zone, tc.abbr); got != tc.want {
 			t.Errorf("zoneNote(%q, %q) = %q, want %q", tc.zone, tc.abbr, got, tc.want)
 		}
 	}

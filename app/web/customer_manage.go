@@ -35,9 +35,9 @@ func (s *Server) policyOf(b app.Booking) policy {
 	canCancel, cancelCloses := s.svc.CustomerCanCancel(b.Booking)
 	canMove, moveCloses := s.svc.CustomerCanMove(b.Booking)
 	p := policy{CanCancel: canCancel, CanMove: canMove, MovesOff: s.svc.Config.Venue.ChangeCutoffHours < 0,
-		CancelUntil: s.svc.FormatDeadline(cancelCloses)}
+		CancelUntil: s.svc.FormatDeadline(s.svc.VenueLang(), cancelCloses)}
 	if !p.MovesOff {
-		p.MoveUntil = s.svc.FormatDeadline(moveCloses)
+		p.MoveUntil = s.svc.FormatDeadline(s.svc.VenueLang(), moveCloses)
 	}
 	return p
 }
@@ -70,7 +70,7 @@ func (s *Server) renderCancel(c *fiber.Ctx, status int, message string) error {
 	if b.Status != "confirmed" {
 		return c.Redirect(links.Manage, fiber.StatusSeeOther)
 	}
-	data := cancelPage{layoutData: s.layout("Cancel booking " + b.Reference), B: b, When: s.formatWhen(b),
+	data := cancelPage{layoutData: s.layout(c, "Cancel booking "+b.Reference), B: b, When: s.formatWhen(s.lang(c), b),
 		Tier: s.svc.TierName(b.TierID), Package: s.svc.PackageName(b.PackageID), Links: links, Policy: s.policyOf(b),
 		CSRF: s.csrfToken(c), Message: message}
 	c.Set("Cache-Control", "no-store")
@@ -120,7 +120,7 @@ func (s *Server) renderMoveConfirm(c *fiber.Ctx, status int, start time.Time, me
 	moved.End = start.Add(b.End.Sub(b.Start))
 	moved.Start = start
 	loc := s.svc.Rules.Location
-	data := movePage{layoutData: s.layout("Move booking " + b.Reference), B: b, When: s.formatWhen(b), NewWhen: s.formatWhen(moved),
+	data := movePage{layoutData: s.layout(c, "Move booking "+b.Reference), B: b, When: s.formatWhen(s.lang(c), b), NewWhen: s.formatWhen(s.lang(c), moved),
 		NewStart: app.FormatInstant(start, loc), Tier: s.svc.TierName(b.TierID), Package: s.svc.PackageName(b.PackageID),
 		Price: app.FormatMoney(b.PriceCents, b.Currency), Links: links, Policy: s.policyOf(b), CSRF: s.csrfToken(c), Message: message,
 		Back: links.Move + "&date=" + app.DateOf(start, loc).String()}
@@ -212,5 +212,5 @@ func (s *Server) renderMovePicker(c *fiber.Ctx, status int, date, message string
 	}
 	base := links.Move + "&"
 	return s.renderPicker(c, status, b.PackageID, date, c.Query("month"), message, pickFor{DayBase: base, SlotBase: base,
-		Moving: &movingBooking{Reference: b.Reference, When: s.formatWhen(b), Price: app.FormatMoney(b.PriceCents, b.Currency), Back: links.Manage}})
+		Moving: &movingBooking{Reference: b.Reference, When: s.formatWhen(s.lang(c), b), Price: app.FormatMoney(b.PriceCents, b.Currency), Back: links.Manage}})
 }

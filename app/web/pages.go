@@ -13,6 +13,7 @@ import (
 	"path/filepath"
 	"strings"
 	"time"
+	"venuebook/app/l10n"
 
 	"github.com/gofiber/fiber/v2"
 
@@ -23,7 +24,10 @@ import (
 // pages holds the templates, parsed once at start-up so a broken template stops
 // the server before it serves, and the static files under content-hashed names.
 type pages struct {
-	templates map[string]*template.Template
+	// templates are by language (each offered language's tag, "de-CH"),
+	// then by page: the same parsed templates with the language's words,
+	// money and dates.
+	templates map[string]map[string]*template.Template
 	static    map[string]staticFile // by served name, e.g. "style.3f2a9c1d.css"
 	urls      map[string]string     // logical name ("style.css") → URL
 }
@@ -37,25 +41,49 @@ type staticFile struct {
 // mailtoURL is app.MailtoURL as a URL the templates link to.
 func mailtoURL(address string) template.URL { return template.URL(app.MailtoURL(address)) }
 
-func loadPages(assets fs.FS, venue app.VenueConfig, loc *time.Location) (*pages, error) {
-	funcs := template.FuncMap{
-		"money": app.FormatMoney,
-		"add":   func(a, b int) int { return a + b },
+// langFuncs are the template functions that speak a language: t (a
+// message), tn (a plural message), th (a message that holds markup), and
+// money and dates as the language writes them, in the venue's zone.
+func langFuncs(l *l10n.Lang, loc *time.Location) template.FuncMap {
+	return template.FuncMap{
+		"t":     l.T,
+		"tn":    l.N,
+		"th":    l.HTML,
+		"lang":  l.String,
+		"money": l.Money,
 		// when writes an instant in the venue's time, the zone named.
-		"when": func(t time.Time) string { return t.In(loc).Format("Mon 2 Jan 2006 15:04 MST") },
-		"date": func(t time.Time) string { return t.In(loc).Format("Mon 2 Jan 2006") },
-		// isodate is the venue-local date as links carry it (?date=2026-12-01).
-		"isodate": func(t time.Time) string { return app.DateOf(t, loc).String() },
-		"clock":   func(t time.Time) string { return t.In(loc).Format("15:04") },
-		"hours":   func(minutes int) string { return fmt.Sprintf("%.1f h", float64(minutes)/60) },
-		"mailto":  mailtoURL,
-		"status":  statusWord,
-		"inc":     func(n int) int { return n + 1 },
+		"when": func(t time.Time) string {
+			t = t.In(loc)
+			return l.Format(t, l10n.DateTimeShort) + " " + t.Format("MST")
+		},
+		"date":        func(t time.Time) string { return l.Format(t.In(loc), l10n.DateMedium) },
+		"clock":       func(t time.Time) string { return l.Clock(t.In(loc)) },
+		"hours":       func(minutes int) string { return l.T("format.hours", "Hours", l.Decimal(float64(minutes)/60, 1)) },
+		"status":      func(status string) string { return statusWord(l, status) },
+		"websiteLink": func(v venueContact) template.HTML { return websiteLink(v, l.T("layout.new_tab")) },
 	}
-	p := &pages{templates: map[string]*template.Template{}, static: map[string]staticFile{}, urls: map[string]string{}}
+}
+
+func loadPages(assets fs.FS, venue app.VenueConfig, loc *time.Location, offer *l10n.Offer) (*pages, error) {
+	funcs := langFuncs(offer.Default(), loc)
+	common := template.FuncMap{
+		"add": func(a, b int) int { return a + b },
+		// isodate is the venue-local date as links carry it (?date=2026-12-01).
+		"isodate":   func(t time.Time) string { return app.DateOf(t, loc).String() },
+		"mailto":    mailtoURL,
+		"phoneLink": phoneLink, "emailLink": emailLink, "fromLink": fromLink,
+		"inc": func(n int) int { return n + 1 },
+	}
+	for name, f := range common {
+		funcs[name] = f
+	}
+	p := &pages{templates: map[string]map[string]*template.Template{}, static: map[string]staticFile{}, urls: map[string]string{}}
 	names, err := fs.Glob(assets, "templates/page_*.html")
 	if err != nil || len(names) == 0 {
 		return nil, fmt.Errorf("no page templates in assets: %v", err)
+	}
+	for _, l := range offer.Langs {
+		p.templates[l.String()] = map[string]*template.Template{}
 	}
 	for _, name := range names {
 		files := []string{"templates/layout.html", name}
@@ -66,7 +94,14 @@ func loadPages(assets fs.FS, venue app.VenueConfig, loc *time.Location) (*pages,
 		if err != nil {
 			return nil, fmt.Errorf("parse template %s: %w", name, err)
 		}
-		p.templates[strings.TrimSuffix(strings.TrimPrefix(path.Base(name), "page_"), ".html")] = t
+		page := strings.TrimSuffix(strings.TrimPrefix(path.Base(name), "page_"), ".html")
+		for _, l := range offer.Langs {
+			clone, err := t.Clone()
+			if err != nil {
+				return nil, fmt.Errorf("template %s: %w", name, err)
+			}
+			p.templates[l.String()][page] = clone.Funcs(langFuncs(l, loc))
+		}
 	}
 	files, err := fs.Glob(assets, "static/*")
 	if err != nil {
@@ -108,8 +143,15 @@ func (p *pages) add(name string, body []byte) {
 	p.urls[name] = "/static/" + served
 }
 
+// spoken is what every page's data has: the language it is rendered in.
+type spoken interface{ pageLang() *l10n.Lang }
+
 func (s *Server) render(c *fiber.Ctx, status int, page string, data any) error {
-	t, ok := s.pages.templates[page]
+	lang := s.svc.VenueLang()
+	if d, ok := data.(spoken); ok && d.pageLang() != nil {
+		lang = d.pageLang()
+	}
+	t, ok := s.pages.templates[lang.String()][page]
 	if !ok {
 		return fmt.Errorf("no template %q", page)
 	}
@@ -132,9 +174,24 @@ type layoutData struct {
 	// Contact is how customers reach the venue: the footer of every
 	// customer and approver page, and {{template "contact" .Contact}}.
 	Contact venueContact
+	// Lang is the language of the page; Languages the switch between the
+	// offered ones (none when only one is offered).
+	Lang      *l10n.Lang
+	Languages []langChoice
 }
 
-func (s *Server) layout(title string) layoutData {
+func (l layoutData) pageLang() *l10n.Lang { return l.Lang }
+
+// layout is the frame of a customer's (or the approver's) page, in the
+// language they chose.
+func (s *Server) layout(c *fiber.Ctx, title string) layoutData {
+	l := s.frame(title)
+	l.Lang = s.lang(c)
+	l.Languages = s.languageChoices(c, l.Lang)
+	return l
+}
+
+func (s *Server) frame(title string) layoutData {
 	u := s.pages.urls
 	logo := ""
 	for name, url := range u {
@@ -147,9 +204,11 @@ func (s *Server) layout(title string) layoutData {
 }
 
 func (s *Server) renderError(c *fiber.Ctx, status int, e *app.Error) error {
-	frame := s.layout("Sorry")
+	var frame layoutData
 	if strings.HasPrefix(c.Path(), "/admin") {
-		frame = s.ownerLayout("Sorry")
+		frame = s.ownerLayout(s.svc.VenueLang().T("error.title"))
+	} else {
+		frame = s.layout(c, s.lang(c).T("error.title"))
 	}
 	data := struct {
 		layoutData
@@ -182,11 +241,12 @@ func (s *Server) static(c *fiber.Ctx) error {
 	return c.Send(f.body)
 }
 
-// formatWhen writes a booking's time in the venue's zone, the zone named.
-func (s *Server) formatWhen(b app.Booking) string {
+// formatWhen writes a booking's time in the venue's zone, the zone named:
+// "Wednesday 9 December 2026, 14:00–15:00 (GMT)".
+func (s *Server) formatWhen(l *l10n.Lang, b app.Booking) string {
 	loc := s.svc.Rules.Location
 	start, end := b.Start.In(loc), b.End.In(loc)
-	return fmt.Sprintf("%s, %s–%s (%s)", start.Format("Monday 2 January 2006"), start.Format("15:04"), end.Format("15:04"), start.Format("MST"))
+	return l.T("format.when", "Date", l.Format(start, l10n.DateFull), "From", l.Clock(start), "To", l.Clock(end), "Zone", start.Format("MST"))
 }
 
 func firstName(name string) string {
@@ -197,16 +257,10 @@ func firstName(name string) string {
 }
 
 // statusWord is a booking status as people read it: "No-show", not "no_show".
-func statusWord(status string) string {
+func statusWord(l *l10n.Lang, status string) string {
 	switch status {
-	case store.StatusConfirmed:
-		return "Confirmed"
-	case store.StatusCancelled:
-		return "Cancelled"
-	case store.StatusCompleted:
-		return "Completed"
-	case store.StatusNoShow:
-		return "No-show"
+	case store.StatusConfirmed, store.StatusCancelled, store.StatusCompleted, store.StatusNoShow:
+		return l.T("status." + status)
 	}
 	return status
 }

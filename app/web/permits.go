@@ -23,10 +23,10 @@ type permitPage struct {
 	Replaced bool // the link was superseded by a newer one
 }
 
-func (s *Server) permitPageData(p app.PermitRequest) permitPage {
-	d := permitPage{layoutData: s.layout("Parking permit request"), Request: p}
+func (s *Server) permitPageData(c *fiber.Ctx, p app.PermitRequest) permitPage {
+	d := permitPage{layoutData: s.layout(c, "Parking permit request"), Request: p}
 	if p.ID != "" {
-		d.When = s.formatWhen(p.Booking)
+		d.When = s.formatWhen(s.lang(c), p.Booking)
 		d.Guest = firstName(p.CustomerName)
 		d.Approved = p.Permit != nil && p.Permit.Status == app.PermitApproved
 	}
@@ -40,7 +40,7 @@ func (s *Server) pagePermitDecide(c *fiber.Ctx) error {
 	if err != nil {
 		return s.permitProblem(c, err)
 	}
-	return s.render(c, fiber.StatusOK, "permit", s.permitPageData(p))
+	return s.render(c, fiber.StatusOK, "permit", s.permitPageData(c, p))
 }
 
 func (s *Server) pagePermitDecided(c *fiber.Ctx) error {
@@ -50,7 +50,7 @@ func (s *Server) pagePermitDecided(c *fiber.Ctx) error {
 	if err != nil {
 		return s.permitProblem(c, err)
 	}
-	d := s.permitPageData(p)
+	d := s.permitPageData(c, p)
 	d.Decided = true
 	return s.render(c, fiber.StatusOK, "permit", d)
 }
@@ -62,7 +62,7 @@ func (s *Server) permitProblem(c *fiber.Ctx, err error) error {
 	if !errors.As(err, &e) {
 		return err
 	}
-	d := s.permitPageData(app.PermitRequest{})
+	d := s.permitPageData(c, app.PermitRequest{})
 	d.Problem, d.Code = e.Message, e.Code
 	d.Replaced = errors.Is(err, app.ErrLinkReplaced)
 	if e.Code == app.CodeValidationFailed {

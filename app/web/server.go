@@ -69,7 +69,7 @@ func WithMailRelays(relays func() []mail.RelayStatus) Option {
 
 // New builds the server and registers every route. assets holds templates/ and static/.
 func New(svc *app.Service, assets fs.FS, log *slog.Logger, opts ...Option) (*Server, error) {
-	pg, err := loadPages(assets, svc.Config.Venue, svc.Rules.Location)
+	pg, err := loadPages(assets, svc.Config.Venue, svc.Rules.Location, svc.Offer)
 	if err != nil {
 		return nil, err
 	}
