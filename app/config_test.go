@@ -97,6 +97,13 @@ name = "Classic"
 		{"unknown currency", "[venue]\ncurrency = \"ABC\"\n" + catalogTOML, `venue.currency: "ABC" is not an ISO 4217 currency code`},
 		{"withdrawn currency", "[venue]\ncurrency = \"DEM\"\n" + catalogTOML, `venue.currency: "DEM" is not an ISO 4217 currency code`},
 		{"not a currency", "[venue]\ncurrency = \"XAU\"\n" + catalogTOML, `venue.currency: "XAU" is not an ISO 4217 currency code`},
+		{"withdrawn kuna", "[venue]\ncurrency = \"HRK\"\n" + catalogTOML, `venue.currency: "HRK" is not an ISO 4217 currency code`},
+		{"language not a tag", "[venue]\nlanguage = \"german\"\n" + catalogTOML, `venue.language: "german" is not a language tag`},
+		{"language with an underscore", "[venue]\nlanguage = \"de_DE!\"\n" + catalogTOML, `venue.language: "de_DE!" is not a language tag`},
+		{"empty language", "[venue]\nlanguage = \"\"\n" + catalogTOML, `venue.language: "" is not a language tag`},
+		{"language no catalog speaks", "[venue]\nlanguage = \"ja\"\n" + catalogTOML, `venue.language: "ja" is not a language venuebook speaks; it speaks de, en, es, fr`},
+		{"offered language unknown", "[venue]\nlanguages = [\"de\", \"xx\"]\n" + catalogTOML, `venue.languages[1]: "xx"`},
+		{"offered language unsupported", "[venue]\nlanguages = [\"zh-Hant\"]\n" + catalogTOML, `venue.languages[0]: "zh-Hant" is not a language venuebook speaks`},
 		{"package longer than every opening range", "[venue.hours]\nmon = \"09:00-12:00,13:00-14:30\"\nsat = \"10:00-12:00\"\n" +
 			onePackage("  duration_minutes = 240\n  price_cents = 100\n  max_guests = 4\n"), "tiers[0].packages[0].duration_minutes: 240 minutes is longer than every opening range of the week (the longest is mon 09:00-12:00, 180 minutes)"},
 		{"bad closure date", "[[closures]]\nstart = \"2026-02-30\"\n" + catalogTOML, "closures[0].start"},
