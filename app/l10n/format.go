@@ -40,15 +40,19 @@ func MinorUnits(code string) (int, bool) {
 
 // Money writes an amount in code's minor unit as the language writes it:
 // 4500 GBP is "£45.00" in en, 4500 EUR "45,00 €" in de, "CHF 45.00" in
-// de-CH, 5000 JPY "¥5,000", 1500 KWD "KWD 1.500". CLDR puts no-break spaces
-// between number and symbol, which keep a price on one line.
+// de-CH, 5000 JPY "¥5,000", 1500 KWD "KWD 1.500". CLDR's no-break spaces
+// (between number and symbol, and French digit groups) are written as
+// plain spaces, as API.md writes them ("45,00 €"); the pages keep a price
+// on one line with CSS instead.
 func (l *Lang) Money(minor int64, code string) string {
 	a, err := currency.NewAmountFromInt64(minor, code)
 	if err != nil {
 		return strconv.FormatInt(minor, 10) + " " + code
 	}
-	return l.money.Format(a)
+	return plainSpaces.Replace(l.money.Format(a))
 }
+
+var plainSpaces = strings.NewReplacer("\u00a0", " ", "\u202f", " ")
 
 // Number writes a whole number with the language's digit grouping.
 func (l *Lang) Number(n int64) string {
@@ -58,7 +62,7 @@ func (l *Lang) Number(n int64) string {
 	}
 	f := *l.money
 	f.CurrencyDisplay = currency.DisplayNone
-	return strings.TrimSpace(f.Format(a))
+	return strings.TrimSpace(plainSpaces.Replace(f.Format(a)))
 }
 
 // The date and time patterns each catalog holds as format.<name>, in CLDR's
@@ -200,5 +204,5 @@ func (l *Lang) Decimal(v float64, digits int) string {
 	f := *l.money
 	f.CurrencyDisplay = currency.DisplayNone
 	f.MinDigits, f.MaxDigits = uint8(digits), uint8(digits)
-	return strings.TrimSpace(f.Format(a))
+	return strings.TrimSpace(plainSpaces.Replace(f.Format(a)))
 }

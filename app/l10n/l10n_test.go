@@ -17,9 +17,6 @@ func cats(t *testing.T) *Catalogs {
 	return c
 }
 
-// nbsp-free: CLDR separates number and symbol with a no-break space (and
-// French groups with a narrow one); the tables write them as plain spaces.
-func plain(s string) string { return strings.NewReplacer("\u00a0", " ", "\u202f", " ").Replace(s) }
 
 func TestMoneyAsEachLocaleWritesIt(t *testing.T) {
 	c := cats(t)
@@ -52,7 +49,7 @@ func TestMoneyAsEachLocaleWritesIt(t *testing.T) {
 		{"en", "GBP", -4500, "-£45.00"},
 		{"en", "GBP", 0, "£0.00"},
 	} {
-		got := plain(c.Parse(tc.lang).Money(tc.minor, tc.cur))
+		got := c.Parse(tc.lang).Money(tc.minor, tc.cur)
 		if got != tc.want {
 			t.Errorf("%s: %d %s = %q, want %q", tc.lang, tc.minor, tc.cur, got, tc.want)
 		}
@@ -68,6 +65,19 @@ func TestMinorUnitsAreISO4217s(t *testing.T) {
 	for _, code := range []string{"", "gbp", "XYZ", "HRK", "EURO", "€", "US D"} {
 		if _, ok := MinorUnits(code); ok || ValidCurrency(code) {
 			t.Errorf("%q is taken for a currency", code)
+		}
+	}
+}
+
+func TestNumbers(t *testing.T) {
+	c := cats(t)
+	for _, tc := range []struct{ lang, int, dec string }{{"en", "12,345", "1.5"}, {"de", "12.345", "1,5"}, {"fr", "12 345", "1,5"}, {"de-CH", "12'345", "1.5"}} {
+		l := c.Parse(tc.lang)
+		if got := l.Number(12345); got != tc.int {
+			t.Errorf("%s: Number %q, want %q", tc.lang, got, tc.int)
+		}
+		if got := l.Decimal(1.5, 1); got != tc.dec {
+			t.Errorf("%s: Decimal %q, want %q", tc.lang, got, tc.dec)
 		}
 	}
 }
