@@ -17,7 +17,6 @@ func cats(t *testing.T) *Catalogs {
 	return c
 }
 
-
 func TestMoneyAsEachLocaleWritesIt(t *testing.T) {
 	c := cats(t)
 	for _, tc := range []struct {
