@@ -18,7 +18,8 @@ FUZZ_TARGETS := \
 	./app:FuzzParseConfig \
 	./app:FuzzPermitToken \
 	./app:FuzzCSVSafe \
-	./app:FuzzDecodeCursor
+	./app:FuzzDecodeCursor \
+	./app/l10n:FuzzNegotiate
 
 AXE_VERSION := 4.10.3
 AXE := .cache/axe-core-$(AXE_VERSION)/axe.min.js
