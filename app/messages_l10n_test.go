@@ -333,3 +333,20 @@ func TestEmailWhenLine(t *testing.T) {
 		t.Errorf("a zone without words:\n%s", m.Text)
 	}
 }
+
+// A Swiss venue (de-CH) writes German words with Swiss money, in its
+// emails and its owner's copies alike.
+func TestEmailsInSwissGerman(t *testing.T) {
+	s := mailService(t, MustInstant(t, "2026-12-01T10:00:00Z"), func(c *Config) {
+		c.Venue.Language, c.Venue.Currency = "de-CH", "CHF"
+	})
+	b := mailBooking(t, s, dec9At14)
+	b.Currency, b.Language = "CHF", "de-CH"
+	b = s.withLinks(b.Booking)
+	for _, kind := range []string{KindConfirmation, KindOwnerCopy} {
+		m := renderKind(t, s, kind, b)
+		if !strings.Contains(spaced(m.Text), "Preis:          CHF 45.00") || !strings.Contains(m.HTML, `<html lang="de-CH">`) {
+			t.Errorf("%s in de-CH:\n%s", kind, m.Text)
+		}
+	}
+}
