@@ -208,7 +208,7 @@ func (s *Server) submitBooking(c *fiber.Ctx) error {
 	case app.CodeValidationFailed:
 		for field, problem := range e.Fields {
 			if name, ok := formFields[field]; ok {
-				d.Errors[name] = problem
+				d.Errors[name] = fieldProblem(s.lang(c), e, field)
 			} else {
 				d.Message = "Something in this booking is not right: " + field + " " + problem + "."
 			}

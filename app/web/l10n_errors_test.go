@@ -1,10 +1,14 @@
 package web_test
 
 import (
+	"html"
 	"net/http"
+	"regexp"
 	"strings"
 	"testing"
 	"time"
+
+	"venuebook/app/l10n"
 )
 
 // The JSON API answers its errors in English, byte for byte as before the
@@ -101,5 +105,84 @@ func TestAPIErrorBodiesWithValuesAreUnchanged(t *testing.T) {
 		if c.want != "" && strings.TrimSpace(string(r.Body)) != c.want {
 			t.Errorf("%s:\n got %s\nwant %s", c.name, r.Body, c.want)
 		}
+	}
+}
+
+// pageMessages are the texts of a page's error paragraphs: the details
+// form's problems by their fields and the error page's message.
+var pageMessages = regexp.MustCompile(`(?s)<p class="error" id="[a-z]+-error">(.*?)</p>|<h1>[^<]*</h1>\s*<p>(.*?)</p>`)
+
+func messagesOf(page string) string {
+	var out []string
+	for _, m := range pageMessages.FindAllStringSubmatch(page, -1) {
+		out = append(out, html.UnescapeString(m[1]+m[2]))
+	}
+	return strings.Join(out, "\n")
+}
+
+// A page shows an error in its own language: the details form's problem by
+// its field, and the error page's message; the API keeps its English
+// whatever language the request asks for.
+func TestErrorsOnPagesSpeakThePageLanguage(t *testing.T) {
+	v := newVenue(t, venueOptions{VenueTOML: `languages = ["de", "fr", "es"]`})
+	cats, err := l10n.Default()
+	if err != nil {
+		t.Fatal(err)
+	}
+	words := map[string]struct{ email, guests, noExperience, noPage string }{
+		"de": {"Bitte geben Sie eine gültige E-Mail-Adresse an.", "Bitte wählen Sie zwischen 1 und 4 Personen.",
+			"Dieses Angebot gibt es nicht. Bitte wählen Sie eines auf der Startseite.", "Diese Seite oder diesen Endpunkt gibt es nicht: GET /nosuch/page"},
+		"fr": {"Veuillez indiquer une adresse e-mail valide.", "Veuillez choisir entre 1 et 4 personnes.",
+			"Cette prestation n’existe pas. Veuillez en choisir une sur la page d’accueil.", "Cette page ou ce point d’accès n’existe pas : GET /nosuch/page"},
+		"es": {"Indique una dirección de correo electrónico válida, por favor.", "Elija entre 1 y 4 personas, por favor.",
+			"Esta experiencia no existe. Elija una en la página de inicio, por favor.", "Esta página o punto de acceso no existe: GET /nosuch/page"},
+	}
+	for lang, w := range words {
+		c := formClient(t)
+		form := detailsForm(t, v, c, "2026-12-01T10:00:00+00:00")
+		form.Set("lang", lang)
+		form.Set("name", "Ada Lovelace")
+		form.Set("email", "ada@")
+		form.Set("guests", "9")
+		resp, page := postForm(t, c, v.URL+"/book/classic-60", form)
+		shown := messagesOf(page)
+		if resp.StatusCode != http.StatusBadRequest || !strings.Contains(page, `<html lang="`+lang+`"`) {
+			t.Fatalf("%s: the form with a bad email: %d %s", lang, resp.StatusCode, page)
+		}
+		for _, want := range []string{w.email, w.guests} {
+			if !strings.Contains(shown, want) {
+				t.Errorf("%s: the form does not say %q; it says %q", lang, want, shown)
+			}
+		}
+		if strings.Contains(page, "must be a valid email address") || strings.Contains(page, "must be between 1 and") {
+			t.Errorf("%s: the form shows the English problems: %q", lang, shown)
+		}
+
+		for path, want := range map[string]string{"/book/nosuch?lang=" + lang: w.noExperience, "/nosuch/page?lang=" + lang: w.noPage} {
+			status, page := getPage(t, c, v.URL+path)
+			shown := messagesOf(page)
+			if status != http.StatusNotFound || !strings.Contains(page, `<html lang="`+lang+`"`) || !strings.Contains(shown, want) {
+				t.Errorf("%s: GET %s: %d, says %q, want %q", lang, path, status, shown, want)
+			}
+			if left := cats.EnglishLeftovers(lang, shown); len(left) > 0 {
+				t.Errorf("%s: GET %s: English %q", lang, path, left)
+			}
+		}
+		if left := cats.EnglishLeftovers(lang, shown); len(left) > 0 || strings.Contains(shown, "{{") || strings.Contains(shown, "<no value>") {
+			t.Errorf("%s: the form's problems %q: English %q", lang, shown, left)
+		}
+	}
+
+	// The API answers English to every language.
+	body := bookingBody("2026-12-01T10:00:00Z", func(b map[string]any) { b["customer"].(map[string]any)["email"] = "ada@" })
+	for _, path := range []string{"/api/bookings?lang=de", "/api/bookings"} {
+		r := v.do(t, "POST", path, body, map[string]string{"Accept-Language": "de-DE,de;q=0.9"})
+		want := `{"error":{"code":"validation_failed","message":"some fields need correcting; see fields","fields":{"customer.email":"must be a valid email address"}}}`
+		if got := strings.TrimSpace(string(r.Body)); got != want {
+			t.Errorf("POST %s in German:\n got %s\nwant %s", path, got, want)
+		}
+	}
+	if r := v.do(t, "GET", "/api/nosuch?lang=fr", nil, map[string]string{"Accept-Language": "fr"}); !strings.Contains(string(r.Body), `"message":"no such page or endpoint: GET /api/nosuch"`) {
+		t.Errorf("an unknown endpoint in French: %s", r.Body)
 	}
 }
