@@ -196,7 +196,13 @@ func MsgOf(err error) Msg {
 	return Msg{Args: []any{rawText, err.Error()}}
 }
 
-func (m Msg) Error() string { return m.Localize(sourceLang()) }
+func (m Msg) Error() string {
+	l := sourceLang()
+	if l == nil {
+		return m.ID // the catalogs do not load: the service refuses to start
+	}
+	return m.Localize(l)
+}
 
 // Localize writes m in l.
 func (m Msg) Localize(l *l10n.Lang) string {
@@ -292,11 +298,12 @@ func stateWords(status string) any {
 	return status
 }
 
-// sourceLang is the language of the API's messages.
+// sourceLang is the language of the API's messages (nil when the built-in
+// catalogs do not load, which Open reports).
 var sourceLang = sync.OnceValue(func() *l10n.Lang {
 	cats, err := l10n.Default()
 	if err != nil {
-		panic("the built-in catalogs do not load: " + err.Error())
+		return nil
 	}
 	return cats.Parse(l10n.Source)
 })

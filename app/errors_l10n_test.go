@@ -216,10 +216,10 @@ func TestServiceErrorsInEveryLanguage(t *testing.T) {
 	}{
 		{s.slotError(start, "errors.slot.too_soon", "Notice", durationMsg(s.Rules.MinNotice)),
 			"2026-12-09T14:00:00+01:00 is too soon: bookings need 2 hours notice",
-			"Mi., 9. Dez. 2026, 14:00 ist zu kurzfristig: Buchungen sind mindestens 2 Stunden im Voraus möglich."},
+			"Der Termin am Mi., 9. Dez. 2026, 14:00 ist zu kurzfristig: Buchungen sind mindestens 2 Stunden im Voraus möglich."},
 		{s.slotError(start, "errors.slot.too_far", "Count", s.Rules.MaxAdvance),
 			"2026-12-09T14:00:00+01:00 is too far ahead: bookings open 1 day in advance",
-			"Mi., 9. Dez. 2026, 14:00 liegt zu weit in der Zukunft: Buchungen sind höchstens 1 Tag im Voraus möglich."},
+			"Der Termin am Mi., 9. Dez. 2026, 14:00 liegt zu weit in der Zukunft: Buchungen sind höchstens 1 Tag im Voraus möglich."},
 		{NewError(CodeCancellationClosed, "errors.booking.cancel_state", "State", stateWords(store.StatusNoShow)),
 			"this booking is no_show and can no longer be cancelled",
 			"Diese Buchung ist als nicht erschienen vermerkt und kann nicht mehr storniert werden."},
