@@ -202,7 +202,7 @@ func TestServiceErrorsInEveryLanguage(t *testing.T) {
 	if e.Message != "the price of 60 minutes is now 4500 cents, not 4000; confirm the new price to book" {
 		t.Errorf("price_changed %q", e.Message)
 	}
-	if got, want := e.In(de), "Der Preis für 60 minutes beträgt jetzt 45,00\u00a0£ statt 40,00\u00a0£. Bitte bestätigen Sie den neuen Preis, um zu buchen."; got != want {
+	if got, want := e.In(de), "Der Preis für 60 minutes beträgt jetzt 45,00 £ statt 40,00 £. Bitte bestätigen Sie den neuen Preis, um zu buchen."; got != want {
 		t.Errorf("German price_changed\n got %q\nwant %q", got, want)
 	}
 
