@@ -17,6 +17,8 @@ import (
 	"testing"
 	"time"
 
+	"github.com/chromedp/chromedp"
+
 	"venuebook/app"
 	"venuebook/app/l10n"
 	"venuebook/app/mail/smtptest"
@@ -438,5 +440,90 @@ func TestConsoleMailRelaysInLanguages(t *testing.T) {
 			k.get("/admin/mail?status=queued")
 			k.get("/admin/mail?status=failed")
 		})
+	}
+}
+
+// TestBrowserConsoleGerman: the Day page and the bookings list of a German
+// venue in chromium at 1280 px and 390 px, with long German words (names,
+// notes, a blackout's reason, the buttons' words): no blocks drawn over each
+// other, no text overflowing a booking, no sideways scrolling on the phone,
+// axe clean. Screenshots are kept (VENUEBOOK_SCREENSHOTS).
+func TestBrowserConsoleGerman(t *testing.T) {
+	v := newLangVenue(t, "de", venueOptions{Rooms: 3, Parking: true})
+	addOwner(t, v, ownerEmail, ownerPassword)
+	// Friday 27 November 2026, Berlin.
+	bookAs(t, v, "2026-11-27T12:00:00Z", "Maximiliane Wolkenstein-Rautenberg", "max@example.com", withParking("M-AB 1234"), func(m map[string]any) {
+		m["notes"] = "Geburtstagsüberraschung; bitte Rollstuhlzugang und Handtuchwärmervorbereitung"
+	})
+	ada := bookAs(t, v, "2026-11-27T12:00:00Z", "Ada Lovelace", "ada@example.com").Booking
+	bookAs(t, v, "2026-11-27T12:00:00Z", "Katharina Oberhuber-Schwarzenegger", "kj@example.com", withPackage("classic", "classic-90", 6000, 3))
+	bookAs(t, v, "2026-11-27T14:30:00Z", "Friedrich-Wilhelm Großkopf", "fw@example.com", withPackage("private", "private-120", 12000, 8))
+	dan := bookAs(t, v, "2026-11-27T17:00:00Z", "Dan Dee", "dan@example.com").Booking
+	bookAs(t, v, "2026-11-28T09:00:00Z", "Hannelore Müller-Lüdenscheidt", "hm@example.com")
+	mustBlackout(t, v, "room3", "2026-11-27T15:00:00Z", "2026-11-27T17:00:00Z", "Heizungsreparatur im Untergeschoss")
+	o := consoleLogin(t, v, ownerEmail, ownerPassword)
+	o.setStatus(t, dan.ID, "cancelled")
+	// 14:10 in Berlin: the 13:00 bookings have started; one is completed.
+	v.setNow(time.Date(2026, 11, 27, 13, 10, 0, 0, time.UTC))
+	o = consoleLogin(t, v, ownerEmail, ownerPassword)
+	o.setStatus(t, ada.ID, "completed")
+
+	b := newBrowser(t, v, browserOptions{Width: 1280, Height: 900})
+	b.signIn(ownerEmail, ownerPassword)
+	day := func(name string, width, columns int) {
+		t.Helper()
+		l := b.dayLayout()
+		if l.Columns != columns || l.Blocks == 0 || len(l.Overlaps) > 0 || len(l.Clipped) > 0 {
+			t.Errorf("%s: %d columns (want %d), %d blocks, overlapping %q, text overflowing %q", name, l.Columns, columns, l.Blocks, l.Overlaps, l.Clipped)
+		}
+		if !strings.Contains(b.text("main"), "Heute, Freitag, 27. November 2026") {
+			t.Errorf("%s: %q", name, b.text("h1"))
+		}
+		if width < 640 {
+			b.noHorizontalScroll(name, width)
+		}
+		b.shot(fmt.Sprintf("de-day-%s-%d", name, width))
+		b.axe(fmt.Sprintf("German day %s at %d px", name, width))
+	}
+	list := func(width int) {
+		t.Helper()
+		if status := b.open("/admin/bookings?from=2026-11-01&to=2026-12-31&q=e"); status != 200 {
+			t.Fatalf("bookings list: %d", status)
+		}
+		if !strings.Contains(b.text("main"), "Wolkenstein-Rautenberg") {
+			t.Errorf("bookings list at %d px: %q", width, b.text("main"))
+		}
+		if width < 640 {
+			b.noHorizontalScroll("German bookings list", width)
+		}
+		b.shot(fmt.Sprintf("de-bookings-%d", width))
+		b.axe(fmt.Sprintf("German bookings list at %d px", width))
+	}
+
+	b.open("/admin")
+	day("busy", 1280, 3)
+	list(1280)
+
+	b.run("phone", chromedp.EmulateViewport(390, 844, chromedp.EmulatePortrait))
+	b.open("/admin")
+	day("busy", 390, 1)
+	for _, room := range []string{"room2", "room3"} {
+		if status := b.click(`nav.room-tabs a[href$="room=` + room + `"]`); status != 200 {
+			t.Fatalf("%s tab: %d", room, status)
+		}
+		day(room, 390, 1)
+	}
+	list(390)
+
+	// The other pages on the phone.
+	for _, path := range []string{"/admin/bookings/" + ada.ID, "/admin/bookings/new", "/admin/bookings/" + ada.ID + "/change", "/admin/blackouts",
+		"/admin/permits", "/admin/mail?status=queued", "/admin/reports?from=2026-11-01&to=2026-11-30", "/admin/settings", "/admin/backups", "/admin/audit"} {
+		if status := b.open(path); status != 200 {
+			t.Errorf("%s: %d", path, status)
+			continue
+		}
+		b.noHorizontalScroll("German "+path, 390)
+		name, _, _ := strings.Cut(strings.Trim(strings.TrimPrefix(path, "/admin/"), "/"), "?")
+		b.shot("de-" + strings.NewReplacer("/", "-", ada.ID, "booking").Replace(name) + "-390")
 	}
 }
