@@ -406,39 +406,67 @@ func formCSRF(t *testing.T, k *consoleChecker, path string) string {
 	return html.UnescapeString(m[1])
 }
 
-// TestConsoleMailRelaysInLanguages: the Email page's warnings, a relay down
-// and a relay that refuses the login, in each language.
+// TestConsoleMailRelaysInLanguages: the Email page's warnings in each
+// language: a relay down, a relay that refuses the login (of a configured
+// user, and without one), each with and without a fallback relay.
 func TestConsoleMailRelaysInLanguages(t *testing.T) {
 	t.Parallel()
 	cats, err := l10n.Default()
 	if err != nil {
 		t.Fatal(err)
 	}
+	// relay is a [mail.<name>] table: port 0 a closed port, user "" no
+	// login; the relay at an open port wants "venue-mail" and another
+	// password.
+	relay := func(t *testing.T, name string, open bool, user string) string {
+		if !open {
+			return fmt.Sprintf("[mail.%s]\nhost = \"127.0.0.1\"\nport = %d\ntls = \"none\"\n", name, smtptest.ClosedPort(t))
+		}
+		ca := smtptest.NewCA(t)
+		srv := smtptest.New(t, smtptest.WithSTARTTLS(ca), smtptest.WithAuth("venue-mail", "the right password"))
+		return fmt.Sprintf("[mail.%s]\nhost = \"127.0.0.1\"\nport = %d\ntls = \"starttls\"\nca_file = %q\nusername = %q\npassword = \"a wrong one\"\n",
+			name, srv.Port, ca.WriteFile(t, t.TempDir()), user)
+	}
 	for _, want := range consoleLangs {
 		t.Run(want.tag, func(t *testing.T) {
 			t.Parallel()
-			ca := smtptest.NewCA(t)
-			refusing := smtptest.New(t, smtptest.WithSTARTTLS(ca), smtptest.WithAuth("venue-mail", "the right password"))
-			relays := fmt.Sprintf("[mail.primary]\nhost = \"127.0.0.1\"\nport = %d\ntls = \"none\"\n"+
-				"[mail.fallback]\nhost = \"127.0.0.1\"\nport = %d\ntls = \"starttls\"\nca_file = %q\nusername = \"venue-mail\"\npassword = \"a wrong one\"\n",
-				smtptest.ClosedPort(t), refusing.Port, ca.WriteFile(t, t.TempDir()))
-			v := newLangVenue(t, want.tag, venueOptions{ExtraTOML: relays})
-			addOwner(t, v, ownerEmail, ownerPassword)
-			bookAs(t, v, "2026-12-09T13:00:00Z", "Grace Hopper", "grace@example.com")
-			for range 2 {
-				if _, err := v.main.Mail.DeliverDue(context.Background()); err != nil {
-					t.Fatal(err)
-				}
+			for _, tc := range []struct {
+				name      string
+				relays    func(t *testing.T) string
+				warnings  []string
+				withoutID string
+			}{
+				{"down, the fallback refuses the login", func(t *testing.T) string {
+					return relay(t, "primary", false, "") + relay(t, "fallback", true, "venue-mail")
+				}, []string{`id="relay-down"`, `id="relay-login-refused"`}, ""},
+				{"no user for a relay that asks for one", func(t *testing.T) string { return relay(t, "primary", true, "") },
+					[]string{`id="relay-login-refused"`}, `id="relay-down"`},
+				{"down, no fallback", func(t *testing.T) string { return relay(t, "primary", false, "") },
+					[]string{`id="relay-down"`}, `id="relay-login-refused"`},
+			} {
+				t.Run(tc.name, func(t *testing.T) {
+					v := newLangVenue(t, want.tag, venueOptions{ExtraTOML: tc.relays(t)})
+					addOwner(t, v, ownerEmail, ownerPassword)
+					bookAs(t, v, "2026-12-09T13:00:00Z", "Grace Hopper", "grace@example.com")
+					for range 2 {
+						if _, err := v.main.Mail.DeliverDue(context.Background()); err != nil {
+							t.Fatal(err)
+						}
+					}
+					k := &consoleChecker{t: t, v: v, cats: cats, lang: want.tag, c: signInPage(t, v)}
+					page, _ := k.get("/admin/mail")
+					for _, id := range tc.warnings {
+						if !strings.Contains(page, id) {
+							t.Errorf("the Email page lacks %s:\n%s", id, squeeze(visibleText(page)))
+						}
+					}
+					if tc.withoutID != "" && strings.Contains(page, tc.withoutID) {
+						t.Errorf("the Email page shows %s", tc.withoutID)
+					}
+					k.get("/admin/mail?status=queued")
+					k.get("/admin/mail?status=failed")
+				})
 			}
-			k := &consoleChecker{t: t, v: v, cats: cats, lang: want.tag, c: signInPage(t, v)}
-			page, _ := k.get("/admin/mail")
-			for _, id := range []string{`id="relay-login-refused"`, `id="relay-down"`} {
-				if !strings.Contains(page, id) {
-					t.Errorf("the Email page lacks %s:\n%s", id, squeeze(visibleText(page)))
-				}
-			}
-			k.get("/admin/mail?status=queued")
-			k.get("/admin/mail?status=failed")
 		})
 	}
 }
