@@ -1,6 +1,7 @@
 package web
 
 import (
+	"venuebook/app/l10n"
 	"venuebook/store"
 
 	"github.com/gofiber/fiber/v2"
@@ -14,6 +15,9 @@ import (
 // a phone, every action a form POST carrying the session's CSRF token. They
 // call the same Service functions as the console API.
 //
+// The console speaks the venue's language (venue.language), whatever the
+// browser asks for: its words are the catalogs' console.* messages.
+//
 // Each feature's API handlers and pages share a file: console_<feature>.go.
 
 type consoleData struct {
@@ -24,19 +28,25 @@ type consoleData struct {
 	Flash   string
 }
 
+// console is the frame of a console page; title is in the venue's language
+// (s.svc.VenueLang()).
 func (s *Server) console(c *fiber.Ctx, title, section string) consoleData {
 	sess := owner(c)
-	return consoleData{layoutData: s.ownerLayout(title), Owner: sess.Email, CSRF: sess.CSRFToken, Section: section, Flash: flashText(c.Query("done"))}
+	return consoleData{layoutData: s.ownerLayout(title), Owner: sess.Email, CSRF: sess.CSRFToken, Section: section,
+		Flash: flashText(s.svc.VenueLang(), c.Query("done"))}
+}
+
+// flashCodes are the ?done= codes and their messages (console.flash.*).
+var flashCodes = map[string]string{
+	store.StatusCancelled: "cancelled", store.StatusCompleted: "completed", store.StatusNoShow: "no_show", store.StatusConfirmed: "confirmed",
+	"created": "created", "changed": "changed", "resent": "resent", "blackout": "blackout", "unblocked": "unblocked", "permit": "permit",
+	"reissued": "reissued", "retried": "retried", "rotated": "rotated", "backup": "backup", "none-selected": "none_selected",
 }
 
 // flashText turns a ?done= code into the confirmation shown after an action.
-func flashText(code string) string {
-	return map[string]string{
-		store.StatusCancelled: "The booking is cancelled.", store.StatusCompleted: "Marked completed.", store.StatusNoShow: "Marked as a no-show.", store.StatusConfirmed: "Set back to confirmed.", "created": "Booked.", "changed": "The booking is changed.",
-		"resent": "The confirmation is queued to be sent again.", "blackout": "The blackout is added.",
-		"unblocked": "The blackout is removed.", "permit": "The permit is decided; the guest is emailed.",
-		"reissued": "A new link is on its way to the approver; earlier links no longer work.",
-		"retried":  "The message is queued to be sent again.", "rotated": "The calendar address is changed; the old one no longer works.",
-		"backup": "The backup is made and verified.", "none-selected": "No booking was selected: tick the bookings to cancel.",
-	}[code]
+func flashText(l *l10n.Lang, code string) string {
+	if id, ok := flashCodes[code]; ok {
+		return l.T("console.flash." + id)
+	}
+	return ""
 }

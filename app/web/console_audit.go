@@ -43,6 +43,6 @@ func (s *Server) pageConsoleAudit(c *fiber.Ctx) error {
 		consoleData
 		Entries []store.AuditEntry
 		Loc     *time.Location
-	}{s.console(c, "Audit log", "audit"), entries, s.svc.Rules.Location}
+	}{s.console(c, s.svc.VenueLang().T("console.audit.title"), "audit"), entries, s.svc.Rules.Location}
 	return s.render(c, fiber.StatusOK, "admin_audit", data)
 }

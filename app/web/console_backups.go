@@ -70,7 +70,7 @@ func (s *Server) pageConsoleBackups(c *fiber.Ctx) error {
 		Schedule string
 		Keep     int
 		Dir      string
-	}{s.console(c, "Backups", "backups"), list, s.svc.BackupStatus(), s.svc.Config.Backup.Schedule, s.svc.Config.Backup.Keep, s.svc.Config.Backup.Dir}
+	}{s.console(c, s.svc.VenueLang().T("console.backups.title"), "backups"), list, s.svc.BackupStatus(), s.svc.Config.Backup.Schedule, s.svc.Config.Backup.Keep, s.svc.Config.Backup.Dir}
 	return s.render(c, fiber.StatusOK, "admin_backups", data)
 }
 

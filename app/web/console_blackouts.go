@@ -11,6 +11,7 @@ import (
 	"github.com/gofiber/fiber/v2"
 
 	"venuebook/app"
+	"venuebook/app/l10n"
 	"venuebook/store"
 )
 
@@ -118,18 +119,18 @@ func (s *Server) renderBlackouts(c *fiber.Ctx, status int, errs map[string]strin
 	if err != nil {
 		return err
 	}
-	loc := s.svc.Rules.Location
+	loc, l := s.svc.Rules.Location, s.svc.VenueLang()
 	type row struct {
 		ID                  int64
 		Room, From, To, Why string
 	}
 	var rows []row
 	for _, b := range list {
-		room := "All rooms"
+		room := l.T("console.blackouts.all_rooms")
 		if b.Room != "" {
 			room = s.svc.RoomName(b.Room)
 		}
-		rows = append(rows, row{b.ID, room, b.Start.In(loc).Format("Mon 2 Jan 2006 15:04"), b.End.In(loc).Format("Mon 2 Jan 2006 15:04"), b.Reason})
+		rows = append(rows, row{b.ID, room, l.Format(b.Start.In(loc), l10n.DateTimeShort), l.Format(b.End.In(loc), l10n.DateTimeShort), b.Reason})
 	}
 	data := struct {
 		consoleData
@@ -143,7 +144,7 @@ func (s *Server) renderBlackouts(c *fiber.Ctx, status int, errs map[string]strin
 		Covered  int
 		Covers   []string
 		From, To string // the dates to search the covered bookings in
-	}{s.console(c, "Blackouts", "blackouts"), rows, s.svc.Config.Rooms, errs, form, loc.String(), 0, nil, "", ""}
+	}{s.console(c, l.T("console.blackouts.title"), "blackouts"), rows, s.svc.Config.Rooms, errs, form, loc.String(), 0, nil, "", ""}
 	if from, err := app.ParseDate(c.Query("from")); err == nil {
 		if to, err := app.ParseDate(c.Query("to")); err == nil {
 			data.From, data.To = from.String(), to.String()
@@ -168,7 +169,7 @@ func (s *Server) submitConsoleBlackout(c *fiber.Ctx) error {
 	if err != nil {
 		var e *app.Error
 		if errors.As(err, &e) && e.Code == app.CodeValidationFailed {
-			return s.renderBlackouts(c, fiber.StatusBadRequest, e.Fields, form)
+			return s.renderBlackouts(c, fiber.StatusBadRequest, fieldProblems(s.svc.VenueLang(), e), form)
 		}
 		return err
 	}

@@ -1,7 +1,6 @@
 package web
 
 import (
-	"fmt"
 	"net/url"
 	"strconv"
 	"strings"
@@ -180,7 +179,7 @@ func (s *Server) submitConsoleCancelBookings(c *fiber.Ctx) error {
 	back.Set("cancelled", strconv.Itoa(len(cancelled)))
 	var refs []string
 	for _, r := range refused {
-		refs = append(refs, firstNonEmpty(r.Reference, "an unknown booking"))
+		refs = append(refs, firstNonEmpty(r.Reference, s.svc.VenueLang().T("console.bookings.unknown_booking")))
 	}
 	if len(refs) > 0 {
 		back.Set("kept", strings.Join(refs, ", "))
@@ -200,7 +199,7 @@ func (s *Server) apiAdminResend(c *fiber.Ctx) error {
 const consolePage = 100
 
 func (s *Server) pageConsoleBookings(c *fiber.Ctx) error {
-	loc := s.svc.Rules.Location
+	loc, l := s.svc.Rules.Location, s.svc.VenueLang()
 	today := app.DateOf(s.svc.Now(), loc)
 	from, to := today.AddDays(-30), today.AddDays(90)
 	if d, err := app.ParseDate(c.Query("from")); err == nil {
@@ -229,7 +228,7 @@ func (s *Server) pageConsoleBookings(c *fiber.Ctx) error {
 		Next               string
 		Paged              bool
 		PageSize           int
-	}{s.console(c, "Bookings", "bookings"), from.String(), to.String(), c.Query("status"), c.Query("q"), bookings,
+	}{s.console(c, l.T("console.bookings.title"), "bookings"), from.String(), to.String(), c.Query("status"), c.Query("q"), bookings,
 		[]string{store.StatusConfirmed, store.StatusCompleted, store.StatusNoShow, store.StatusCancelled}, clip(c.Query("kept")), false,
 		page.Total, 0, 0, page.NextCursor, c.Query("cursor") != "", consolePage}
 	if len(bookings) > 0 {
@@ -243,7 +242,7 @@ func (s *Server) pageConsoleBookings(c *fiber.Ctx) error {
 	}
 	if c.Query("done") == "bulk-cancelled" {
 		n, _ := strconv.Atoi(c.Query("cancelled"))
-		data.Flash = fmt.Sprintf("%d booking(s) cancelled.", n)
+		data.Flash = l.N("console.bookings.cancelled_count", n)
 	}
 	for _, b := range bookings {
 		data.Confirmed = data.Confirmed || b.Status == store.StatusConfirmed
@@ -260,6 +259,7 @@ func (s *Server) pageConsoleBooking(c *fiber.Ctx) error {
 	if err != nil {
 		return err
 	}
+	l := s.svc.VenueLang()
 	data := struct {
 		consoleData
 		B       app.Booking
@@ -269,8 +269,12 @@ func (s *Server) pageConsoleBooking(c *fiber.Ctx) error {
 		Room    string
 		Started bool
 		Audit   []store.AuditEntry
-	}{s.console(c, "Booking "+b.Reference, "bookings"), b, s.formatWhen(s.svc.VenueLang(), b), s.svc.TierName(b.TierID), s.svc.PackageName(b.PackageID),
-		s.svc.RoomName(b.RoomID), !s.svc.Now().Before(b.Start), audit}
+		Permit  string // the permit's status in words
+	}{s.console(c, l.T("console.booking.title", "Reference", b.Reference), "bookings"), b, s.formatWhen(l, b), s.svc.TierName(b.TierID), s.svc.PackageName(b.PackageID),
+		s.svc.RoomName(b.RoomID), !s.svc.Now().Before(b.Start), audit, ""}
+	if b.Permit != nil {
+		data.Permit = permitWord(l, b.Permit.Status)
+	}
 	return s.render(c, fiber.StatusOK, "admin_booking", data)
 }
 

@@ -11,6 +11,7 @@ import (
 	"github.com/gofiber/fiber/v2"
 
 	"venuebook/app"
+	"venuebook/app/l10n"
 	"venuebook/store"
 )
 
@@ -124,12 +125,6 @@ type dayCount struct {
 	Totals      dayTotals
 }
 
-// statusWords are the booking statuses as the console writes them.
-var statusWords = map[string]string{
-	store.StatusConfirmed: "Confirmed", store.StatusCompleted: "Completed",
-	store.StatusNoShow: "No-show", store.StatusCancelled: "Cancelled",
-}
-
 // dayHref is the Day page of date, showing room on a phone ("" = the first).
 func dayHref(d app.Date, room string) string {
 	h := "/admin?date=" + d.String()
@@ -157,10 +152,13 @@ func dayBack(back string) string {
 	return dayHref(d, q.Get("room"))
 }
 
-// longDate writes a date as the console's headings do.
-func longDate(d app.Date) string {
-	return time.Date(d.Year, d.Month, d.Day, 12, 0, 0, 0, time.UTC).Format("Monday 2 January 2006")
-}
+// noon is a local date as a time to write it with l.Format (its weekday,
+// day and month; the zone plays no part).
+func noon(d app.Date) time.Time { return time.Date(d.Year, d.Month, d.Day, 12, 0, 0, 0, time.UTC) }
+
+// longDate writes a date as the console's headings do: "Wednesday 9
+// December 2026", "Mittwoch, 9. Dezember 2026".
+func longDate(l *l10n.Lang, d app.Date) string { return l.Format(noon(d), l10n.DateFull) }
 
 // shorten keeps at most most runes of text, on one line: when cut, at a
 // space near the end if there is one, and "…" added.
@@ -179,7 +177,7 @@ func shorten(text string, most int) string {
 // pageConsoleDay is the front desk's view of one day (today unless ?date=),
 // and the coming days at a glance.
 func (s *Server) pageConsoleDay(c *fiber.Ctx) error {
-	loc := s.svc.Rules.Location
+	loc, l := s.svc.Rules.Location, s.svc.VenueLang()
 	now := s.svc.Now()
 	today := app.DateOf(now, loc)
 	d, notice := today, ""
@@ -187,7 +185,7 @@ func (s *Server) pageConsoleDay(c *fiber.Ctx) error {
 		if parsed, err := parseDayDate(text); err == nil {
 			d = parsed
 		} else {
-			notice = fmt.Sprintf("%q is not a date (YYYY-MM-DD); this is today.", clip(text))
+			notice = l.T("console.day.not_a_date", "Text", fmt.Sprintf("%q", clip(text)))
 		}
 	}
 	day, err := s.gatherDay(c.UserContext(), d)
@@ -219,23 +217,23 @@ func (s *Server) pageConsoleDay(c *fiber.Ctx) error {
 	}
 	closed := ""
 	if s.svc.Rules.Closed(d) {
-		closed = "Closed all day"
+		closed = l.T("console.day.closed")
 		for _, cl := range s.svc.Rules.Closures {
 			if !d.Before(cl.From) && !cl.To.Before(d) && cl.Reason != "" {
-				closed += ": " + cl.Reason
+				closed = l.T("console.day.closed_because", "Reason", cl.Reason)
 				break
 			}
 		}
 	} else if len(s.svc.Rules.Week[d.Weekday()]) == 0 {
-		closed = "No opening hours on " + d.Weekday().String() + "s"
+		closed = l.T("console.day.no_hours", "Weekday", l.Format(noon(d), "EEEE"))
 	}
 	room := c.Query("room") // kept in the navigation only when asked for
 	if room != shown {
 		room = ""
 	}
-	title := longDate(d)
+	title := longDate(l, d)
 	if d == today {
-		title = "Today"
+		title = l.T("console.day.today")
 	}
 	data := struct {
 		consoleData
@@ -251,7 +249,7 @@ func (s *Server) pageConsoleDay(c *fiber.Ctx) error {
 		Grid                  dayGrid
 		Cancelled             []cancelledLine
 		Coming                []dayCount
-	}{s.console(c, title, "day"), s.pages.urls["daygrid.css"], d.String(), longDate(d),
+	}{s.console(c, title, "day"), s.pages.urls["daygrid.css"], d.String(), longDate(l, d),
 		dayHref(d.AddDays(-1), room), dayHref(d.AddDays(1), room), dayHref(today, room), d == today, room,
 		dayHref(d, shown), notice, closed, day.Totals, s.svc.Config.Venue.Currency, grid, cancelled, coming}
 	return s.render(c, fiber.StatusOK, "admin_day", data)
@@ -260,7 +258,7 @@ func (s *Server) pageConsoleDay(c *fiber.Ctx) error {
 // comingDays counts the seven days after d (from the bookings' tallies: a
 // busy week is thousands of bookings).
 func (s *Server) comingDays(c *fiber.Ctx, d app.Date) ([]dayCount, error) {
-	loc := s.svc.Rules.Location
+	loc, l := s.svc.Rules.Location, s.svc.VenueLang()
 	from, to := s.svc.DateWindow(d.AddDays(1), d.AddDays(7))
 	tallies, err := s.svc.Store.TallyBookings(c.UserContext(), from, to)
 	if err != nil {
@@ -269,7 +267,7 @@ func (s *Server) comingDays(c *fiber.Ctx, d app.Date) ([]dayCount, error) {
 	coming := make([]dayCount, 7)
 	for i := range coming {
 		next := d.AddDays(i + 1)
-		coming[i] = dayCount{Date: next.String(), Label: time.Date(next.Year, next.Month, next.Day, 12, 0, 0, 0, time.UTC).Format("Mon 2 Jan")}
+		coming[i] = dayCount{Date: next.String(), Label: l.Format(noon(next), l10n.DateShort)}
 	}
 	for _, t := range tallies {
 		if i := d.DaysUntil(app.DateOf(t.Start, loc)) - 1; i >= 0 && i < len(coming) {
@@ -289,7 +287,7 @@ type interval struct{ from, to int }
 // shown is the room a phone shows; now places the line on today's date and
 // keeps free stretches from starting in the past.
 func (s *Server) dayGrid(day daySchedule, shown string, now time.Time) dayGrid {
-	rules := &s.svc.Rules
+	rules, l := &s.svc.Rules, s.svc.VenueLang()
 	loc, d, gap := rules.Location, day.Date, rules.Gap
 	wall := func(t time.Time) int {
 		lt := t.In(loc)
@@ -356,7 +354,7 @@ func (s *Server) dayGrid(day daySchedule, shown string, now time.Time) dayGrid {
 				it.Carried = true
 				room.Items = append(room.Items, it)
 			}
-			if it, ok := place(gridItem{Kind: "cleaning", From: clock(b.End, loc), To: clock(b.End.Add(gap), loc), Label: "Cleaning"},
+			if it, ok := place(gridItem{Kind: "cleaning", From: clock(b.End, loc), To: clock(b.End.Add(gap), loc), Label: l.T("console.day.cleaning")},
 				interval{span.to, wall(b.End.Add(gap))}); ok && gap > 0 {
 				room.Items = append(room.Items, it)
 			}
@@ -364,7 +362,7 @@ func (s *Server) dayGrid(day daySchedule, shown string, now time.Time) dayGrid {
 		for _, bo := range r.Blackouts {
 			span := interval{max(wall(bo.Start), -1440), min(wall(bo.End), 3*1440)} // far enough not to overflow
 			taken = append(taken, span)
-			label := firstNonEmpty(bo.Reason, "Blackout")
+			label := firstNonEmpty(bo.Reason, l.T("console.day.blackout"))
 			it := gridItem{Kind: "blackout", Label: label, From: clock(bo.Start, loc), To: clock(bo.End, loc)}
 			if bo.Start.Before(day.Start) {
 				it.From = ""
@@ -389,7 +387,7 @@ func (s *Server) dayGrid(day daySchedule, shown string, now time.Time) dayGrid {
 			}
 			room.Items = append(room.Items, it)
 			if gap > 0 {
-				if it, ok := place(gridItem{Kind: "cleaning", From: clock(b.End, loc), To: clock(b.End.Add(gap), loc), Label: "Cleaning"},
+				if it, ok := place(gridItem{Kind: "cleaning", From: clock(b.End, loc), To: clock(b.End.Add(gap), loc), Label: l.T("console.day.cleaning")},
 					interval{span.to, wall(b.End.Add(gap))}); ok {
 					room.Items = append(room.Items, it)
 				}
@@ -441,13 +439,13 @@ func freeStretches(open, taken []interval, earliest int) []interval {
 
 // bookingItem is a booking's block, before it is placed.
 func (s *Server) bookingItem(b app.Booking, now time.Time) gridItem {
-	loc := s.svc.Rules.Location
+	loc, l := s.svc.Rules.Location, s.svc.VenueLang()
 	it := gridItem{Kind: "booking", Booking: b, From: clock(b.Start, loc), To: clock(b.End, loc),
-		Status: statusWords[b.Status], Notes: shorten(b.Notes, 60),
+		Status: statusWord(l, b.Status), Notes: shorten(b.Notes, 60),
 		Mark: b.Status == store.StatusConfirmed && !now.Before(b.Start),
 		Undo: b.Status == store.StatusCompleted || b.Status == store.StatusNoShow}
 	if p := b.Permit; p != nil {
-		it.Parking = "Parking " + p.VehicleRegistration + ": " + p.Status
+		it.Parking = l.T("console.day.parking", "Registration", p.VehicleRegistration, "Status", permitWord(l, p.Status))
 	}
 	return it
 }
@@ -471,3 +469,12 @@ func (s *Server) shortestPackage(room string) int {
 }
 
 func clock(t time.Time, loc *time.Location) string { return t.In(loc).Format("15:04") }
+
+// permitWord is a parking permit's status as the console writes it.
+func permitWord(l *l10n.Lang, status string) string {
+	switch status {
+	case store.PermitRequested, store.PermitApproved, store.PermitDenied, store.PermitExpired, store.PermitCancelled:
+		return l.T("console.permit_status." + status)
+	}
+	return status
+}

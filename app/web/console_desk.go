@@ -10,6 +10,7 @@ import (
 	"github.com/gofiber/fiber/v2"
 
 	"venuebook/app"
+	"venuebook/app/l10n"
 )
 
 // deskForm is the console's form of a booking taken at the desk or changed:
@@ -56,7 +57,7 @@ func (s *Server) submitConsoleNewBooking(c *fiber.Ctx) error {
 		if err == nil {
 			return c.Redirect("/admin/bookings/"+url.PathEscape(b.ID)+"?done=created", fiber.StatusSeeOther)
 		}
-		if fields = formErrors(err); fields == nil {
+		if fields = formErrors(s.svc.VenueLang(), err); fields == nil {
 			return err
 		}
 	}
@@ -92,7 +93,7 @@ func (s *Server) submitConsoleChangeBooking(c *fiber.Ctx) error {
 			Customer: &app.CustomerPatch{Name: &req.Customer.Name, Email: &req.Customer.Email, Phone: &req.Customer.Phone}}
 		if _, err := s.svc.ChangeBooking(c.UserContext(), b.ID, patch, owner(c).Email); err == nil {
 			return c.Redirect("/admin/bookings/"+url.PathEscape(b.ID)+"?done=changed", fiber.StatusSeeOther)
-		} else if fields = formErrors(err); fields == nil {
+		} else if fields = formErrors(s.svc.VenueLang(), err); fields == nil {
 			return err
 		}
 	}
@@ -107,26 +108,27 @@ func readDeskForm(c *fiber.Ctx) deskForm {
 
 // deskRequest turns the form into the API's request: the local date and time
 // into an instant, the price typed in major units into minor units. Problems
-// come back by the API's field names.
+// come back by the API's field names, in the venue's language.
 func (s *Server) deskRequest(f deskForm) (app.DeskBookingRequest, map[string]string) {
+	l := s.svc.VenueLang()
 	fields := map[string]string{}
 	req := app.DeskBookingRequest{BookingRequest: app.BookingRequest{Package: f.Package, Notes: f.Notes,
 		Customer: app.CustomerRequest{Name: f.Name, Email: f.Email, Phone: f.Phone}}}
 	if tier, _, ok := s.svc.Config.FindPackage(f.Package); ok {
 		req.Tier = tier.ID
 	} else {
-		fields["package"] = "choose a package"
+		fields["package"] = l.T("console.desk.choose_package")
 	}
 	if _, err := fmt.Sscan(strings.TrimSpace(f.Guests), &req.Guests); err != nil {
-		fields["guests"] = "must be a number"
+		fields["guests"] = l.T("console.desk.not_a_number")
 	}
 	day, err := app.ParseDate(strings.TrimSpace(f.Date))
 	if err != nil {
-		fields["start"] = "the date must look like 2026-12-24"
+		fields["start"] = l.T("console.desk.bad_date")
 	}
 	var h, m int
 	if _, err := fmt.Sscanf(strings.TrimSpace(f.Time), "%d:%d", &h, &m); err != nil || h < 0 || h > 23 || m < 0 || m > 59 || len(strings.TrimSpace(f.Time)) != 5 {
-		fields["start"] = "the time must look like 14:30"
+		fields["start"] = l.T("console.desk.bad_time")
 	}
 	if fields["start"] == "" {
 		req.Start = app.FormatInstant(day.At(h*60+m, s.svc.Rules.Location), s.svc.Rules.Location)
@@ -138,7 +140,7 @@ func (s *Server) deskRequest(f deskForm) (app.DeskBookingRequest, map[string]str
 		if cents, ok := parsePrice(p, s.svc.Config.Venue.Currency); ok {
 			req.PriceCents = &cents
 		} else {
-			fields["price_cents"] = "must be an amount such as 45.00"
+			fields["price_cents"] = l.T("console.desk.bad_price")
 		}
 	}
 	if reg := strings.TrimSpace(f.Registration); reg != "" {
@@ -185,19 +187,29 @@ func decimalPrice(cents int64, currency string) string {
 }
 
 // formErrors returns the fields of a refusal the form can show (a
-// validation_failed error, or a taken slot under start), nil for others.
-func formErrors(err error) map[string]string {
+// validation_failed error, or a taken slot under start), in l; nil for
+// others.
+func formErrors(l *l10n.Lang, err error) map[string]string {
 	var e *app.Error
 	if !errors.As(err, &e) {
 		return nil
 	}
 	switch e.Code {
 	case app.CodeValidationFailed:
-		return e.Fields
+		return fieldProblems(l, e)
 	case app.CodeSlotUnavailable:
-		return map[string]string{"start": e.Message, "slot": "taken"}
+		return map[string]string{"start": errorText(l, e), "slot": "taken"}
 	}
 	return nil
+}
+
+// fieldProblems are a validation error's field problems in l, by field.
+func fieldProblems(l *l10n.Lang, e *app.Error) map[string]string {
+	out := make(map[string]string, len(e.Fields))
+	for field := range e.Fields {
+		out[field] = fieldProblem(l, e, field)
+	}
+	return out
 }
 
 func deskStatus(fields map[string]string) int {
@@ -208,15 +220,17 @@ func deskStatus(fields map[string]string) int {
 }
 
 func (s *Server) renderDesk(c *fiber.Ctx, status int, f deskForm, fields map[string]string, b *app.Booking) error {
-	title, section := "New booking", "new"
+	l := s.svc.VenueLang()
+	title, section := l.T("console.desk.new_title"), "new"
 	if b != nil {
-		title, section = "Change "+b.Reference, "bookings"
+		title, section = l.T("console.desk.change_title", "Reference", b.Reference), "bookings"
 	}
 	data := deskPage{consoleData: s.console(c, title, section), Form: f, Errors: fields, Booking: b, Rooms: s.svc.Config.Rooms,
 		Parking: s.svc.Config.Parking.Enabled && b == nil, Zone: s.svc.Rules.Location.String()}
 	for _, t := range s.svc.Config.Tiers {
 		for _, p := range t.Packages {
-			data.Packages = append(data.Packages, deskPackage{p.ID, fmt.Sprintf("%s — %s (%s)", t.Name, p.Name, app.FormatMoney(p.PriceCents, s.svc.Config.Venue.Currency))})
+			data.Packages = append(data.Packages, deskPackage{p.ID, l.T("console.desk.package", "Tier", t.Name, "Package", p.Name,
+				"Price", l.Money(p.PriceCents, s.svc.Config.Venue.Currency))})
 		}
 	}
 	return s.render(c, status, "admin_desk", data)

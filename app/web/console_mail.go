@@ -1,12 +1,14 @@
 package web
 
 import (
+	"slices"
 	"strconv"
 	"time"
 
 	"github.com/gofiber/fiber/v2"
 
 	"venuebook/app"
+	"venuebook/app/l10n"
 	"venuebook/app/mail"
 	"venuebook/store"
 )
@@ -87,17 +89,22 @@ func (s *Server) pageConsoleMail(c *fiber.Ctx) error {
 			down = append(down, r)
 		}
 	}
-	var waiting int64
+	var waiting int
 	if len(refused)+len(down) > 0 {
 		counts, err := s.svc.Store.OutboxCounts(c.UserContext())
 		if err != nil {
 			return err
 		}
-		waiting = counts[store.MailQueued]
+		waiting = int(counts[store.MailQueued])
+	}
+	l := s.svc.VenueLang()
+	rows := make([]mailRow, len(list))
+	for i, m := range list {
+		rows[i] = mailRow{m, mailWord(l, "console.mail.status.", m.Status, mailStatuses), mailWord(l, "console.mail.kind.", m.Kind, mailKinds)}
 	}
 	data := struct {
 		consoleData
-		Messages []store.OutboxMessage
+		Messages []mailRow
 		Status   string
 		Loc      *time.Location
 		// LoginRefused lists the relays that refuse venuebook's login;
@@ -105,10 +112,31 @@ func (s *Server) pageConsoleMail(c *fiber.Ctx) error {
 		LoginRefused []mail.RelayStatus
 		// Down lists the relays that cannot be reached now.
 		Down        []mail.RelayStatus
-		Waiting     int64
+		Waiting     int
 		HasFallback bool
-	}{s.console(c, "Email", "mail"), list, status, s.svc.Rules.Location, refused, down, waiting, s.svc.Config.Mail.Fallback.Host != ""}
+	}{s.console(c, l.T("console.mail.title"), "mail"), rows, status, s.svc.Rules.Location, refused, down, waiting, s.svc.Config.Mail.Fallback.Host != ""}
 	return s.render(c, fiber.StatusOK, "admin_mail", data)
+}
+
+// mailRow is a message of the Email page, its status and kind in words.
+type mailRow struct {
+	store.OutboxMessage
+	StatusWord, KindWord string
+}
+
+var mailStatuses = []string{store.MailQueued, store.MailSending, store.MailSent, store.MailFailed, store.MailDead}
+
+// mailKinds are the kinds of email the console names (console.mail.kind.*).
+var mailKinds = []string{app.KindConfirmation, app.KindOwnerCopy, app.KindCancellation, app.KindOwnerCancellation, app.KindReminder,
+	app.KindPermitRequest, app.KindPermitDecision, app.KindChange, app.KindOwnerChange}
+
+// mailWord is an outbox status or email kind in words (prefix + code in the
+// catalog); a code the catalog does not know as it is.
+func mailWord(l *l10n.Lang, prefix, code string, known []string) string {
+	if slices.Contains(known, code) {
+		return l.T(prefix + code)
+	}
+	return code
 }
 
 func (s *Server) submitConsoleRetry(c *fiber.Ctx) error {

@@ -74,11 +74,20 @@ func (s *Server) pageConsolePermits(c *fiber.Ctx) error {
 	if err != nil {
 		return err
 	}
+	l := s.svc.VenueLang()
+	type permitRow struct {
+		app.Booking
+		Word string // the permit's status in words
+	}
+	rows := make([]permitRow, len(list))
+	for i, b := range list {
+		rows[i] = permitRow{b, permitWord(l, b.Permit.Status)}
+	}
 	data := struct {
 		consoleData
-		Permits []app.Booking
+		Permits []permitRow
 		Status  string
-	}{s.console(c, "Parking permits", "permits"), list, c.Query("status")}
+	}{s.console(c, l.T("console.permits.title"), "permits"), rows, c.Query("status")}
 	return s.render(c, fiber.StatusOK, "admin_permits", data)
 }
 

@@ -69,9 +69,10 @@ func (s *Server) pageConsoleReports(c *fiber.Ctx) error {
 		app.RoomMonth
 		Percent string
 	}
+	l := s.svc.VenueLang()
 	var rr []roomRow
 	for _, r := range rooms {
-		rr = append(rr, roomRow{r, fmt.Sprintf("%.0f%%", r.Occupancy*100)})
+		rr = append(rr, roomRow{r, l.T("console.reports.percent", "Percent", fmt.Sprintf("%.0f", r.Occupancy*100))})
 	}
 	data := struct {
 		consoleData
@@ -79,6 +80,6 @@ func (s *Server) pageConsoleReports(c *fiber.Ctx) error {
 		Tiers    []app.TierMonth
 		Rooms    []roomRow
 		Currency string
-	}{s.console(c, "Reports", "reports"), from.String(), to.String(), tiers, rr, s.svc.Config.Venue.Currency}
+	}{s.console(c, l.T("console.reports.title"), "reports"), from.String(), to.String(), tiers, rr, s.svc.Config.Venue.Currency}
 	return s.render(c, fiber.StatusOK, "admin_reports", data)
 }

@@ -170,7 +170,7 @@ func (s *Server) pageLogin(c *fiber.Ctx) error {
 	data := struct {
 		layoutData
 		Next, Email, Problem string
-	}{s.ownerLayout("Sign in"), safeNext(c.Query("next")), "", ""}
+	}{s.ownerLayout(s.svc.VenueLang().T("signin.title")), safeNext(c.Query("next")), "", ""}
 	c.Set("Cache-Control", "no-store")
 	return s.render(c, fiber.StatusOK, "signin", data)
 }
@@ -199,13 +199,14 @@ func (s *Server) submitLogin(c *fiber.Ctx) error {
 		return err
 	}
 	var problem string
+	l := s.svc.VenueLang()
 	switch e.Code {
 	case app.CodeRateLimited:
-		problem = "Too many attempts. Wait a minute and try again."
+		problem = l.T("signin.too_many")
 	case app.CodeUnavailable:
-		problem = "Many sign-ins are being checked right now. Try again in a few seconds."
+		problem = l.T("signin.busy")
 	case app.CodeUnauthorized:
-		problem = "The email or the password is wrong."
+		problem = l.T("signin.wrong")
 	default:
 		return err
 	}
@@ -215,7 +216,7 @@ func (s *Server) submitLogin(c *fiber.Ctx) error {
 	data := struct {
 		layoutData
 		Next, Email, Problem string
-	}{s.ownerLayout("Sign in"), next, c.FormValue("email"), problem}
+	}{s.ownerLayout(l.T("signin.title")), next, c.FormValue("email"), problem}
 	return s.render(c, statusOf(e.Code), "signin", data)
 }
 
@@ -241,7 +242,7 @@ func (s *Server) pageSetup(c *fiber.Ctx) error {
 		layoutData
 		Token, Email string
 		Errors       map[string]string
-	}{s.ownerLayout("Create the owner account"), c.Query("token"), "", nil}
+	}{s.ownerLayout(s.svc.VenueLang().T("setup.title")), c.Query("token"), "", nil}
 	c.Set("Cache-Control", "no-store")
 	return s.render(c, fiber.StatusOK, "setup", data)
 }
@@ -256,7 +257,7 @@ func (s *Server) submitSetup(c *fiber.Ctx) error {
 				layoutData
 				Token, Email string
 				Errors       map[string]string
-			}{s.ownerLayout("Create the owner account"), token, c.FormValue("email"), e.Fields}
+			}{s.ownerLayout(s.svc.VenueLang().T("setup.title")), token, c.FormValue("email"), fieldProblems(s.svc.VenueLang(), e)}
 			return s.render(c, fiber.StatusBadRequest, "setup", data)
 		}
 		return err

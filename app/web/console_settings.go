@@ -1,11 +1,14 @@
 package web
 
 import (
+	"slices"
 	"strings"
+	"time"
 
 	"github.com/gofiber/fiber/v2"
 
 	"venuebook/app"
+	"venuebook/app/l10n"
 )
 
 func (s *Server) apiAdminJobs(c *fiber.Ctx) error {
@@ -73,7 +76,7 @@ func (s *Server) pageConsoleSettings(c *fiber.Ctx) error {
 		consoleData
 		Feed string
 		Jobs []jobRow
-	}{s.console(c, "Jobs and calendar", "settings"), feed, s.jobRows()}
+	}{s.console(c, s.svc.VenueLang().T("console.settings.title"), "settings"), feed, s.jobRows()}
 	return s.render(c, fiber.StatusOK, "admin_settings", data)
 }
 
@@ -83,20 +86,37 @@ type jobRow struct {
 }
 
 func (s *Server) jobRows() []jobRow {
-	loc := s.svc.Rules.Location
+	loc, l := s.svc.Rules.Location, s.svc.VenueLang()
+	at := func(t time.Time) string {
+		t = t.In(loc)
+		return l.T("console.settings.run_at", "Date", l.Format(t, l10n.DateShort), "Time", t.Format("15:04:05"))
+	}
 	var rows []jobRow
 	for _, j := range s.jobStatuses() {
-		r := jobRow{Name: j.Name, Schedule: j.Schedule, Runs: j.Runs, LastRun: "not yet", Result: "—"}
+		r := jobRow{Name: jobWord(l, j.Name), Schedule: j.Schedule, Runs: j.Runs, LastRun: l.T("console.settings.not_yet"), Result: "—"}
 		if !j.LastRun.IsZero() {
-			r.LastRun = j.LastRun.In(loc).Format("Mon 2 Jan 15:04:05")
-			r.Result = firstNonEmpty(j.LastErr, "ok")
+			r.LastRun = at(j.LastRun)
+			r.Result = firstNonEmpty(j.LastErr, l.T("console.settings.ok"))
 		}
 		if !j.Next.IsZero() {
-			r.Next = j.Next.In(loc).Format("Mon 2 Jan 15:04:05")
+			r.Next = at(j.Next)
 		}
 		rows = append(rows, r)
 	}
 	return rows
+}
+
+// jobNames are the scheduled jobs the console names in words
+// (console.settings.job_names.*, "-" as "_").
+var jobNames = []string{"mail-retry", "permit-expiry", "reminders", "maintenance", "backup"}
+
+// jobWord is a scheduled job's name as the console writes it; a job it does
+// not know by its name.
+func jobWord(l *l10n.Lang, name string) string {
+	if slices.Contains(jobNames, name) {
+		return l.T("console.settings.job_names." + strings.ReplaceAll(name, "-", "_"))
+	}
+	return name
 }
 
 func (s *Server) submitConsoleRotateFeed(c *fiber.Ctx) error {
