@@ -203,15 +203,6 @@ func formErrors(l *l10n.Lang, err error) map[string]string {
 	return nil
 }
 
-// fieldProblems are a validation error's field problems in l, by field.
-func fieldProblems(l *l10n.Lang, e *app.Error) map[string]string {
-	out := make(map[string]string, len(e.Fields))
-	for field := range e.Fields {
-		out[field] = fieldProblem(l, e, field)
-	}
-	return out
-}
-
 func deskStatus(fields map[string]string) int {
 	if fields["slot"] != "" {
 		return fiber.StatusConflict
