@@ -214,7 +214,7 @@ func (s *Server) renderError(c *fiber.Ctx, status int, e *app.Error) error {
 		layoutData
 		Status  int
 		Message string
-	}{frame, status, e.Message}
+	}{frame, status, errorText(frame.Lang, e)}
 	if err := s.render(c, status, "error", data); err != nil {
 		s.reqLog(c).Error("render error page", "err", err)
 		return c.Status(status).SendString(e.Message)
