@@ -648,3 +648,24 @@ func TestBrowserGermanPagesFit(t *testing.T) {
 	}
 	fits("move-confirm")
 }
+
+// A booking's status reads as words on its page, in English too: "no-show",
+// never the code "no_show".
+func TestBookingStatusInWords(t *testing.T) {
+	for lang, want := range map[string]string{"en": ">no-show<", "de": ">nicht erschienen<", "fr": ">non honorée<", "es": ">no se presentó<"} {
+		t.Run(lang, func(t *testing.T) {
+			t.Parallel()
+			v := newVenue(t, venueOptions{VenueTOML: `language = "` + lang + `"`})
+			b := v.mustBook(t, bookingBody("2026-12-01T10:00:00Z")).Booking
+			v.setNow(time.Date(2026, 12, 1, 11, 30, 0, 0, time.UTC))
+			if _, err := v.Svc.SetBookingStatus(context.Background(), b.ID, "no_show", false, "owner:owner@venue.test"); err != nil {
+				t.Fatal(err)
+			}
+			page := pageClient{t: t, v: v, c: formClient(t)}.get(strings.TrimPrefix(b.ManageURL, "http://venue.test"), 200)
+			if !strings.Contains(page, `<dd class="status status-no_show">`+want[1:]) {
+				t.Errorf("the status of a no-show reads %q", regexp.MustCompile(`<dd class="status[^"]*">[^<]*`).FindString(page))
+			}
+			newPageChecker(t, lang).check("no-show", page)
+		})
+	}
+}
