@@ -47,8 +47,7 @@ const (
 )
 
 // errHashBusy is the answer to a sign-in that gets no hashing slot in time.
-var errHashBusy = &Error{Code: CodeUnavailable, Message: "many sign-ins are being checked at the moment; try again in a few seconds",
-	RetryAfter: 2 * time.Second}
+var errHashBusy = NewError(CodeUnavailable, "errors.account.hash_busy").Retry(2 * time.Second)
 
 // HashGate caps concurrent password hashing and the queue waiting for it.
 type HashGate struct {
@@ -153,11 +152,11 @@ func CheckPassword(password string) error {
 	n := utf8.RuneCountInString(password)
 	switch {
 	case n < 8:
-		return errors.New("must be at least 8 characters")
+		return M("errors.field.password_short")
 	case len(password) > 1024:
-		return errors.New("must be at most 1024 bytes")
+		return M("errors.field.password_long")
 	case commonPasswords()[strings.ToLower(password)]:
-		return errors.New("is one of the most common passwords; choose another (a few unrelated words work well)")
+		return M("errors.field.password_common")
 	}
 	return nil
 }
@@ -167,10 +166,10 @@ func (s *Service) CreateAdmin(ctx context.Context, email, password string) (stor
 	f := fieldErrors{}
 	email, err := ParseEmail(email)
 	if err != nil {
-		f.add("email", err.Error())
+		f.addErr("email", err)
 	}
 	if err := CheckPassword(password); err != nil {
-		f.add("password", err.Error())
+		f.addErr("password", err)
 	}
 	if err := f.err(); err != nil {
 		return store.Admin{}, err
@@ -183,8 +182,7 @@ func (s *Service) CreateAdmin(ctx context.Context, email, password string) (stor
 	release()
 	a, err := s.Store.CreateAdmin(ctx, email, hash, s.Now())
 	if errors.Is(err, store.ErrExists) {
-		return store.Admin{}, &Error{Code: CodeValidationFailed, Message: "an account with this email exists already",
-			Fields: map[string]string{"email": "has an account already"}}
+		return store.Admin{}, ErrorWith(CodeValidationFailed, M("errors.account.exists"), map[string]Msg{"email": M("errors.field.has_account")})
 	}
 	if err != nil {
 		return store.Admin{}, err
@@ -198,7 +196,7 @@ func (s *Service) CreateAdmin(ctx context.Context, email, password string) (stor
 // wrong password; unavailable when no hashing slot is free soon (HashGate).
 // It returns the session id (for the cookie) and the session.
 func (s *Service) Login(ctx context.Context, email, password string) (string, store.Session, error) {
-	refused := Errorf(CodeUnauthorized, "the email or the password is wrong")
+	refused := NewError(CodeUnauthorized, "errors.account.wrong")
 	if len(password) > 1024 || len(email) > 254 {
 		return "", store.Session{}, refused
 	}
@@ -248,12 +246,12 @@ func (s *Service) Login(ctx context.Context, email, password string) (string, st
 // none (unknown, logged out, idle too long or past its absolute expiry).
 func (s *Service) Authenticate(ctx context.Context, id string) (store.Session, error) {
 	if len(id) < 32 || len(id) > 128 {
-		return store.Session{}, Errorf(CodeUnauthorized, "sign in to the owner console first")
+		return store.Session{}, NewError(CodeUnauthorized, "errors.account.sign_in_first")
 	}
 	now := s.Now()
 	sess, err := s.Store.FindSession(ctx, hashToken(id), now, now.Add(-SessionIdle))
 	if errors.Is(err, store.ErrNotFound) {
-		return store.Session{}, Errorf(CodeUnauthorized, "your session has ended; sign in again")
+		return store.Session{}, NewError(CodeUnauthorized, "errors.account.session_ended")
 	}
 	if err != nil {
 		return store.Session{}, err
@@ -301,7 +299,7 @@ func (s *Service) SetupLink(ctx context.Context) (string, error) {
 
 // CheckSetupToken reports whether token is the live one-time setup token.
 func (s *Service) CheckSetupToken(ctx context.Context, token string) error {
-	bad := Errorf(CodeForbidden, "this setup link is not valid any more; restart venuebook to get a new one in its log, or use 'venuebook admin add'")
+	bad := NewError(CodeForbidden, "errors.account.setup_link")
 	v, err := s.Store.GetSetting(ctx, "setup_token")
 	if err != nil || token == "" {
 		return bad
@@ -329,7 +327,7 @@ func (s *Service) SetupFirstAdmin(ctx context.Context, token, email, password st
 		return store.Admin{}, err
 	}
 	if n, err := s.Store.CountAdmins(ctx); err != nil || n > 0 {
-		return store.Admin{}, Errorf(CodeForbidden, "an owner account exists already; sign in")
+		return store.Admin{}, NewError(CodeForbidden, "errors.account.owner_exists")
 	}
 	a, err := s.CreateAdmin(ctx, email, password)
 	if err != nil {

@@ -23,14 +23,14 @@ func (s *Service) AddBlackout(ctx context.Context, req BlackoutRequest, actor st
 	f := fieldErrors{}
 	start, err := s.parseInstantOrDate(req.Start, false)
 	if err != nil {
-		f.add("start", err.Error())
+		f.addErr("start", err)
 	}
 	end, err := s.parseInstantOrDate(req.End, true)
 	if err != nil {
-		f.add("end", err.Error())
+		f.addErr("end", err)
 	}
 	if !start.IsZero() && !end.IsZero() && !end.After(start) {
-		f.add("end", "must be after start")
+		f.add("end", M("errors.field.after_start"))
 	}
 	room := strings.TrimSpace(req.Room)
 	if room != "" {
@@ -39,11 +39,11 @@ func (s *Service) AddBlackout(ctx context.Context, req BlackoutRequest, actor st
 			known = known || r.ID == room
 		}
 		if !known {
-			f.add("room", "is not a room of this venue")
+			f.add("room", M("errors.field.not_room"))
 		}
 	}
 	reason, problem := cleanText(req.Reason, 0, 200, false)
-	if problem != "" {
+	if problem.ID != "" {
 		f.add("reason", problem)
 	}
 	if err := f.err(); err != nil {
@@ -65,7 +65,7 @@ func (s *Service) parseInstantOrDate(v string, isEnd bool) (time.Time, error) {
 	}
 	t, err := ParseInstant(v)
 	if err != nil {
-		return time.Time{}, errors.New("must be a date YYYY-MM-DD or an RFC 3339 time")
+		return time.Time{}, M("errors.field.date_or_instant")
 	}
 	return t, nil
 }
@@ -79,7 +79,7 @@ func (s *Service) ListBlackouts(ctx context.Context) ([]store.Blackout, error) {
 func (s *Service) DeleteBlackout(ctx context.Context, id int64, actor string) error {
 	if err := s.Store.DeleteBlackout(ctx, id, actor, s.Now()); err != nil {
 		if errors.Is(err, store.ErrNotFound) {
-			return Errorf(CodeNotFound, "no such blackout")
+			return NewError(CodeNotFound, "errors.owner.no_blackout")
 		}
 		return err
 	}

@@ -58,7 +58,7 @@ func (s *Service) ChangeBooking(ctx context.Context, id string, p BookingPatch, 
 		return ch, nil
 	})
 	if errors.Is(err, store.ErrSlotTaken) {
-		return Booking{}, Errorf(CodeSlotUnavailable, "the booking cannot move there: it would overlap another booking (its cleaning gap included) or a blackout")
+		return Booking{}, NewError(CodeSlotUnavailable, "errors.slot.move_overlaps")
 	}
 	if err != nil {
 		return Booking{}, err
@@ -73,8 +73,7 @@ func (s *Service) planChange(before store.Booking, p BookingPatch, now time.Time
 	f := fieldErrors{}
 	var ch store.Change
 	if before.Status == store.StatusCancelled {
-		return ch, &Error{Code: CodeValidationFailed, Message: "a cancelled booking cannot be changed; book again instead",
-			Fields: map[string]string{"status": "the booking is cancelled"}}
+		return ch, ErrorWith(CodeValidationFailed, M("errors.owner.change_cancelled"), map[string]Msg{"status": M("errors.field.is_cancelled")})
 	}
 	tier, pkg, _ := s.Config.FindPackage(before.PackageID)
 	tierRooms := []string{before.RoomID}
@@ -86,11 +85,11 @@ func (s *Service) planChange(before store.Booking, p BookingPatch, now time.Time
 	if p.Start != nil {
 		switch t, err := ParseInstant(strings.TrimSpace(*p.Start)); {
 		case err != nil:
-			f.add("start", err.Error())
+			f.addErr("start", err)
 		case t.Second() != 0 || t.Nanosecond() != 0:
-			f.add("start", "must be a whole minute")
+			f.add("start", M("errors.field.whole_minute"))
 		case t.Year() < 2001 || t.Year() > 2999:
-			f.add("start", "must be a date between 2001 and 2999")
+			f.add("start", M("errors.field.year_range"))
 		case !t.Equal(before.Start):
 			start, moving = t, true
 		}
@@ -100,14 +99,14 @@ func (s *Service) planChange(before store.Booking, p BookingPatch, now time.Time
 		room := strings.TrimSpace(*p.Room)
 		switch {
 		case !slices.Contains(tierRooms, room):
-			f.add("room", fmt.Sprintf("is not a room of this booking's tier (%s)", strings.Join(tierRooms, ", ")))
+			f.add("room", M("errors.field.tier_room", "Rooms", strings.Join(tierRooms, ", ")))
 		case room != before.RoomID:
 			moving = true
 		}
 		rooms = []string{room}
 	}
 	if moving && before.Status != store.StatusConfirmed {
-		f.add("start", "only a confirmed booking can move (undo completed or no-show first)")
+		f.add("start", M("errors.field.move_confirmed_only"))
 	}
 	if p.Guests != nil {
 		most := MaxGuestsLimit
@@ -115,7 +114,7 @@ func (s *Service) planChange(before store.Booking, p BookingPatch, now time.Time
 			most = pkg.MaxGuests
 		}
 		if *p.Guests < 1 || *p.Guests > most {
-			f.add("guests", fmt.Sprintf("must be between 1 and %d", most))
+			f.add("guests", M("errors.field.guests", "Max", most))
 		} else if *p.Guests != before.Guests {
 			ch.Guests = p.Guests
 		}
@@ -124,7 +123,7 @@ func (s *Service) planChange(before store.Booking, p BookingPatch, now time.Time
 	if c := p.Customer; c != nil {
 		if c.Name != nil {
 			v, problem := cleanText(*c.Name, 1, 100, false)
-			if problem != "" {
+			if problem.ID != "" {
 				f.add("customer.name", problem)
 			} else if v != name {
 				name, ch.Name = v, &v
@@ -135,27 +134,27 @@ func (s *Service) planChange(before store.Booking, p BookingPatch, now time.Time
 			if v != "" {
 				var err error
 				if v, err = ParseEmail(v); err != nil {
-					f.add("customer.email", err.Error())
+					f.addErr("customer.email", err)
 				}
 			}
-			if f["customer.email"] == "" && v != email {
+			if !f.has("customer.email") && v != email {
 				email, ch.Email = v, &v
 			}
 		}
 		if c.Phone != nil {
 			if v, err := ParsePhone(*c.Phone); err != nil {
-				f.add("customer.phone", err.Error())
+				f.addErr("customer.phone", err)
 			} else if v != phone {
 				phone, ch.Phone = v, &v
 			}
 		}
-		if email == "" && phone == "" && f["customer.email"] == "" && f["customer.phone"] == "" {
-			f.add("customer.email", "an email or a phone is required")
-			f.add("customer.phone", "an email or a phone is required")
+		if email == "" && phone == "" && !f.has("customer.email") && !f.has("customer.phone") {
+			f.add("customer.email", M("errors.field.email_or_phone"))
+			f.add("customer.phone", M("errors.field.email_or_phone"))
 		}
 	}
 	if p.Notes != nil {
-		if v, problem := cleanText(*p.Notes, 0, 1000, true); problem != "" {
+		if v, problem := cleanText(*p.Notes, 0, 1000, true); problem.ID != "" {
 			f.add("notes", problem)
 		} else if v != before.Notes {
 			ch.Notes = &v
@@ -163,7 +162,7 @@ func (s *Service) planChange(before store.Booking, p BookingPatch, now time.Time
 	}
 	if p.PriceCents != nil {
 		if *p.PriceCents < 0 || *p.PriceCents > 100_000_000 {
-			f.add("price_cents", "must be between 0 and 100000000")
+			f.add("price_cents", M("errors.field.price_range", "Max", MaxPriceCents))
 		} else if *p.PriceCents != before.PriceCents {
 			ch.PriceCents = p.PriceCents
 		}

@@ -5,8 +5,8 @@ import (
 	"crypto/sha256"
 	"encoding/hex"
 	"encoding/json"
-	"fmt"
 	"slices"
+	"strconv"
 	"strings"
 
 	"venuebook/store"
@@ -39,13 +39,13 @@ func (s *Service) CreateDeskBooking(ctx context.Context, req DeskBookingRequest,
 	if req.Room != nil {
 		room := strings.TrimSpace(*req.Room)
 		if !slices.Contains(s.Config.TierRooms(v.Tier), room) {
-			f.add("room", fmt.Sprintf("is not a room of tier %q (%s)", v.Tier.ID, strings.Join(s.Config.TierRooms(v.Tier), ", ")))
+			f.add("room", M("errors.field.desk_room", "Tier", strconv.Quote(v.Tier.ID), "Rooms", strings.Join(s.Config.TierRooms(v.Tier), ", ")))
 		}
 		rooms = []string{room}
 	}
 	if req.PriceCents != nil {
 		if *req.PriceCents < 0 || *req.PriceCents > 100_000_000 {
-			f.add("price_cents", "must be between 0 and 100000000")
+			f.add("price_cents", M("errors.field.price_range", "Max", MaxPriceCents))
 		}
 		v.PriceCents = *req.PriceCents
 	}
@@ -67,7 +67,7 @@ func (s *Service) CreateDeskBooking(ctx context.Context, req DeskBookingRequest,
 		sum := sha256.Sum256(append(canonical, "\x00desk\x00"+actor...))
 		nb.IdempotencyKey, nb.Fingerprint, nb.IdempotencyTTL = "desk\x1f"+actor+"\x1f"+idempotencyKey, hex.EncodeToString(sum[:]), IdempotencyTTL
 	}
-	sb, replayed, err := s.book(ctx, v, nb, mails, "overlaps another booking (its cleaning gap included) or a blackout in that room")
+	sb, replayed, err := s.book(ctx, v, nb, mails, "errors.slot.overlaps")
 	if err != nil {
 		return Booking{}, false, err
 	}

@@ -3,7 +3,6 @@ package app
 import (
 	"context"
 	"errors"
-	"fmt"
 	"strings"
 	"time"
 
@@ -48,12 +47,10 @@ func (s *Service) RescheduleBooking(ctx context.Context, id, token string, req R
 	}
 	start, err := ParseInstant(strings.TrimSpace(req.Start))
 	if err != nil {
-		return Booking{}, &Error{Code: CodeValidationFailed, Message: "start must be a date and time with its offset, such as 2026-12-09T14:00:00Z",
-			Fields: map[string]string{"start": err.Error()}}
+		return Booking{}, ErrorWith(CodeValidationFailed, M("errors.booking.move_start"), map[string]Msg{"start": MsgOf(err)})
 	}
 	if req.ExpectedPriceCents != nil && (*req.ExpectedPriceCents < 0 || *req.ExpectedPriceCents > MaxPriceCents) {
-		return Booking{}, &Error{Code: CodeValidationFailed, Message: "expected_price_cents is out of range",
-			Fields: map[string]string{"expected_price_cents": fmt.Sprintf("must be between 0 and %d", MaxPriceCents)}}
+		return Booking{}, ErrorWith(CodeValidationFailed, M("errors.booking.expected_price"), map[string]Msg{"expected_price_cents": M("errors.field.price_range", "Max", MaxPriceCents)})
 	}
 	if start.Equal(current.Start) {
 		return current, nil // already there: nothing to change, nothing to send
@@ -76,7 +73,7 @@ func (s *Service) RescheduleBooking(ctx context.Context, id, token string, req R
 		return ch, nil
 	})
 	if errors.Is(err, store.ErrSlotTaken) {
-		return Booking{}, s.slotError(start, "was just taken; choose another time")
+		return Booking{}, s.slotError(start, "errors.slot.taken")
 	}
 	if err != nil {
 		return Booking{}, err
@@ -93,20 +90,20 @@ func (s *Service) planMove(before store.Booking, start time.Time, expectedPrice 
 	}
 	tier, pkg, ok := s.Config.FindPackage(before.PackageID)
 	if !ok {
-		return store.Change{}, Errorf(CodeChangeClosed, "this experience is no longer offered, so the booking cannot be moved online; please contact the venue")
+		return store.Change{}, NewError(CodeChangeClosed, "errors.booking.move_gone")
 	}
 	dur := time.Duration(pkg.DurationMinutes) * time.Minute
 	switch {
 	case !s.Rules.OnGrid(start, dur):
-		return store.Change{}, s.slotError(start, "is not one of the offered start times; see GET /api/availability")
+		return store.Change{}, s.slotError(start, "errors.slot.off_grid")
 	case start.Before(now.Add(s.Rules.MinNotice)):
-		return store.Change{}, s.slotError(start, fmt.Sprintf("is too soon: bookings need %s notice", humanDuration(s.Rules.MinNotice)))
+		return store.Change{}, s.slotError(start, "errors.slot.too_soon", "Notice", durationMsg(s.Rules.MinNotice))
 	case !s.Rules.WithinWindow(start, now):
-		return store.Change{}, s.slotError(start, fmt.Sprintf("is too far ahead: bookings open %d days in advance", s.Rules.MaxAdvance))
+		return store.Change{}, s.slotError(start, "errors.slot.too_far", "Count", s.Rules.MaxAdvance)
 	}
 	if expectedPrice != nil && *expectedPrice != before.PriceCents {
-		return store.Change{}, Errorf(CodePriceChanged, "the booking's price is %s, not %s; check it and move again",
-			FormatMoney(before.PriceCents, before.Currency), FormatMoney(*expectedPrice, before.Currency))
+		return store.Change{}, NewError(CodePriceChanged, "errors.booking.move_price",
+			"Price", moneyValue(before.PriceCents, before.Currency), "Expected", moneyValue(*expectedPrice, before.Currency))
 	}
 	end := start.Add(dur)
 	return store.Change{Start: &start, End: &end, Rooms: s.moveRooms(before.RoomID, tier)}, nil
@@ -128,12 +125,13 @@ func (s *Service) moveRooms(own string, tier *Tier) []string {
 func (s *Service) moveClosed(b store.Booking, closes time.Time) error {
 	switch {
 	case b.Status != store.StatusConfirmed:
-		return Errorf(CodeChangeClosed, "this booking is %s and can no longer be moved", b.Status)
+		return NewError(CodeChangeClosed, "errors.booking.move_state", "State", stateWords(b.Status))
 	case s.Config.Venue.ChangeCutoffHours < 0:
-		return Errorf(CodeChangeClosed, "this venue does not take changes online; please contact the venue")
+		return NewError(CodeChangeClosed, "errors.booking.move_off")
 	}
-	return Errorf(CodeChangeClosed, "bookings can be moved online until %s (%s before the start); please contact the venue",
-		FormatInstant(closes, s.Rules.Location), humanDuration(time.Duration(s.Config.Venue.ChangeCutoffHours)*time.Hour))
+	return NewError(CodeChangeClosed, "errors.booking.move_cutoff",
+		"Deadline", s.deadlineValue(closes),
+		"Cutoff", durationMsg(time.Duration(s.Config.Venue.ChangeCutoffHours)*time.Hour))
 }
 
 // MaxEmailCorrections is how often a customer may correct their booking's
@@ -153,8 +151,7 @@ func (s *Service) CorrectEmail(ctx context.Context, id, token, email string) (Bo
 	}
 	addr, err := ParseEmail(strings.TrimSpace(email))
 	if err != nil {
-		return Booking{}, &Error{Code: CodeValidationFailed, Message: "this is not an email address we can write to",
-			Fields: map[string]string{"email": err.Error()}}
+		return Booking{}, ErrorWith(CodeValidationFailed, M("errors.booking.email_invalid"), map[string]Msg{"email": MsgOf(err)})
 	}
 	if addr == current.CustomerEmail {
 		return current, nil
@@ -170,12 +167,12 @@ func (s *Service) CorrectEmail(ctx context.Context, id, token, email string) (Bo
 		}
 	}
 	if corrected >= MaxEmailCorrections {
-		return Booking{}, Errorf(CodeChangeClosed, "the email of this booking was corrected %d times already; please contact the venue", corrected)
+		return Booking{}, NewError(CodeChangeClosed, "errors.booking.email_corrections", "Count", corrected)
 	}
 	now := s.Now()
 	_, after, err := s.Store.ChangeBooking(ctx, id, func(before store.Booking) (store.Change, error) {
 		if before.Status != store.StatusConfirmed || !now.Before(before.Start) {
-			return store.Change{}, Errorf(CodeChangeClosed, "this booking is %s and its details can no longer be changed online", statusWords(before, now))
+			return store.Change{}, NewError(CodeChangeClosed, "errors.booking.details_state", "State", bookingStateWords(before, now))
 		}
 		ch := store.Change{Email: &addr, Actor: "customer", Action: "booking.email_corrected", Now: now}
 		ch.Details = describeChange(before, ch, s.Rules.Location)
@@ -193,12 +190,4 @@ func (s *Service) CorrectEmail(ctx context.Context, id, token, email string) (Bo
 	}
 	s.Log.Info("customer corrected a booking's email", "booking_id", id)
 	return s.withLinks(after), nil
-}
-
-// statusWords says what state b is in for a customer.
-func statusWords(b store.Booking, now time.Time) string {
-	if b.Status == store.StatusConfirmed && !now.Before(b.Start) {
-		return "under way or over"
-	}
-	return b.Status
 }

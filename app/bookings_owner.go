@@ -51,18 +51,18 @@ type BookingPage struct {
 // PageBookings returns the page of bookings q asks for, in start order.
 func (s *Service) PageBookings(ctx context.Context, q BookingQuery) (BookingPage, error) {
 	if q.To.Before(q.From) {
-		return BookingPage{}, Errorf(CodeInvalidRequest, "to (%s) is before from (%s)", q.To, q.From)
+		return BookingPage{}, NewError(CodeInvalidRequest, "errors.range.reversed", "To", dateValue(q.To), "From", dateValue(q.From))
 	}
 	if q.From.DaysUntil(q.To) > 3660 {
-		return BookingPage{}, Errorf(CodeInvalidRequest, "at most ten years at once")
+		return BookingPage{}, NewError(CodeInvalidRequest, "errors.range.too_long")
 	}
 	switch q.Status {
 	case "", store.StatusConfirmed, store.StatusCancelled, store.StatusCompleted, store.StatusNoShow:
 	default:
-		return BookingPage{}, Errorf(CodeInvalidRequest, "status must be confirmed, cancelled, completed or no_show")
+		return BookingPage{}, NewError(CodeInvalidRequest, "errors.owner.status_filter")
 	}
 	if len(q.Q) > 200 {
-		return BookingPage{}, Errorf(CodeInvalidRequest, "the search text is too long")
+		return BookingPage{}, NewError(CodeInvalidRequest, "errors.owner.search_too_long")
 	}
 	limit := q.Limit
 	switch {
@@ -127,7 +127,7 @@ func encodeCursor(m store.PageMark) string {
 }
 
 func decodeCursor(c string) (store.PageMark, error) {
-	bad := Errorf(CodeInvalidRequest, "cursor is not one this server gave (use next_cursor of the previous page, or leave it out for the first)")
+	bad := NewError(CodeInvalidRequest, "errors.owner.cursor")
 	if len(c) > 200 {
 		return store.PageMark{}, bad
 	}
@@ -187,24 +187,20 @@ func (s *Service) SetBookingStatus(ctx context.Context, id, status string, notif
 			return Booking{}, err
 		}
 		if now.Before(b.Start) {
-			return Booking{}, &Error{Code: CodeValidationFailed, Message: "a booking can be marked " + status + " once it has started",
-				Fields: map[string]string{"status": "not before the booking starts"}}
+			return Booking{}, ErrorWith(CodeValidationFailed, M("errors.owner.too_early_"+status), map[string]Msg{"status": M("errors.field.not_started")})
 		}
 	default:
-		return Booking{}, &Error{Code: CodeValidationFailed, Message: `status must be "completed", "no_show", "cancelled" or "confirmed" (to undo completed or no_show)`,
-			Fields: map[string]string{"status": `must be "completed", "no_show", "cancelled" or "confirmed"`}}
+		return Booking{}, ErrorWith(CodeValidationFailed, M("errors.owner.status_values"), map[string]Msg{"status": M("errors.field.status_values")})
 	}
 	b, err := s.Store.SetBookingStatus(ctx, id, from, status, actor, now, compose)
 	if errors.Is(err, store.ErrStateChanged) {
 		switch status {
 		case store.StatusCancelled:
-			return Booking{}, Errorf(CodeCancellationClosed, "only a confirmed booking can be cancelled")
+			return Booking{}, NewError(CodeCancellationClosed, "errors.owner.cancel_confirmed_only")
 		case store.StatusConfirmed:
-			return Booking{}, &Error{Code: CodeValidationFailed, Message: "only a completed or no-show booking can be set back to confirmed (a cancellation is final)",
-				Fields: map[string]string{"status": "the booking is not completed or no_show"}}
+			return Booking{}, ErrorWith(CodeValidationFailed, M("errors.owner.undo_only"), map[string]Msg{"status": M("errors.field.not_undoable")})
 		}
-		return Booking{}, &Error{Code: CodeValidationFailed, Message: "only a confirmed booking can be marked " + status,
-			Fields: map[string]string{"status": "the booking is not confirmed"}}
+		return Booking{}, ErrorWith(CodeValidationFailed, M("errors.owner.confirmed_only_"+status), map[string]Msg{"status": M("errors.field.not_confirmed")})
 	}
 	if err != nil {
 		return Booking{}, err
@@ -217,10 +213,10 @@ func (s *Service) SetBookingStatus(ctx context.Context, id, status string, notif
 func (s *Service) ResendConfirmation(ctx context.Context, id, actor string) (Booking, error) {
 	compose := func(sb store.Booking) ([]store.Message, error) {
 		if sb.Status != store.StatusConfirmed {
-			return nil, Errorf(CodeValidationFailed, "only a confirmed booking's confirmation can be sent")
+			return nil, NewError(CodeValidationFailed, "errors.owner.resend_confirmed_only")
 		}
 		if sb.CustomerEmail == "" {
-			return nil, Errorf(CodeValidationFailed, "this booking has no email address to send the confirmation to; add one to the booking first")
+			return nil, NewError(CodeValidationFailed, "errors.owner.resend_no_email")
 		}
 		return s.customerConfirmation(sb)
 	}
@@ -249,8 +245,7 @@ type BulkRefusal struct {
 // not, with the reason; validation_failed when ids is empty or too long.
 func (s *Service) CancelBookings(ctx context.Context, ids []string, notify bool, actor string) ([]Booking, []BulkRefusal, error) {
 	if len(ids) == 0 || len(ids) > MaxBulkCancel {
-		return nil, nil, &Error{Code: CodeValidationFailed, Message: fmt.Sprintf("name 1 to %d bookings to cancel", MaxBulkCancel),
-			Fields: map[string]string{"ids": fmt.Sprintf("must hold 1 to %d booking ids", MaxBulkCancel)}}
+		return nil, nil, ErrorWith(CodeValidationFailed, M("errors.owner.bulk_count", "Max", MaxBulkCancel), map[string]Msg{"ids": M("errors.field.bulk_ids", "Max", MaxBulkCancel)})
 	}
 	cancelled := []Booking{}
 	refused := []BulkRefusal{}

@@ -31,7 +31,7 @@ func (s *Service) RotateCalendarFeed(ctx context.Context, actor string) (string,
 func (s *Service) CalendarFeed(ctx context.Context, token string) ([]byte, error) {
 	want, err := s.Store.GetSetting(ctx, "calendar_feed_token")
 	if err != nil || len(token) < 16 || !hmacEqual(want, token) {
-		return nil, Errorf(CodeNotFound, "no such calendar")
+		return nil, NewError(CodeNotFound, "errors.owner.no_calendar")
 	}
 	today := DateOf(s.Now(), s.Rules.Location)
 	bookings, err := s.ListBookings(ctx, today.AddDays(-30), today.AddDays(366), "", "")

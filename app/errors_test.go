@@ -13,7 +13,7 @@ import (
 // the store's shared errors get theirs however deeply wrapped, and anything
 // else is internal with a message that tells nothing of the cause.
 func TestErrorOf(t *testing.T) {
-	domain := Errorf(CodeSlotUnavailable, "taken")
+	domain := NewError(CodeSlotUnavailable, "errors.slot.move_overlaps")
 	for _, c := range []struct {
 		name  string
 		err   error

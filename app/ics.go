@@ -8,6 +8,7 @@ import (
 	"time"
 	"unicode/utf8"
 
+	"venuebook/app/l10n"
 	"venuebook/store"
 )
 
@@ -38,7 +39,7 @@ func (s *Service) ICS(b Booking, method CalendarMethod, stamp time.Time) []byte 
 func (s *Service) feedICS(bookings []Booking, stamp time.Time) []byte {
 	var w icsWriter
 	s.icsHeader(&w, string(MethodPublish))
-	w.line("X-WR-CALNAME:" + icsEscape(s.Config.Venue.Name+" bookings"))
+	w.line("X-WR-CALNAME:" + icsEscape(s.VenueLang().T("ics.feed_name", "Venue", s.Config.Venue.Name)))
 	for _, b := range bookings {
 		s.icsEvent(&w, b, b.Status == store.StatusCancelled, true, stamp)
 	}
@@ -54,8 +55,9 @@ func (s *Service) icsHeader(w *icsWriter, method string) {
 	w.line("METHOD:" + method)
 }
 
-// icsEvent writes one booking. The owner's feed describes the guest and holds
-// no manage link (a leaked feed URL must not let anyone cancel bookings).
+// icsEvent writes one booking, in the language it was made in. The owner's
+// feed, in the venue's language, describes the guest and holds no manage
+// link (a leaked feed URL must not let anyone cancel bookings).
 func (s *Service) icsEvent(w *icsWriter, b Booking, cancelled, forOwner bool, stamp time.Time) {
 	w.line("BEGIN:VEVENT")
 	w.line("UID:" + s.calendarUID(b.ID))
@@ -65,10 +67,12 @@ func (s *Service) icsEvent(w *icsWriter, b Booking, cancelled, forOwner bool, st
 	w.line(fmt.Sprintf("SEQUENCE:%d", b.Sequence))
 	if forOwner {
 		w.line("SUMMARY:" + icsEscape(fmt.Sprintf("%s (%d) %s, %s", b.CustomerName, b.Guests, s.PackageName(b.PackageID), s.RoomName(b.RoomID))))
-		w.line("DESCRIPTION:" + icsEscape(fmt.Sprintf("Booking %s\n%s %s\n%s", b.Reference, b.CustomerEmail, b.CustomerPhone, b.Notes)))
+		w.line("DESCRIPTION:" + icsEscape(fmt.Sprintf("%s\n%s %s\n%s", s.VenueLang().T("ics.booking", "Reference", b.Reference),
+			b.CustomerEmail, b.CustomerPhone, b.Notes)))
 	} else {
-		w.line("SUMMARY:" + icsEscape(s.eventTitle(b.Booking)))
-		w.line("DESCRIPTION:" + icsEscape(s.eventDetails(b)))
+		l := s.BookingLang(b.Booking)
+		w.line("SUMMARY:" + icsEscape(s.eventTitle(l, b.Booking)))
+		w.line("DESCRIPTION:" + icsEscape(s.eventDetails(l, b)))
 	}
 	if addr := s.Config.Venue.Address; addr != "" {
 		w.line("LOCATION:" + icsEscape(addr))
@@ -96,20 +100,23 @@ func (s *Service) calendarUID(id string) string {
 	return "booking-" + id + "@" + host
 }
 
-func (s *Service) eventTitle(b store.Booking) string {
-	return fmt.Sprintf("%s: %s, %s", s.Config.Venue.Name, s.TierName(b.TierID), s.PackageName(b.PackageID))
+// eventTitle is the booking's event in the customer's calendar, in l:
+// "Demo Venue: Classic, 60 minutes".
+func (s *Service) eventTitle(l *l10n.Lang, b store.Booking) string {
+	return l.T("ics.summary", "Venue", s.Config.Venue.Name, "Tier", s.TierName(b.TierID), "Package", s.PackageName(b.PackageID))
 }
 
-func (s *Service) eventDetails(b Booking) string {
-	return fmt.Sprintf("Booking %s for %d guest(s).\nView or cancel: %s", b.Reference, b.Guests, b.ManageURL)
+func (s *Service) eventDetails(l *l10n.Lang, b Booking) string {
+	return l.N("ics.details", b.Guests, "Reference", b.Reference, "URL", b.ManageURL)
 }
 
 func (s *Service) googleCalendarURL(b store.Booking) string {
 	q := url.Values{}
+	l := s.BookingLang(b)
 	q.Set("action", "TEMPLATE")
-	q.Set("text", s.eventTitle(b))
+	q.Set("text", s.eventTitle(l, b))
 	q.Set("dates", b.Start.UTC().Format(icsTime)+"/"+b.End.UTC().Format(icsTime))
-	q.Set("details", "Booking "+b.Reference)
+	q.Set("details", l.T("ics.booking", "Reference", b.Reference))
 	if s.Config.Venue.Address != "" {
 		q.Set("location", s.Config.Venue.Address)
 	}

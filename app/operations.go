@@ -79,7 +79,7 @@ func (s *Service) FindBackup(name string) (store.BackupFile, error) {
 			}
 		}
 	}
-	return store.BackupFile{}, Errorf(CodeNotFound, "no such backup")
+	return store.BackupFile{}, NewError(CodeNotFound, "errors.owner.no_backup")
 }
 
 // MailBodyRetention is how long the text of a sent email is kept; after it,

@@ -11,7 +11,7 @@ func (s *Service) ListOutbox(ctx context.Context, status string) ([]store.Outbox
 	switch status {
 	case "", store.MailQueued, store.MailSending, store.MailSent, store.MailFailed, store.MailDead:
 	default:
-		return nil, Errorf(CodeInvalidRequest, "status must be queued, sending, sent, failed or dead")
+		return nil, NewError(CodeInvalidRequest, "errors.owner.outbox_status")
 	}
 	out, err := s.Store.ListOutbox(ctx, status, 500)
 	return out, err
@@ -22,10 +22,9 @@ func (s *Service) RetryMessage(ctx context.Context, id int64, actor string) (sto
 	m, err := s.Store.RetryMessage(ctx, id, actor, s.Now())
 	switch {
 	case errors.Is(err, store.ErrNotFound):
-		return store.OutboxMessage{}, Errorf(CodeNotFound, "no such message")
+		return store.OutboxMessage{}, NewError(CodeNotFound, "errors.owner.no_message")
 	case errors.Is(err, store.ErrStateChanged):
-		return store.OutboxMessage{}, &Error{Code: CodeValidationFailed, Message: "only a failed or dead message can be retried",
-			Fields: map[string]string{"status": "not failed or dead"}}
+		return store.OutboxMessage{}, ErrorWith(CodeValidationFailed, M("errors.owner.retry_failed_only"), map[string]Msg{"status": M("errors.field.not_failed")})
 	}
 	return m, err
 }

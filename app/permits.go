@@ -69,16 +69,16 @@ func (s *Service) PermitLinkURL(token string) string {
 
 // Permit link problems, each with its own message for the decision page.
 var (
-	errLinkMalformed = &Error{Code: CodeForbidden, Message: "This link is not complete. It may have been cut short when it was copied: open it straight from the email."}
-	errLinkTampered  = &Error{Code: CodeForbidden, Message: "This link is not valid. Open it straight from the email; if it still fails, ask the venue to send a new one."}
-	errLinkExpired   = &Error{Code: CodeLinkExpired, Message: "This link has expired. Ask the venue to send a new one if the request still needs a decision."}
-	errLinkUsed      = &Error{Code: CodeLinkUsed, Message: "This link was already used: the request has been decided."}
-	errPermitClosed  = &Error{Code: CodeLinkUsed, Message: "This request is closed: the booking was cancelled, or the request was already decided."}
+	errLinkMalformed = NewError(CodeForbidden, "errors.permit.malformed")
+	errLinkTampered  = NewError(CodeForbidden, "errors.permit.tampered")
+	errLinkExpired   = NewError(CodeLinkExpired, "errors.permit.expired")
+	errLinkUsed      = NewError(CodeLinkUsed, "errors.permit.used")
+	errPermitClosed  = NewError(CodeLinkUsed, "errors.permit.closed")
 )
 
 // ErrLinkReplaced refuses a permit link superseded by a newer one (code
 // link_used): its request may still be open, so its page says so.
-var ErrLinkReplaced = &Error{Code: CodeLinkUsed, Message: "A newer link was sent for this request: use the link in the most recent email."}
+var ErrLinkReplaced = NewError(CodeLinkUsed, "errors.permit.replaced")
 
 // checkPermitLink verifies a permit link and returns its record. The parser
 // pins HS256, requires exp, checks iss, aud and iat; the jti must be one the
@@ -183,10 +183,10 @@ func (s *Service) decidePermit(ctx context.Context, token, decision, note, decid
 	case "deny":
 		status = PermitDenied
 	default:
-		f.add("decision", `must be "approve" or "deny"`)
+		f.add("decision", M("errors.field.decision"))
 	}
 	note, problem := cleanText(note, 0, 1000, true)
-	if problem != "" {
+	if problem.ID != "" {
 		f.add("note", problem)
 	}
 	if err := f.err(); err != nil {
@@ -260,7 +260,7 @@ func (s *Service) ListPermits(ctx context.Context, status string) ([]Booking, er
 	switch status {
 	case "", PermitRequested, PermitApproved, PermitDenied, PermitExpired, PermitCancelled:
 	default:
-		return nil, Errorf(CodeInvalidRequest, "status must be requested, approved, denied, expired or cancelled")
+		return nil, NewError(CodeInvalidRequest, "errors.owner.permit_status")
 	}
 	rows, err := s.Store.ListPermits(ctx, status, 1000)
 	if err != nil {
@@ -277,9 +277,9 @@ func (s *Service) DecidePermitAsOwner(ctx context.Context, permitID, decision, n
 	// refused request must change nothing.
 	f := fieldErrors{}
 	if decision != "approve" && decision != "deny" {
-		f.add("decision", `must be "approve" or "deny"`)
+		f.add("decision", M("errors.field.decision"))
 	}
-	if _, problem := cleanText(note, 0, 1000, true); problem != "" {
+	if _, problem := cleanText(note, 0, 1000, true); problem.ID != "" {
 		f.add("note", problem)
 	}
 	if err := f.err(); err != nil {

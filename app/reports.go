@@ -153,10 +153,10 @@ func (s *Service) ExportCSV(ctx context.Context, w io.Writer, from, to Date) err
 // before from, or more than ten years.
 func (s *Service) CheckExportRange(from, to Date) error {
 	if to.Before(from) {
-		return Errorf(CodeInvalidRequest, "to (%s) is before from (%s)", to, from)
+		return NewError(CodeInvalidRequest, "errors.range.reversed", "To", dateValue(to), "From", dateValue(from))
 	}
 	if from.DaysUntil(to) > 3660 {
-		return Errorf(CodeInvalidRequest, "at most ten years at once")
+		return NewError(CodeInvalidRequest, "errors.range.too_long")
 	}
 	return nil
 }

@@ -42,9 +42,6 @@ func ScopedIdempotencyKey(client, key string) string {
 // character no Idempotency-Key may hold).
 const scopeSeparator = "\x1f"
 
-const idempotencyConflictMessage = "this Idempotency-Key was already used with a different request, or from another network; " +
-	"if you are retrying after your connection changed, look for the confirmation email before booking again; use a new key for a new booking"
-
 // MaxAvailabilityDays is the longest range one availability query may cover.
 const MaxAvailabilityDays = 62
 
@@ -160,8 +157,7 @@ func (s *Service) bookingLanguage(requested string) (string, error) {
 		for _, o := range s.offer().Langs {
 			offered = append(offered, o.String())
 		}
-		return "", &Error{Code: CodeValidationFailed, Message: "some fields need correcting; see fields",
-			Fields: map[string]string{"language": fmt.Sprintf("is not a language this venue offers (%s)", strings.Join(offered, ", "))}}
+		return "", invalid(map[string]Msg{"language": M("errors.field.language", "Offered", strings.Join(offered, ", "))})
 	}
 	return l.String(), nil
 }
@@ -209,13 +205,13 @@ type Booking struct {
 func (s *Service) Availability(ctx context.Context, pkgID string, from, to Date) ([]DaySlots, error) {
 	tier, pkg, ok := s.Config.FindPackage(pkgID)
 	if !ok {
-		return nil, Errorf(CodeInvalidRequest, "package %q is not a package of this venue; see GET /api/catalog", pkgID)
+		return nil, NewError(CodeInvalidRequest, "errors.availability.unknown_package", "Package", strconv.Quote(pkgID))
 	}
 	if to.Before(from) {
-		return nil, Errorf(CodeInvalidRequest, "to (%s) is before from (%s)", to, from)
+		return nil, NewError(CodeInvalidRequest, "errors.range.reversed", "To", dateValue(to), "From", dateValue(from))
 	}
 	if from.DaysUntil(to) >= MaxAvailabilityDays {
-		return nil, Errorf(CodeInvalidRequest, "at most %d days can be asked for at once", MaxAvailabilityDays)
+		return nil, NewError(CodeInvalidRequest, "errors.availability.too_many_days", "Count", MaxAvailabilityDays)
 	}
 	rooms := s.Config.TierRooms(tier)
 	windowStart := from.At(0, s.Rules.Location)
@@ -238,7 +234,7 @@ func (s *Service) Availability(ctx context.Context, pkgID string, from, to Date)
 func (s *Service) NextAvailable(ctx context.Context, pkgID string, from Date, n int) ([]Slot, error) {
 	tier, pkg, ok := s.Config.FindPackage(pkgID)
 	if !ok {
-		return nil, Errorf(CodeInvalidRequest, "package %q is not a package of this venue; see GET /api/catalog", pkgID)
+		return nil, NewError(CodeInvalidRequest, "errors.availability.unknown_package", "Package", strconv.Quote(pkgID))
 	}
 	now := s.Now()
 	loc := s.Rules.Location
@@ -295,7 +291,7 @@ func (s *Service) CreateBooking(ctx context.Context, req BookingRequest, idempot
 		case err == nil:
 			return s.withLinks(sb), false, nil
 		case errors.Is(err, store.ErrIdempotencyConflict):
-			return Booking{}, false, Errorf(CodeIdempotencyConflict, idempotencyConflictMessage)
+			return Booking{}, false, NewError(CodeIdempotencyConflict, "errors.booking.idempotency_conflict")
 		case !errors.Is(err, store.ErrNotFound):
 			return Booking{}, false, err
 		}
@@ -310,16 +306,16 @@ func (s *Service) CreateBooking(ctx context.Context, req BookingRequest, idempot
 	}
 	dur := v.End.Sub(v.Start)
 	if !s.Rules.OnGrid(v.Start, dur) {
-		return Booking{}, false, s.slotError(v.Start, "is not one of the offered start times; see GET /api/availability")
+		return Booking{}, false, s.slotError(v.Start, "errors.slot.off_grid")
 	}
 	if v.Start.Before(now.Add(s.Rules.MinNotice)) {
-		return Booking{}, false, s.slotError(v.Start, fmt.Sprintf("is too soon: bookings need %s notice", humanDuration(s.Rules.MinNotice)))
+		return Booking{}, false, s.slotError(v.Start, "errors.slot.too_soon", "Notice", durationMsg(s.Rules.MinNotice))
 	}
 	if !s.Rules.WithinWindow(v.Start, now) {
-		return Booking{}, false, s.slotError(v.Start, fmt.Sprintf("is too far ahead: bookings open %d days in advance", s.Rules.MaxAdvance))
+		return Booking{}, false, s.slotError(v.Start, "errors.slot.too_far", "Count", s.Rules.MaxAdvance)
 	}
 	sb, replayed, err := s.book(ctx, v, store.NewBooking{Rooms: s.Config.RoomPreference(v.Tier),
-		IdempotencyKey: idempotencyKey, Fingerprint: fingerprint, IdempotencyTTL: IdempotencyTTL, Language: lang}, s.bookingEmails, "was just taken; choose another time")
+		IdempotencyKey: idempotencyKey, Fingerprint: fingerprint, IdempotencyTTL: IdempotencyTTL, Language: lang}, s.bookingEmails, "errors.slot.taken")
 	if err != nil {
 		return Booking{}, false, err
 	}
@@ -333,7 +329,7 @@ func (s *Service) CreateBooking(ctx context.Context, req BookingRequest, idempot
 // idempotency key, who took it), a parking permit request when v asks for
 // one, and the emails: mails renders the booking's own (nil for none), and the
 // approver's request follows a permit. It maps the store's refusals to the
-// contract's errors; taken says why when the slot is not free.
+// contract's errors; taken is the message id of why, when the slot is not free.
 func (s *Service) book(ctx context.Context, v ValidBooking, nb store.NewBooking, mails store.Composer, taken string) (store.Booking, bool, error) {
 	now := s.Now()
 	var permitToken string
@@ -368,20 +364,22 @@ func (s *Service) book(ctx context.Context, v ValidBooking, nb store.NewBooking,
 		s.Counters.BookingConflicts.Add(1)
 		return store.Booking{}, false, s.slotError(v.Start, taken)
 	case errors.Is(err, store.ErrIdempotencyConflict):
-		return store.Booking{}, false, Errorf(CodeIdempotencyConflict, idempotencyConflictMessage)
+		return store.Booking{}, false, NewError(CodeIdempotencyConflict, "errors.booking.idempotency_conflict")
 	}
 	return sb, replayed, err
 }
 
-func (s *Service) slotError(start time.Time, why string) error {
-	return Errorf(CodeSlotUnavailable, "%s %s", FormatInstant(start, s.Rules.Location), why)
+// slotError is slot_unavailable for start: the message id says why, its
+// {{.Start}} is start, pairs fill its other fields.
+func (s *Service) slotError(start time.Time, id string, pairs ...any) error {
+	return NewError(CodeSlotUnavailable, id, append([]any{"Start", instantValue(start, s.Rules.Location)}, pairs...)...)
 }
 
 // FindBooking returns the booking id if token is its manage token; otherwise,
 // like for an unknown id, not_found.
 func (s *Service) FindBooking(ctx context.Context, id, token string) (Booking, error) {
 	if !s.validManageToken(id, token) {
-		return Booking{}, Errorf(CodeNotFound, "no booking matches this link")
+		return Booking{}, NewError(CodeNotFound, "errors.booking.no_match")
 	}
 	b, err := s.Store.FindBookingByID(ctx, id)
 	if err != nil {
@@ -400,15 +398,15 @@ func (s *Service) CancelBooking(ctx context.Context, id, token string) (Booking,
 	}
 	cutoff := time.Duration(s.Config.Venue.CancelCutoffHours) * time.Hour
 	if b.Status != store.StatusConfirmed {
-		return Booking{}, Errorf(CodeCancellationClosed, "this booking is %s and can no longer be cancelled", b.Status)
+		return Booking{}, NewError(CodeCancellationClosed, "errors.booking.cancel_state", "State", stateWords(b.Status))
 	}
 	now := s.Now()
 	if ok, _ := s.CustomerCanCancel(b.Booking); !ok {
-		return Booking{}, Errorf(CodeCancellationClosed, "bookings can be cancelled until %s before the start; please contact the venue", humanDuration(cutoff))
+		return Booking{}, NewError(CodeCancellationClosed, "errors.booking.cancel_cutoff", "Cutoff", durationMsg(cutoff))
 	}
 	sb, err := s.Store.CancelBooking(ctx, id, now.Add(cutoff), now, s.cancellationEmails)
 	if errors.Is(err, store.ErrStateChanged) {
-		return Booking{}, Errorf(CodeCancellationClosed, "this booking can no longer be cancelled")
+		return Booking{}, NewError(CodeCancellationClosed, "errors.booking.cancel_closed")
 	}
 	if err != nil {
 		return Booking{}, err
@@ -461,25 +459,6 @@ func (s *Service) withLinksAll(rows []store.Booking) []Booking {
 	return out
 }
 
-func humanDuration(d time.Duration) string {
-	switch {
-	case d%(24*time.Hour) == 0 && d >= 24*time.Hour:
-		n := int(d / (24 * time.Hour))
-		if n == 1 {
-			return "1 day"
-		}
-		return fmt.Sprintf("%d days", n)
-	case d%time.Hour == 0 && d >= time.Hour:
-		n := int(d / time.Hour)
-		if n == 1 {
-			return "1 hour"
-		}
-		return fmt.Sprintf("%d hours", n)
-	default:
-		return fmt.Sprintf("%d minutes", int(d/time.Minute))
-	}
-}
-
 // TierName and PackageName give display names for ids, falling back to the id
 // for items no longer in the catalog.
 func (s *Service) PackageName(id string) string {
@@ -530,10 +509,10 @@ func (s *Service) CheckFormStamp(stamp string) error {
 	want := base64.RawURLEncoding.EncodeToString(m.Sum(nil)[:12])
 	shown, err := strconv.ParseInt(ts, 10, 64)
 	if !ok || err != nil || !hmac.Equal([]byte(sig), []byte(want)) {
-		return Errorf(CodeInvalidRequest, "This form is out of date. Please check your details and press Book again.")
+		return NewError(CodeInvalidRequest, "errors.booking.form_stale")
 	}
 	if s.Now().Sub(time.Unix(shown, 0)) < min {
-		return Errorf(CodeInvalidRequest, "That was quick! Please check your details and press Book again.")
+		return NewError(CodeInvalidRequest, "errors.booking.form_quick")
 	}
 	return nil
 }

@@ -4,6 +4,7 @@ import (
 	"errors"
 	"fmt"
 	"regexp"
+	"strconv"
 	"strings"
 	"time"
 )
@@ -18,11 +19,11 @@ type Date struct {
 // ParseDate parses a strict YYYY-MM-DD date.
 func ParseDate(s string) (Date, error) {
 	if len(s) != 10 {
-		return Date{}, fmt.Errorf("%q is not a date YYYY-MM-DD", s)
+		return Date{}, M("errors.value.not_date", "Value", strconv.Quote(s))
 	}
 	t, err := time.Parse(time.DateOnly, s)
 	if err != nil {
-		return Date{}, fmt.Errorf("%q is not a date YYYY-MM-DD", s)
+		return Date{}, M("errors.value.not_date", "Value", strconv.Quote(s))
 	}
 	return DateOf(t, time.UTC), nil
 }
@@ -99,7 +100,7 @@ var rfc3339 = regexp.MustCompile(`^[0-9]{4}-[0-9]{2}-[0-9]{2}[Tt][0-9]{2}:[0-9]{
 
 // ParseInstant parses an RFC 3339 instant with any offset.
 func ParseInstant(s string) (time.Time, error) {
-	invalid := errors.New("is not an RFC 3339 time such as 2026-12-01T09:00:00Z")
+	invalid := M("errors.field.instant")
 	if len(s) > 40 || !rfc3339.MatchString(s) {
 		return time.Time{}, invalid
 	}

@@ -1,9 +1,8 @@
 package app
 
 import (
-	"errors"
-	"fmt"
 	"net/mail"
+	"strconv"
 	"strings"
 	"time"
 	"unicode"
@@ -72,30 +71,30 @@ func validateBooking(c *Config, req BookingRequest, atDesk bool) (ValidBooking, 
 	}
 	switch {
 	case tierID == "":
-		f.add("tier", "is required")
+		f.add("tier", M("errors.field.required"))
 	case v.Tier == nil:
-		f.add("tier", "is not a tier of this venue")
+		f.add("tier", M("errors.field.not_tier"))
 	}
 	owner, pkg, ok := c.FindPackage(pkgID)
 	switch {
 	case pkgID == "":
-		f.add("package", "is required")
+		f.add("package", M("errors.field.required"))
 	case !ok:
-		f.add("package", "is not a package of this venue")
+		f.add("package", M("errors.field.not_package"))
 	case v.Tier != nil && owner.ID != v.Tier.ID:
-		f.add("package", fmt.Sprintf("does not belong to tier %q", v.Tier.ID))
+		f.add("package", M("errors.field.package_tier", "Tier", strconv.Quote(v.Tier.ID)))
 	default:
 		v.Package = pkg
 	}
 
 	if req.Start == "" {
-		f.add("start", "is required")
+		f.add("start", M("errors.field.required"))
 	} else if start, err := ParseInstant(req.Start); err != nil {
-		f.add("start", err.Error())
+		f.addErr("start", err)
 	} else if atDesk && (start.Second() != 0 || start.Nanosecond() != 0) {
-		f.add("start", "must be a whole minute")
+		f.add("start", M("errors.field.whole_minute"))
 	} else if atDesk && (start.Year() < 2001 || start.Year() > 2999) {
-		f.add("start", "must be a date between 2001 and 2999")
+		f.add("start", M("errors.field.year_range"))
 	} else {
 		v.Start = start
 		if v.Package != nil {
@@ -108,50 +107,50 @@ func validateBooking(c *Config, req BookingRequest, atDesk bool) (ValidBooking, 
 		maxGuests = v.Package.MaxGuests
 	}
 	if req.Guests < 1 || req.Guests > maxGuests {
-		f.add("guests", fmt.Sprintf("must be between 1 and %d", maxGuests))
+		f.add("guests", M("errors.field.guests", "Max", maxGuests))
 	}
 	v.Guests = req.Guests
 
 	name, problem := cleanText(req.Customer.Name, 1, 100, false)
-	if problem != "" {
+	if problem.ID != "" {
 		f.add("customer.name", problem)
 	}
 	v.Name = name
 
 	if atDesk && strings.TrimSpace(req.Customer.Email) == "" {
 		if strings.TrimSpace(req.Customer.Phone) == "" {
-			f.add("customer.email", "an email or a phone is required")
-			f.add("customer.phone", "an email or a phone is required")
+			f.add("customer.email", M("errors.field.email_or_phone"))
+			f.add("customer.phone", M("errors.field.email_or_phone"))
 		}
 	} else if email, err := ParseEmail(req.Customer.Email); err != nil {
-		f.add("customer.email", err.Error())
+		f.addErr("customer.email", err)
 	} else {
 		v.Email = email
 	}
 
 	phone, err := ParsePhone(req.Customer.Phone)
 	if err != nil {
-		f.add("customer.phone", err.Error())
+		f.addErr("customer.phone", err)
 	}
 	v.Phone = phone
 
 	notes, problem := cleanText(req.Notes, 0, 1000, true)
-	if problem != "" {
+	if problem.ID != "" {
 		f.add("notes", problem)
 	}
 	v.Notes = notes
 
 	if req.Parking != nil {
 		if !c.Parking.Enabled {
-			f.add("parking", "this venue does not offer parking")
+			f.add("parking", M("errors.field.no_parking"))
 		} else if reg, err := ParseRegistration(req.Parking.VehicleRegistration); err != nil {
-			f.add("parking.vehicle_registration", err.Error())
+			f.addErr("parking.vehicle_registration", err)
 		} else {
 			v.VehicleRegistration = reg
 		}
 	}
 	if req.ExpectedPriceCents != nil && *req.ExpectedPriceCents < 0 {
-		f.add("expected_price_cents", "must not be negative")
+		f.add("expected_price_cents", M("errors.field.negative"))
 	}
 
 	if err := f.err(); err != nil {
@@ -159,18 +158,18 @@ func validateBooking(c *Config, req BookingRequest, atDesk bool) (ValidBooking, 
 	}
 	v.PriceCents = v.Package.PriceCents
 	if req.ExpectedPriceCents != nil && *req.ExpectedPriceCents != v.PriceCents {
-		return ValidBooking{}, &Error{Code: CodePriceChanged,
-			Message: fmt.Sprintf("the price of %s is now %d cents, not %d; confirm the new price to book", v.Package.Name, v.PriceCents, *req.ExpectedPriceCents)}
+		return ValidBooking{}, NewError(CodePriceChanged, "errors.booking.price_changed", "Package", v.Package.Name,
+			"Price", centsValue(v.PriceCents, c.Venue.Currency), "Expected", centsValue(*req.ExpectedPriceCents, c.Venue.Currency))
 	}
 	return v, nil
 }
 
 // cleanText trims s and checks its length in characters; control characters
 // are refused, except newlines and tabs where multiline allows them (CRLF is
-// folded to LF).
-func cleanText(s string, minLen, maxLen int, multiline bool) (string, string) {
+// folded to LF). The problem, if any, has an ID.
+func cleanText(s string, minLen, maxLen int, multiline bool) (string, Msg) {
 	if !utf8.ValidString(s) {
-		return "", "is not valid UTF-8"
+		return "", M("errors.field.not_utf8")
 	}
 	if multiline {
 		s = strings.ReplaceAll(s, "\r\n", "\n")
@@ -181,17 +180,17 @@ func cleanText(s string, minLen, maxLen int, multiline bool) (string, string) {
 			continue
 		}
 		if unicode.IsControl(r) || r == '\u2028' || r == '\u2029' || r == '\ufeff' || isBidiControl(r) {
-			return "", "must not contain control characters"
+			return "", M("errors.field.control")
 		}
 	}
 	n := utf8.RuneCountInString(s)
 	switch {
 	case n < minLen && minLen == 1:
-		return "", "is required"
+		return "", M("errors.field.required")
 	case n < minLen || n > maxLen:
-		return "", fmt.Sprintf("must be %d to %d characters", minLen, maxLen)
+		return "", M("errors.field.length", "Min", minLen, "Max", maxLen)
 	}
-	return s, ""
+	return s, Msg{}
 }
 
 // isBidiControl reports the characters that reorder text when shown (they can
@@ -205,9 +204,9 @@ func isBidiControl(r rune) bool {
 // dot-separated labels with a top-level domain.
 func ParseEmail(s string) (string, error) {
 	s = strings.TrimSpace(s)
-	invalid := errors.New("must be a valid email address")
+	invalid := M("errors.field.email")
 	if s == "" {
-		return "", errors.New("is required")
+		return "", M("errors.field.required")
 	}
 	if len(s) > 254 || !utf8.ValidString(s) {
 		return "", invalid
@@ -255,7 +254,7 @@ func ParsePhone(s string) (string, error) {
 		return "", nil
 	}
 	if len(s) > 40 {
-		return "", errors.New("must be 7 to 15 digits, optionally with +, spaces, dashes and brackets")
+		return "", M("errors.field.phone")
 	}
 	digits := 0
 	for i, r := range s {
@@ -265,11 +264,11 @@ func ParsePhone(s string) (string, error) {
 		case r == '+' && i == 0:
 		case r == ' ' || r == '-' || r == '(' || r == ')':
 		default:
-			return "", errors.New("must be 7 to 15 digits, optionally with +, spaces, dashes and brackets")
+			return "", M("errors.field.phone")
 		}
 	}
 	if digits < 7 || digits > 15 {
-		return "", errors.New("must be 7 to 15 digits, optionally with +, spaces, dashes and brackets")
+		return "", M("errors.field.phone")
 	}
 	return s, nil
 }
@@ -286,14 +285,14 @@ func ParseRegistration(s string) (string, error) {
 		case (r >= 'A' && r <= 'Z') || (r >= '0' && r <= '9'):
 			b.WriteRune(r)
 		default:
-			return "", errors.New("must be 2 to 10 letters and digits (spaces and dashes are ignored)")
+			return "", M("errors.field.registration")
 		}
 		if b.Len() > 10 {
 			break
 		}
 	}
 	if n := b.Len(); n < 2 || n > 10 {
-		return "", errors.New("must be 2 to 10 letters and digits (spaces and dashes are ignored)")
+		return "", M("errors.field.registration")
 	}
 	return b.String(), nil
 }

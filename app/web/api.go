@@ -99,7 +99,7 @@ type slotJSON struct {
 func (s *Server) apiAvailability(c *fiber.Ctx) error {
 	pkg := c.Query("package")
 	if pkg == "" {
-		return invalidf("the query parameter package is required, e.g. ?package=classic-60&from=2026-12-01")
+		return invalid("errors.request.package_required")
 	}
 	from, to, err := parseDateRange(c.Query("from"), c.Query("to"))
 	if err != nil {
@@ -132,16 +132,16 @@ func (s *Server) apiAvailability(c *fiber.Ctx) error {
 // parseDateRange parses the from and to query parameters (to defaults to from).
 func parseDateRange(fromText, toText string) (app.Date, app.Date, error) {
 	if fromText == "" {
-		return app.Date{}, app.Date{}, invalidf("the query parameter from is required (a date YYYY-MM-DD)")
+		return app.Date{}, app.Date{}, invalid("errors.request.from_required")
 	}
 	from, err := app.ParseDate(fromText)
 	if err != nil {
-		return app.Date{}, app.Date{}, invalidf("from: %v", err)
+		return app.Date{}, app.Date{}, invalid("errors.request.from_invalid", "Problem", app.MsgOf(err))
 	}
 	to := from
 	if toText != "" {
 		if to, err = app.ParseDate(toText); err != nil {
-			return app.Date{}, app.Date{}, invalidf("to: %v", err)
+			return app.Date{}, app.Date{}, invalid("errors.request.to_invalid", "Problem", app.MsgOf(err))
 		}
 	}
 	return from, to, nil
@@ -333,11 +333,11 @@ func idempotencyKey(v string) (string, error) {
 		return "", nil
 	}
 	if len(v) < 8 || len(v) > 128 {
-		return "", invalidf("Idempotency-Key must be 8 to 128 printable characters")
+		return "", invalid("errors.request.idempotency_key")
 	}
 	for i := 0; i < len(v); i++ {
 		if v[i] < 0x20 || v[i] > 0x7e {
-			return "", invalidf("Idempotency-Key must be 8 to 128 printable characters")
+			return "", invalid("errors.request.idempotency_key")
 		}
 	}
 	return v, nil

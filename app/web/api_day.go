@@ -127,15 +127,13 @@ func (s *Server) gatherDay(ctx context.Context, d app.Date) (daySchedule, error)
 // the years ParseDate takes everywhere else (0000 to 9999).
 func parseDayDate(text string) (app.Date, error) {
 	if text == "" {
-		return app.Date{}, &app.Error{Code: app.CodeValidationFailed,
-			Message: "the query parameter date is required: a local date YYYY-MM-DD, e.g. ?date=2026-12-01",
-			Fields:  map[string]string{"date": "is required (a date YYYY-MM-DD)"}}
+		return app.Date{}, app.ErrorWith(app.CodeValidationFailed, app.M("errors.request.date_required"),
+			map[string]app.Msg{"date": app.M("errors.field.date_required")})
 	}
 	d, err := app.ParseDate(text)
 	if err != nil {
-		return app.Date{}, &app.Error{Code: app.CodeValidationFailed,
-			Message: "date: " + clip(err.Error()) + "; give a local date YYYY-MM-DD, e.g. ?date=2026-12-01",
-			Fields:  map[string]string{"date": "must be a date YYYY-MM-DD between 0000-01-01 and 9999-12-31"}}
+		return app.Date{}, app.ErrorWith(app.CodeValidationFailed, app.M("errors.request.date_invalid", "Problem", clipped{app.MsgOf(err)}),
+			map[string]app.Msg{"date": app.M("errors.field.date_range")})
 	}
 	return d, nil
 }

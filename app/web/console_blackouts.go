@@ -77,7 +77,7 @@ func (s *Server) coveredBookings(c *fiber.Ctx, b store.Blackout) ([]app.Booking,
 func (s *Server) apiAdminDeleteBlackout(c *fiber.Ctx) error {
 	id, err := strconv.ParseInt(c.Params("id"), 10, 64)
 	if err != nil {
-		return app.Errorf(app.CodeNotFound, "no such blackout")
+		return app.NewError(app.CodeNotFound, "errors.owner.no_blackout")
 	}
 	if err := s.svc.DeleteBlackout(c.UserContext(), id, owner(c).Email); err != nil {
 		return err

@@ -16,7 +16,7 @@ import (
 func adminDateRange(c *fiber.Ctx) (app.Date, app.Date, error) {
 	if c.Query("to") == "" {
 		if c.Query("from") == "" {
-			return app.Date{}, app.Date{}, invalidf("the query parameters from and to are required (dates YYYY-MM-DD)")
+			return app.Date{}, app.Date{}, invalid("errors.request.dates_required")
 		}
 	}
 	return parseDateRange(c.Query("from"), c.Query("to"))
@@ -39,7 +39,7 @@ func (s *Server) apiAdminBookings(c *fiber.Ctx) error {
 	if l := c.Query("limit"); l != "" {
 		n, err := strconv.Atoi(l)
 		if err != nil || n < 1 {
-			return app.Errorf(app.CodeInvalidRequest, "limit must be a whole number from 1 to %d", app.MaxPage)
+			return app.NewError(app.CodeInvalidRequest, "errors.owner.limit", "Max", app.MaxPage)
 		}
 		limit = n
 	}

@@ -53,7 +53,7 @@ func (s *Server) apiAdminOutbox(c *fiber.Ctx) error {
 func (s *Server) apiAdminOutboxRetry(c *fiber.Ctx) error {
 	id, err := strconv.ParseInt(c.Params("id"), 10, 64)
 	if err != nil {
-		return app.Errorf(app.CodeNotFound, "no such message")
+		return app.NewError(app.CodeNotFound, "errors.owner.no_message")
 	}
 	m, err := s.svc.RetryMessage(c.UserContext(), id, owner(c).Email)
 	if err != nil {

@@ -55,7 +55,7 @@ func (s *Server) requireOwner(c *fiber.Ctx) error {
 			token = c.FormValue("csrf")
 		}
 		if !app.ValidCSRF(sess, token) {
-			return app.Errorf(app.CodeForbidden, "missing or wrong CSRF token: send the X-CSRF-Token header given at sign-in")
+			return app.NewError(app.CodeForbidden, "errors.account.csrf")
 		}
 	}
 	c.Locals(sessionLocal, sess)
@@ -104,16 +104,14 @@ func (s *Server) apiLogin(c *fiber.Ctx) error {
 func (s *Server) signIn(c *fiber.Ctx, email, password string) (string, store.Session, error) {
 	client := s.clientKey(c)
 	if !s.signingIn.enter(client) {
-		return "", store.Session{}, &app.Error{Code: app.CodeRateLimited,
-			Message: "a sign-in from your address is being checked; wait for its answer", RetryAfter: time.Second}
+		return "", store.Session{}, app.NewError(app.CodeRateLimited, "errors.account.signing_in").Retry(time.Second)
 	}
 	defer s.signingIn.leave(client)
 	account := clip(strings.ToLower(strings.TrimSpace(email)))
 	if s.loginFailures.reached(account) {
 		if err := s.loginLocked.takeQuietly(c, account+" "+client); err != nil {
 			s.reqLog(c).Warn("console sign-in refused: the account is over its failed sign-ins", "ip", s.clientAddr(c).String())
-			return "", store.Session{}, &app.Error{Code: app.CodeRateLimited,
-				Message: "too many failed sign-ins for this account; wait a little and try again", RetryAfter: app.ErrorOf(err).RetryAfter}
+			return "", store.Session{}, app.NewError(app.CodeRateLimited, "errors.account.failed_sign_ins").Retry(app.ErrorOf(err).RetryAfter)
 		}
 	}
 	id, sess, err := s.svc.Login(c.UserContext(), email, password)

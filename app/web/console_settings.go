@@ -53,7 +53,7 @@ func (s *Server) apiAdminRotateCalendarFeed(c *fiber.Ctx) error {
 func (s *Server) calendarFeed(c *fiber.Ctx) error {
 	token, ok := strings.CutSuffix(c.Params("file"), ".ics")
 	if !ok {
-		return app.Errorf(app.CodeNotFound, "no such calendar")
+		return app.NewError(app.CodeNotFound, "errors.owner.no_calendar")
 	}
 	body, err := s.svc.CalendarFeed(c.UserContext(), token)
 	if err != nil {

@@ -80,7 +80,7 @@ func (s *Server) pageDetails(c *fiber.Ctx) error {
 	pkgID := c.Params("package")
 	tier, pkg, ok := s.svc.Config.FindPackage(pkgID)
 	if !ok {
-		return app.Errorf(app.CodeNotFound, "there is no such experience; choose one from the start page")
+		return app.NewError(app.CodeNotFound, "errors.booking.no_experience")
 	}
 	l := s.lang(c)
 	start, err := app.ParseInstant(c.Query("start"))
@@ -142,12 +142,12 @@ var formFields = map[string]string{
 func (s *Server) submitBooking(c *fiber.Ctx) error {
 	if c.FormValue("website") != "" { // the honeypot: people never see this field
 		s.reqLog(c).Warn("booking form refused: honeypot filled", "ip", s.clientAddr(c).String())
-		return app.Errorf(app.CodeInvalidRequest, "This booking could not be taken. If you are a person, please call or email the venue.")
+		return app.NewError(app.CodeInvalidRequest, "errors.booking.not_taken")
 	}
 	pkgID := c.Params("package")
 	tier, pkg, ok := s.svc.Config.FindPackage(pkgID)
 	if !ok {
-		return app.Errorf(app.CodeNotFound, "there is no such experience; choose one from the start page")
+		return app.NewError(app.CodeNotFound, "errors.booking.no_experience")
 	}
 	form := draft{Name: c.FormValue("name"), Email: c.FormValue("email"), Phone: c.FormValue("phone"),
 		Notes: c.FormValue("notes"), Registration: c.FormValue("registration")}
@@ -363,7 +363,7 @@ func (s *Server) requireFormCSRF(c *fiber.Ctx) error {
 func (s *Server) checkCSRF(c *fiber.Ctx) error {
 	cookie, field := c.Cookies(csrfCookie), c.FormValue("csrf")
 	if len(cookie) != 32 || subtle.ConstantTimeCompare([]byte(cookie), []byte(field)) != 1 {
-		return app.Errorf(app.CodeForbidden, "This form has expired, or your browser does not keep cookies for this site. Go back, reload the page and try again.")
+		return app.NewError(app.CodeForbidden, "errors.booking.form_expired")
 	}
 	return nil
 }

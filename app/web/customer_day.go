@@ -124,7 +124,7 @@ func (s *Server) renderDay(c *fiber.Ctx, status int, pkgID, dateText, monthText,
 func (s *Server) renderPicker(c *fiber.Ctx, status int, pkgID, dateText, monthText, message string, pick pickFor) error {
 	tier, pkg, ok := s.svc.Config.FindPackage(pkgID)
 	if !ok {
-		return app.Errorf(app.CodeNotFound, "there is no such experience; choose one from the start page")
+		return app.NewError(app.CodeNotFound, "errors.booking.no_experience")
 	}
 	ctx := c.UserContext()
 	cfg := s.svc.Config

@@ -3,10 +3,10 @@ package web
 import (
 	"bytes"
 	"errors"
-	"fmt"
 	"io"
 	"mime"
 	"reflect"
+	"strconv"
 	"strings"
 	"unicode/utf8"
 
@@ -15,6 +15,7 @@ import (
 	"github.com/gofiber/fiber/v2"
 
 	"venuebook/app"
+	"venuebook/app/l10n"
 )
 
 // rawBody returns the request body as sent. Fiber's c.Body() would inflate a
@@ -48,21 +49,21 @@ func decodeJSON(contentType string, body []byte, dst any) error {
 	if contentType != "" {
 		mt, _, err := mime.ParseMediaType(contentType)
 		if err != nil || (mt != "application/json" && !strings.HasSuffix(mt, "+json")) {
-			return invalidf("the body must be JSON, sent with Content-Type: application/json")
+			return invalid("errors.request.not_json")
 		}
 	}
 	trimmed := bytes.TrimSpace(body)
 	if len(trimmed) == 0 {
-		return invalidf("the request body is empty; send a JSON object")
+		return invalid("errors.request.empty")
 	}
 	if !utf8.Valid(body) {
-		return invalidf("the body is not valid UTF-8")
+		return invalid("errors.request.not_utf8")
 	}
 	if trimmed[0] != '{' {
-		return invalidf("the body must be a JSON object")
+		return invalid("errors.request.not_object")
 	}
 	if nestedDeeper(trimmed, maxNesting) {
-		return invalidf("the body nests objects and arrays deeper than %d levels", maxNesting)
+		return invalid("errors.request.too_deep", "Max", maxNesting)
 	}
 	if err := json.Unmarshal(body, dst, strictJSON); err != nil {
 		return decodeError(err)
@@ -108,28 +109,28 @@ func decodeError(err error) error {
 	switch {
 	case errors.As(err, &syntax) && errors.Is(syntax.Err, jsontext.ErrDuplicateName):
 		field := fieldPath(syntax.JSONPointer)
-		return &app.Error{Code: app.CodeInvalidRequest, Message: fmt.Sprintf("field %q appears twice", field),
-			Fields: map[string]string{field: "appears twice"}}
+		return app.ErrorWith(app.CodeInvalidRequest, app.M("errors.request.duplicate", "Field", strconv.Quote(field)),
+			map[string]app.Msg{field: app.M("errors.field.twice")})
 	case errors.As(err, &semantic) && errors.Is(semantic.Err, json.ErrUnknownName):
 		field := fieldPath(semantic.JSONPointer)
-		return &app.Error{Code: app.CodeInvalidRequest, Message: fmt.Sprintf("unknown field %q (field names are case-sensitive)", field),
-			Fields: map[string]string{field: "is not a known field"}}
+		return app.ErrorWith(app.CodeInvalidRequest, app.M("errors.request.unknown_field", "Field", strconv.Quote(field)),
+			map[string]app.Msg{field: app.M("errors.field.unknown")})
 	case errors.As(err, &semantic):
 		field := fieldPath(semantic.JSONPointer)
 		if field == "" || semantic.GoType == nil {
-			return invalidf("the body must be a JSON object")
+			return invalid("errors.request.not_object")
 		}
-		return &app.Error{Code: app.CodeInvalidRequest, Message: fmt.Sprintf("%s must be a JSON %s", field, jsonKind(semantic.GoType)),
-			Fields: map[string]string{field: "has the wrong type"}}
+		return app.ErrorWith(app.CodeInvalidRequest, app.M("errors.request.wrong_type", "Field", field, "Kind", jsonKind(semantic.GoType)),
+			map[string]app.Msg{field: app.M("errors.field.wrong_type")})
 	case errors.Is(err, io.ErrUnexpectedEOF):
-		return invalidf("malformed JSON: the body ends too early")
+		return invalid("errors.request.ends_early")
 	case errors.As(err, &syntax):
 		if strings.Contains(syntax.Err.Error(), "after top-level value") {
-			return invalidf("the body must hold exactly one JSON object")
+			return invalid("errors.request.one_object")
 		}
-		return invalidf("malformed JSON at byte %d: %s", syntax.ByteOffset, clip(syntax.Err.Error()))
+		return invalid("errors.request.malformed_at", "Offset", syntax.ByteOffset, "Detail", clip(syntax.Err.Error()))
 	}
-	return invalidf("malformed JSON")
+	return invalid("errors.request.malformed")
 }
 
 // fieldPath writes a JSON pointer ("/customer/email") as the API names fields
@@ -181,3 +182,9 @@ func jsonKind(t reflect.Type) string {
 	}
 	return "value of another type"
 }
+
+// clipped is a message clipped as clip clips a text (a parser's problem
+// that names what was sent).
+type clipped struct{ m app.Msg }
+
+func (c clipped) Localize(l *l10n.Lang) string { return clip(c.m.Localize(l)) }

@@ -34,9 +34,10 @@ func (s *Server) lang(c *fiber.Ctx) *l10n.Lang {
 		}
 	} else if l = offer.Pick(c.Cookies(langCookie)); l == nil {
 		l = offer.Negotiate(c.Get(fiber.HeaderAcceptLanguage))
-		if len(offer.Langs) > 1 {
-			c.Vary(fiber.HeaderAcceptLanguage)
-		}
+	}
+	if len(offer.Langs) > 1 {
+		// The same address answers in several languages.
+		c.Vary(fiber.HeaderAcceptLanguage, fiber.HeaderCookie)
 	}
 	c.Locals(langLocal, l)
 	return l

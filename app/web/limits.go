@@ -96,7 +96,7 @@ func (rl *rateLimit) answer(c *fiber.Ctx, ctx limiter.Context) error {
 	if wait < time.Second {
 		wait = time.Second
 	}
-	return &app.Error{Code: app.CodeRateLimited, Message: "too many attempts; wait a little and try again", RetryAfter: wait}
+	return app.NewError(app.CodeRateLimited, "errors.request.rate_limited").Retry(wait)
 }
 
 // rateLimits are the server's limits that are on, for /metrics.

@@ -77,19 +77,19 @@ func (s *Server) requireMetricsToken(c *fiber.Ctx) error {
 		// the host, or through an SSH tunnel): a reverse proxy's clients are
 		// told apart by server.trusted_proxies.
 		if !s.clientAddr(c).IsLoopback() {
-			return app.Errorf(app.CodeForbidden, "metrics are served only to this machine; set server.metrics_token (or VENUEBOOK_METRICS_TOKEN) to scrape them from elsewhere")
+			return app.NewError(app.CodeForbidden, "errors.request.metrics_local")
 		}
 		// A request forwarded by a proxy that server.trusted_proxies does
 		// not name comes from anyone: its loopback peer is the proxy.
 		if !c.IsProxyTrusted() && forwarded(c) {
-			return app.Errorf(app.CodeForbidden, "this request came through a reverse proxy that server.trusted_proxies does not name, so its client is unknown; metrics are served only to this machine: set server.metrics_token (or VENUEBOOK_METRICS_TOKEN) to scrape them through the proxy")
+			return app.NewError(app.CodeForbidden, "errors.request.metrics_proxy")
 		}
 		return c.Next()
 	}
 	got, ok := strings.CutPrefix(c.Get(fiber.HeaderAuthorization), "Bearer ")
 	if !ok || subtle.ConstantTimeCompare([]byte(got), []byte(token)) != 1 {
 		c.Set(fiber.HeaderWWWAuthenticate, `Bearer realm="metrics"`)
-		return app.Errorf(app.CodeUnauthorized, "metrics need the bearer token of server.metrics_token")
+		return app.NewError(app.CodeUnauthorized, "errors.request.metrics_token")
 	}
 	return c.Next()
 }

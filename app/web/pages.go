@@ -217,7 +217,7 @@ func (s *Server) renderError(c *fiber.Ctx, status int, e *app.Error) error {
 	}{frame, status, errorText(frame.Lang, e)}
 	if err := s.render(c, status, "error", data); err != nil {
 		s.reqLog(c).Error("render error page", "err", err)
-		return c.Status(status).SendString(e.Message)
+		return c.Status(status).SendString(data.Message)
 	}
 	return nil
 }
@@ -230,7 +230,7 @@ func (s *Server) static(c *fiber.Ctx) error {
 		if url, found := s.pages.urls[name]; found {
 			return c.Redirect(url, fiber.StatusFound)
 		}
-		return app.Errorf(app.CodeNotFound, "no such file")
+		return app.NewError(app.CodeNotFound, "errors.request.no_file")
 	}
 	c.Set(fiber.HeaderETag, f.etag)
 	c.Set(fiber.HeaderCacheControl, "public, max-age=31536000, immutable")

@@ -8,6 +8,7 @@ import (
 	"crypto/rand"
 	"encoding/hex"
 	"errors"
+	"fmt"
 	"io/fs"
 	"log/slog"
 	"net"
@@ -126,10 +127,10 @@ func (s *Server) refuseMalformed(next fasthttp.RequestHandler) fasthttp.RequestH
 		var problem error
 		switch method := string(ctx.Method()); {
 		case !slices.Contains(methods, method):
-			problem = invalidf("the method %.20q is not served here", method)
+			problem = invalid("errors.request.method", "Method", fmt.Sprintf("%.20q", method))
 		case hostHeaders(ctx.Request.Header.RawHeaders()) > 1, ctx.Request.Header.IsHTTP11() && hostHeaders(ctx.Request.Header.RawHeaders()) != 1:
 			// HTTP/1.0 may leave Host out (load balancers' health checks do).
-			problem = invalidf("a request needs exactly one Host header")
+			problem = invalid("errors.request.host")
 		}
 		if problem == nil {
 			next(ctx)
@@ -284,7 +285,7 @@ func (s *Server) routes() {
 	f.Get("/static/:name", s.static)                                               // guards: none
 
 	f.Use(func(c *fiber.Ctx) error {
-		return app.Errorf(app.CodeNotFound, "no such page or endpoint: %s %s", c.Method(), c.Path())
+		return app.NewError(app.CodeNotFound, "errors.request.no_route", "Method", c.Method(), "Path", c.Path())
 	})
 }
 
@@ -363,7 +364,7 @@ func (s *Server) limitReads(c *fiber.Ctx) error {
 // turn 64 KiB on the wire into gigabytes in memory.
 func refuseEncodedBodies(c *fiber.Ctx) error {
 	if enc := c.Get(fiber.HeaderContentEncoding); enc != "" && !strings.EqualFold(enc, "identity") {
-		return invalidf("Content-Encoding %q is not accepted; send the body uncompressed", enc)
+		return invalid("errors.request.encoding", "Encoding", strconv.Quote(enc))
 	}
 	return c.Next()
 }
@@ -464,30 +465,30 @@ func (s *Server) handleError(c *fiber.Ctx, err error) error {
 func fiberError(fe *fiber.Error) *app.Error {
 	switch fe.Code {
 	case fiber.StatusRequestEntityTooLarge:
-		return app.Errorf(app.CodePayloadTooLarge, "the request body is larger than %d KiB", BodyLimit/1024)
+		return app.NewError(app.CodePayloadTooLarge, "errors.request.too_large", "KiB", BodyLimit/1024)
 	case fiber.StatusNotFound:
-		return app.Errorf(app.CodeNotFound, "no such page or endpoint")
+		return app.NewError(app.CodeNotFound, "errors.request.no_page")
 	case fiber.StatusMethodNotAllowed:
-		return app.Errorf(app.CodeInvalidRequest, "this method is not allowed here")
+		return app.NewError(app.CodeInvalidRequest, "errors.request.method_not_allowed")
 	case fiber.StatusRequestHeaderFieldsTooLarge:
-		return app.Errorf(app.CodeInvalidRequest, "the request's headers or URL are too large")
+		return app.NewError(app.CodeInvalidRequest, "errors.request.headers_too_large")
 	case fiber.StatusRequestTimeout:
-		return app.Errorf(app.CodeInvalidRequest, "the request took too long to arrive")
+		return app.NewError(app.CodeInvalidRequest, "errors.request.timeout")
 	case fiber.StatusBadRequest:
-		return app.Errorf(app.CodeInvalidRequest, "the request could not be read; check its headers and body")
+		return app.NewError(app.CodeInvalidRequest, "errors.request.unreadable")
 	case fiber.StatusUnauthorized:
-		return app.Errorf(app.CodeUnauthorized, "sign in first")
+		return app.NewError(app.CodeUnauthorized, "errors.account.sign_in")
 	case fiber.StatusForbidden:
-		return app.Errorf(app.CodeForbidden, "not allowed")
+		return app.NewError(app.CodeForbidden, "errors.request.forbidden")
 	case fiber.StatusTooManyRequests:
-		return &app.Error{Code: app.CodeRateLimited, Message: "too many requests; wait a moment", RetryAfter: time.Minute}
+		return app.NewError(app.CodeRateLimited, "errors.request.too_many").Retry(time.Minute)
 	case fiber.StatusServiceUnavailable:
-		return &app.Error{Code: app.CodeUnavailable, Message: "the server is busy; try again in a moment", RetryAfter: 2 * time.Second}
+		return app.NewError(app.CodeUnavailable, "errors.busy").Retry(2 * time.Second)
 	}
 	if fe.Code >= 400 && fe.Code < 500 {
-		return app.Errorf(app.CodeInvalidRequest, "the request could not be served (HTTP %d)", fe.Code)
+		return app.NewError(app.CodeInvalidRequest, "errors.request.http", "Status", fe.Code)
 	}
-	return app.Errorf(app.CodeInternal, "something went wrong on our side; please try again")
+	return app.NewError(app.CodeInternal, "errors.request.internal")
 }
 
 // wantsPage reports whether an error should be an HTML page rather than JSON:
@@ -527,7 +528,7 @@ func requestPath(c *fiber.Ctx) string {
 }
 
 func (s *Server) unauthorized(c *fiber.Ctx) error {
-	return app.Errorf(app.CodeUnauthorized, "sign in to the owner console first")
+	return app.NewError(app.CodeUnauthorized, "errors.account.sign_in_first")
 }
 
 // MinFreeDisk is the free space below which /healthz reports the disk full:
@@ -563,6 +564,7 @@ func (s *Server) healthz(c *fiber.Ctx) error {
 	return c.Status(status).JSON(body)
 }
 
-func invalidf(format string, args ...any) error {
-	return app.Errorf(app.CodeInvalidRequest, format, args...)
+// invalid is invalid_request with the catalog message id and its fields.
+func invalid(id string, pairs ...any) error {
+	return app.NewError(app.CodeInvalidRequest, id, pairs...)
 }
