@@ -7,7 +7,7 @@ import (
 	"encoding/hex"
 	"encoding/json"
 	"errors"
-	"fmt"
+	"html/template"
 	"net/url"
 	"strconv"
 	"strings"
@@ -16,6 +16,7 @@ import (
 	"github.com/gofiber/fiber/v2"
 
 	"venuebook/app"
+	"venuebook/app/l10n"
 	"venuebook/store"
 )
 
@@ -81,13 +82,14 @@ func (s *Server) pageDetails(c *fiber.Ctx) error {
 	if !ok {
 		return app.NewError(app.CodeNotFound, "errors.booking.no_experience")
 	}
+	l := s.lang(c)
 	start, err := app.ParseInstant(c.Query("start"))
 	if err != nil {
-		return s.renderDay(c, fiber.StatusBadRequest, pkgID, "", "", "Choose a time from the list.")
+		return s.renderDay(c, fiber.StatusBadRequest, pkgID, "", "", l.T("words.choose_from_list"))
 	}
 	if !s.slotFree(c, pkg.ID, start) {
 		return s.renderDay(c, fiber.StatusConflict, pkgID, app.DateOf(start, s.svc.Rules.Location).String(), "",
-			"Sorry, that time is no longer free. Please choose another.")
+			l.T("words.no_longer_free"))
 	}
 	d := s.detailsData(c, tier, pkg, start)
 	d.Form = readDraft(c)
@@ -113,15 +115,15 @@ func (s *Server) slotFree(c *fiber.Ctx, pkgID string, start time.Time) bool {
 }
 
 func (s *Server) detailsData(c *fiber.Ctx, tier *app.Tier, pkg *app.Package, start time.Time) detailsPage {
-	loc := s.svc.Rules.Location
-	st, end := start.In(loc), start.Add(time.Duration(pkg.DurationMinutes)*time.Minute).In(loc)
+	loc, l := s.svc.Rules.Location, s.lang(c)
+	end := start.Add(time.Duration(pkg.DurationMinutes) * time.Minute)
 	d := detailsPage{
-		layoutData: s.layout(c, "Your details"), Tier: tier, Package: pkg,
+		layoutData: s.layout(c, l.T("details.title")), Tier: tier, Package: pkg,
 		Start: app.FormatInstant(start, loc),
-		When:  fmt.Sprintf("%s, %s–%s (%s)", st.Format("Monday 2 January 2006"), st.Format("15:04"), end.Format("15:04"), st.Format("MST")),
-		Price: app.FormatMoney(pkg.PriceCents, s.svc.Config.Venue.Currency), PriceCents: pkg.PriceCents,
+		When:  s.formatWhen(l, app.Booking{Booking: store.Booking{Start: start, End: end}}),
+		Price: l.Money(pkg.PriceCents, s.svc.Config.Venue.Currency), PriceCents: pkg.PriceCents,
 		CSRF: s.csrfToken(c), Idempotency: randomHex(16), FormStamp: s.svc.FormStamp(), Parking: s.svc.Config.Parking.Enabled,
-		Policy: s.policyOf(app.Booking{Booking: store.Booking{Start: start, Status: store.StatusConfirmed}}), Errors: map[string]string{},
+		Policy: s.policyOf(l, app.Booking{Booking: store.Booking{Start: start, Status: store.StatusConfirmed}}), Errors: map[string]string{},
 		BackToTimes: "/book/" + url.PathEscape(pkg.ID) + "?date=" + app.DateOf(start, loc).String(),
 	}
 	for i := 1; i <= pkg.MaxGuests && i <= 50; i++ {
@@ -150,11 +152,12 @@ func (s *Server) submitBooking(c *fiber.Ctx) error {
 	form := draft{Name: c.FormValue("name"), Email: c.FormValue("email"), Phone: c.FormValue("phone"),
 		Notes: c.FormValue("notes"), Registration: c.FormValue("registration")}
 	form.Guests, _ = strconv.Atoi(c.FormValue("guests"))
+	l := s.lang(c)
 	start, err := app.ParseInstant(c.FormValue("start"))
 	if err != nil {
-		return s.renderDay(c, fiber.StatusBadRequest, pkgID, "", "", "Choose a time from the list.")
+		return s.renderDay(c, fiber.StatusBadRequest, pkgID, "", "", l.T("words.choose_from_list"))
 	}
-	req := app.BookingRequest{Tier: tier.ID, Package: pkg.ID, Start: c.FormValue("start"), Guests: form.Guests, Language: s.lang(c).String(),
+	req := app.BookingRequest{Tier: tier.ID, Package: pkg.ID, Start: c.FormValue("start"), Guests: form.Guests, Language: l.String(),
 		Customer: app.CustomerRequest{Name: form.Name, Email: form.Email, Phone: form.Phone}, Notes: form.Notes}
 	if price, err := strconv.ParseInt(c.FormValue("price_cents"), 10, 64); err == nil {
 		req.ExpectedPriceCents = &price
@@ -175,7 +178,7 @@ func (s *Server) submitBooking(c *fiber.Ctx) error {
 		var e *app.Error
 		if errors.As(trapErr, &e) && e.Code == app.CodeInvalidRequest {
 			d := s.detailsData(c, tier, pkg, start)
-			d.Form, d.Message = form, e.Message
+			d.Form, d.Message = form, errorText(l, e)
 			d.EmailSuggestion, _ = app.SuggestEmail(form.Email)
 			return s.render(c, fiber.StatusBadRequest, "details", d)
 		}
@@ -188,7 +191,7 @@ func (s *Server) submitBooking(c *fiber.Ctx) error {
 	if err == nil {
 		s.reqLog(c).Info("booking created from the pages", "booking_id", b.ID, "reference", b.Reference)
 		c.ClearCookie(draftCookie)
-		return c.Redirect("/b/"+url.PathEscape(b.ID)+"?t="+url.QueryEscape(b.ManageToken)+"&new=1", fiber.StatusSeeOther)
+		return c.Redirect("/b/"+url.PathEscape(b.ID)+"?t="+url.QueryEscape(b.ManageToken)+"&new=1"+s.langParam(c), fiber.StatusSeeOther)
 	}
 	var e *app.Error
 	if !errors.As(err, &e) {
@@ -201,19 +204,20 @@ func (s *Server) submitBooking(c *fiber.Ctx) error {
 	case app.CodeSlotUnavailable:
 		s.saveDraft(c, form)
 		return s.renderDay(c, fiber.StatusConflict, pkgID, app.DateOf(start, s.svc.Rules.Location).String(), "",
-			"Sorry, that time was just taken by someone else. Please choose another time: what you typed is kept.")
+			l.T("day.just_taken"))
 	case app.CodePriceChanged:
-		d.Message = "The price has just changed to " + d.Price + ". Please check it and book again."
+		d.Message = l.T("details.price_changed", "Price", d.Price)
 		d.Idempotency = randomHex(16)
 	case app.CodeValidationFailed:
-		for field, problem := range e.Fields {
+		for field := range e.Fields {
+			problem := fieldProblem(l, e, field)
 			if name, ok := formFields[field]; ok {
-				d.Errors[name] = fieldProblem(s.lang(c), e, field)
+				d.Errors[name] = problem
 			} else {
-				d.Message = "Something in this booking is not right: " + field + " " + problem + "."
+				d.Message = l.T("details.not_right", "Field", field, "Problem", problem)
 			}
 		}
-		d.Message = firstNonEmpty(d.Message, "Please correct the fields marked below.")
+		d.Message = firstNonEmpty(d.Message, l.T("details.correct_fields"))
 		d.Idempotency = randomHex(16)
 	default:
 		return err
@@ -246,6 +250,51 @@ type bookingPage struct {
 	EmailSuggestion string
 }
 
+// SuggestionHTML is "Did you mean ada@gmail.com?", the address emphasised.
+func (d detailsPage) SuggestionHTML() template.HTML { return didYouMean(d.Lang, d.EmailSuggestion) }
+
+// SuggestionHTML is "Did you mean ada@gmail.com?", the address emphasised.
+func (d bookingPage) SuggestionHTML() template.HTML { return didYouMean(d.Lang, d.EmailSuggestion) }
+
+func didYouMean(l *l10n.Lang, email string) template.HTML {
+	return l.HTML("words.did_you_mean", "Email", template.HTML("<strong>"+template.HTMLEscapeString(email)+"</strong>"))
+}
+
+// StatusWord is the booking's status as the customer reads it ("confirmed").
+func (d bookingPage) StatusWord() string {
+	switch st := d.B.Status; st {
+	case store.StatusConfirmed, store.StatusCancelled, store.StatusCompleted, store.StatusNoShow:
+		return d.Lang.T("booked.status_" + st)
+	default:
+		return st
+	}
+}
+
+// PermitWords is the booking's parking permit and its state: "AB12CDE:
+// permit requested".
+func (d bookingPage) PermitWords() string {
+	p := d.B.Permit
+	if p == nil {
+		return ""
+	}
+	switch p.Status {
+	case store.PermitRequested, store.PermitApproved, store.PermitDenied, store.PermitExpired, store.PermitCancelled:
+		return d.Lang.T("booked.permit_"+p.Status, "Registration", p.VehicleRegistration)
+	default:
+		return p.VehicleRegistration + ": " + p.Status
+	}
+}
+
+// langParam carries the page's language on a redirect after a form
+// ("&lang=de"), so that the next page speaks it without a cookie; "" when
+// the venue offers one language.
+func (s *Server) langParam(c *fiber.Ctx) string {
+	if len(s.svc.Offer.Langs) < 2 {
+		return ""
+	}
+	return "&lang=" + url.QueryEscape(s.lang(c).String())
+}
+
 // pageBooking is the confirmation (right after booking) and the manage page.
 func (s *Server) pageBooking(c *fiber.Ctx) error {
 	return s.renderBooking(c, fiber.StatusOK, "")
@@ -256,15 +305,16 @@ func (s *Server) renderBooking(c *fiber.Ctx, status int, message string) error {
 	if err != nil {
 		return err
 	}
-	title := "Booking " + b.Reference
+	l := s.lang(c)
+	title := l.T("booked.title", "Reference", b.Reference)
 	if c.Query("new") == "1" {
-		title = "You're booked: " + b.Reference
+		title = l.T("booked.title_new", "Reference", b.Reference)
 	}
 	data := bookingPage{
 		layoutData: s.layout(c, title), B: b, Tier: s.svc.TierName(b.TierID), Package: s.svc.PackageName(b.PackageID),
-		When: s.formatWhen(s.lang(c), b), New: c.Query("new") == "1", Cancelled: c.Query("cancelled") == "1",
+		When: s.formatWhen(l, b), New: c.Query("new") == "1", Cancelled: c.Query("cancelled") == "1",
 		Moved: c.Query("moved") == "1", EmailCorrected: c.Query("email_corrected") == "1",
-		Policy: s.policyOf(b), Links: bookingLinks(b),
+		Policy: s.policyOf(l, b), Links: bookingLinks(b),
 		CanCorrectEmail: b.Status == "confirmed" && s.svc.Now().Before(b.Start),
 		CSRF:            s.csrfToken(c), Message: message, OutlookURL: b.OutlookURL, VenueAddress: s.svc.Config.Venue.Address,
 	}
@@ -279,12 +329,12 @@ func (s *Server) submitCancel(c *fiber.Ctx) error {
 	if err != nil {
 		var e *app.Error
 		if errors.As(err, &e) && e.Code == app.CodeCancellationClosed {
-			return s.renderBooking(c, fiber.StatusConflict, e.Message)
+			return s.renderBooking(c, fiber.StatusConflict, errorText(s.lang(c), e))
 		}
 		return err
 	}
 	s.reqLog(c).Info("booking cancelled from the manage page", "booking_id", b.ID, "reference", b.Reference)
-	return c.Redirect("/b/"+url.PathEscape(b.ID)+"?t="+url.QueryEscape(b.ManageToken)+"&cancelled=1", fiber.StatusSeeOther)
+	return c.Redirect("/b/"+url.PathEscape(b.ID)+"?t="+url.QueryEscape(b.ManageToken)+"&cancelled=1"+s.langParam(c), fiber.StatusSeeOther)
 }
 
 // csrfToken returns the visitor's CSRF token, setting its cookie on first use.

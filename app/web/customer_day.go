@@ -2,9 +2,7 @@ package web
 
 import (
 	"context"
-	"fmt"
 	"html/template"
-	"strings"
 	"time"
 
 	"github.com/gofiber/fiber/v2"
@@ -89,6 +87,8 @@ type dayPage struct {
 	Email     string
 
 	Message string
+	// Weekdays are the calendar's column heads, Monday first.
+	Weekdays []weekdayHead
 
 	// DayBase starts the links to other days and months ("/book/{package}?",
 	// or the move picker's), SlotBase those of the times.
@@ -172,14 +172,16 @@ func (s *Server) renderPicker(c *fiber.Ctx, status int, pkgID, dateText, monthTe
 		}
 	}
 	lastBookable := today.AddDays(s.svc.Rules.MaxAdvance)
+	l := s.lang(c)
 	data := dayPage{
 		layoutData: s.layout(c, pkg.Name+" · "+tier.Name),
-		Tier:       tier, Package: pkg, Price: app.FormatMoney(pkg.PriceCents, cfg.Venue.Currency),
-		Month:   civil(first).Format("January 2006"),
+		Tier:       tier, Package: pkg, Price: l.Money(pkg.PriceCents, cfg.Venue.Currency),
+		Month:   l.Format(civil(first), l10n.MonthYear),
 		Date:    dateString(selected),
 		Message: message, Phone: cfg.Venue.Phone, PhoneURL: telURL(cfg.Venue.Phone), Email: cfg.Venue.Email,
-		Closures: s.monthClosures(first, last), Closed: closedWeekdays(cfg.Venue.Week),
+		Closures: s.monthClosures(l, first, last), Closed: closedWeekdays(l, cfg.Venue.Week),
 		DayBase: pick.DayBase, SlotBase: pick.SlotBase, Moving: pick.Moving,
+		Weekdays: weekdayHeads(l),
 	}
 	if (app.Date{Year: today.Year, Month: today.Month, Day: 1}).Before(first) {
 		data.PrevMonth = first.AddDays(-1).String()[:7]
@@ -200,17 +202,18 @@ func (s *Server) renderPicker(c *fiber.Ctx, status int, pkgID, dateText, monthTe
 		if d.Before(today) {
 			cell.State = "past"
 		}
-		cell.Label = civil(d).Format("Monday 2 January") + ", " + s.stateWords(byDate[d], today, lastBookable)
+		cellID := "day.cell"
 		if cell.Today {
-			cell.Label += ", today"
+			cellID = "day.cell_today"
 		}
+		cell.Label = l.T(cellID, "Date", l.Format(civil(d), l10n.DateDayMonth), "State", s.stateWords(l, byDate[d], today, lastBookable))
 		data.Weeks[w] = append(data.Weeks[w], cell)
 	}
 
 	zoneAt := civil(today) // what the zone is called in: the day shown, or today
 	switch day := byDate[selected]; {
 	case selected == (app.Date{}):
-		data.Empty = "No free times in " + civil(first).Format("January")
+		data.Empty = l.T("day.empty", "Month", l.Format(civil(first), l10n.MonthOnly))
 		after := last.AddDays(1)
 		if last.Before(today) {
 			after = today
@@ -224,15 +227,15 @@ func (s *Server) renderPicker(c *fiber.Ctx, status int, pkgID, dateText, monthTe
 		zoneAt = day.Slots[0].Start
 	default:
 		data.State = string(day.State)
-		data.Why, data.WhyDetail = s.whyNoTimes(day, today, lastBookable)
+		data.Why, data.WhyDetail = s.whyNoTimes(l, day, today, lastBookable)
 		if err := s.suggest(ctx, &data, pkg.ID, selected.AddDays(1), today); err != nil {
 			return err
 		}
 		zoneAt = selected.At(12*60, loc)
 	}
 	if selected != (app.Date{}) {
-		data.DateLabel = civil(selected).Format("Monday 2 January")
-		data.DateLong = civil(selected).Format("Monday 2 January 2006")
+		data.DateLabel = l.Format(civil(selected), l10n.DateDayMonth)
+		data.DateLong = l.Format(civil(selected), l10n.DateFull)
 	}
 	if !data.MarkZones {
 		data.ZoneNote = zoneNote(data.Lang, cfg.Venue.Timezone, zoneAt.In(loc).Format("MST"))
@@ -246,7 +249,7 @@ func (s *Server) renderPicker(c *fiber.Ctx, status int, pkgID, dateText, monthTe
 // dayTimes fills in the free times of day: grouped by part of the day when
 // there are many, and each marked with its zone on a day the clocks change.
 func (s *Server) dayTimes(data *dayPage, day app.DaySlots) {
-	loc := s.svc.Rules.Location
+	loc, l := s.svc.Rules.Location, data.Lang
 	var zones []string
 	for _, sl := range day.Slots {
 		if z := sl.Start.In(loc).Format("MST"); len(zones) == 0 || zones[len(zones)-1] != z {
@@ -255,7 +258,7 @@ func (s *Server) dayTimes(data *dayPage, day app.DaySlots) {
 	}
 	if len(zones) > 1 {
 		data.MarkZones = true
-		data.ClockNote = fmt.Sprintf("The clocks change on this day (from %s to %s), so each time shows which it is in.", zones[0], zones[len(zones)-1])
+		data.ClockNote = l.T("day.clock_note", "From", zones[0], "To", zones[len(zones)-1])
 	}
 	grouped := len(day.Slots) > groupTimesOver
 	for _, sl := range day.Slots {
@@ -264,136 +267,173 @@ func (s *Server) dayTimes(data *dayPage, day app.DaySlots) {
 		if grouped {
 			switch h := t.Hour(); {
 			case h < 12:
-				name, id = "Morning", "morning"
+				id = "morning"
 			case h < 17:
-				name, id = "Afternoon", "afternoon"
+				id = "afternoon"
 			default:
-				name, id = "Evening", "evening"
+				id = "evening"
 			}
+			name = l.T("day." + id)
 		}
 		if n := len(data.Groups); n == 0 || data.Groups[n-1].ID != id {
 			data.Groups = append(data.Groups, slotGroup{Name: name, ID: id})
 		}
 		g := &data.Groups[len(data.Groups)-1]
-		g.Slots = append(g.Slots, timeSlot{Label: t.Format("15:04"), Zone: t.Format("MST"), Start: app.FormatInstant(sl.Start, loc), RoomsFree: sl.RoomsFree})
+		g.Slots = append(g.Slots, timeSlot{Label: l.Clock(t), Zone: t.Format("MST"), Start: app.FormatInstant(sl.Start, loc), RoomsFree: sl.RoomsFree})
 	}
 }
 
 // suggest offers the next dates with free times from after on; when there are
 // none after it, the earliest from today.
 func (s *Server) suggest(ctx context.Context, data *dayPage, pkgID string, after, today app.Date) error {
-	loc := s.svc.Rules.Location
+	loc, l := s.svc.Rules.Location, data.Lang
 	next, err := s.svc.NextAvailable(ctx, pkgID, after, suggestedDates)
 	if err != nil {
 		return err
 	}
-	data.NextLabel = "Next free dates"
+	data.NextLabel = l.T("day.next_dates")
 	if len(next) == 0 && today.Before(after) {
 		if next, err = s.svc.NextAvailable(ctx, pkgID, today, suggestedDates); err != nil {
 			return err
 		}
-		data.NextLabel = "Earliest free dates"
+		data.NextLabel = l.T("day.earliest_dates")
 	}
 	for _, sl := range next {
 		d := app.DateOf(sl.Start, loc)
-		data.Next = append(data.Next, nextDate{Date: d.String(), Label: civil(d).Format("Monday 2 January"), From: sl.Start.In(loc).Format("15:04")})
+		data.Next = append(data.Next, nextDate{Date: d.String(), Label: l.Format(civil(d), l10n.DateDayMonth), From: l.Clock(sl.Start.In(loc))})
 	}
 	return nil
 }
 
 // whyNoTimes says, in words for the customer, why day has no times.
-func (s *Server) whyNoTimes(day app.DaySlots, today, lastBookable app.Date) (why, detail string) {
+func (s *Server) whyNoTimes(l *l10n.Lang, day app.DaySlots, today, lastBookable app.Date) (why, detail string) {
 	r := s.svc.Rules
 	switch day.State {
 	case app.DayFull:
-		return "Fully booked", "Every time on this day is taken."
+		return l.T("day.why_full"), l.T("day.why_full_detail")
 	case app.DayClosed:
 		switch {
 		case day.Reason != "":
-			return "Closed — " + day.Reason, ""
+			return l.T("day.why_closed_reason", "Reason", day.Reason), ""
 		case r.Closed(day.Date):
-			return "Closed", ""
+			return l.T("day.why_closed"), ""
 		case len(r.Week[day.Date.Weekday()]) == 0:
-			return "Closed on " + day.Date.Weekday().String() + "s", ""
+			return l.T("day.why_closed_weekday", "Days", everyWeekday(l, day.Date.Weekday())), ""
 		default:
-			return "No times for this experience on " + day.Date.Weekday().String() + "s", "It lasts longer than the opening hours of that day."
+			return l.T("day.why_too_long", "Days", everyWeekday(l, day.Date.Weekday())), l.T("day.why_too_long_detail")
 		}
 	case app.DayUnavailable:
 		switch {
 		case day.Date.Before(today):
-			return "Not bookable any more", "This day has passed."
+			return l.T("day.why_past"), l.T("day.why_past_detail")
 		case lastBookable.Before(day.Date):
-			return "Not bookable yet", fmt.Sprintf("Bookings open %s ahead.", plural(r.MaxAdvance, "day"))
+			return l.T("day.why_not_yet"), l.T("day.why_not_yet_detail", "Period", l.N("words.days", r.MaxAdvance))
 		case r.MinNotice > 0:
-			return "Too late to book online", fmt.Sprintf("Online bookings close %s before the start.", noticeWords(r.MinNotice))
+			return l.T("day.why_too_late"), l.T("day.why_notice_detail", "Period", noticeWords(l, r.MinNotice))
 		default:
-			return "Too late to book online", "The day's last time has passed."
+			return l.T("day.why_too_late"), l.T("day.why_last_passed")
 		}
 	}
-	return "No free times", ""
+	return l.T("day.why_none"), ""
 }
 
 // stateWords is a calendar day's state as a screen reader says it.
-func (s *Server) stateWords(day app.DaySlots, today, lastBookable app.Date) string {
+func (s *Server) stateWords(l *l10n.Lang, day app.DaySlots, today, lastBookable app.Date) string {
 	switch {
 	case day.Date.Before(today):
-		return "past"
+		return l.T("day.state_past")
 	case day.State == app.DayAvailable:
-		return "free times"
+		return l.T("day.state_free")
 	case day.State == app.DayFull:
-		return "fully booked"
+		return l.T("day.state_full")
 	case day.State == app.DayClosed && day.Reason != "":
-		return "closed: " + day.Reason
+		return l.T("day.state_closed_reason", "Reason", day.Reason)
 	case day.State == app.DayClosed:
-		return "closed"
+		return l.T("day.state_closed")
 	case lastBookable.Before(day.Date):
-		return "not bookable yet"
+		return l.T("day.state_not_yet")
 	default:
-		return "too late to book online"
+		return l.T("day.state_too_late")
 	}
 }
 
-// monthClosures lists the closures that touch first..last, in words.
-func (s *Server) monthClosures(first, last app.Date) []string {
+// monthClosures lists the closures that touch first..last, in words:
+// "Closed 25–26 December: Christmas."
+func (s *Server) monthClosures(l *l10n.Lang, first, last app.Date) []string {
 	var out []string
 	for _, cl := range s.svc.Rules.Closures {
 		if cl.To.Before(first) || last.Before(cl.From) {
 			continue
 		}
-		when := civil(cl.From).Format("2 January")
+		var when string
 		switch {
 		case cl.From == cl.To:
+			when = l.T("day.closure_date", "Date", l.Format(civil(cl.From), l10n.DayMonth))
 		case cl.From.Month == cl.To.Month && cl.From.Year == cl.To.Year:
-			when = fmt.Sprintf("%d–%s", cl.From.Day, civil(cl.To).Format("2 January"))
+			when = l.T("day.closure_days", "From", cl.From.Day, "To", l.Format(civil(cl.To), l10n.DayMonth))
 		default:
-			when += " – " + civil(cl.To).Format("2 January")
+			when = l.T("day.closure_span", "From", l.Format(civil(cl.From), l10n.DayMonth), "To", l.Format(civil(cl.To), l10n.DayMonth))
 		}
-		line := "Closed " + when
 		if cl.Reason != "" {
-			line += ": " + cl.Reason
+			out = append(out, l.T("day.closure_reason", "When", when, "Reason", cl.Reason))
+		} else {
+			out = append(out, l.T("day.closure", "When", when))
 		}
-		out = append(out, line+".")
 	}
 	return out
 }
 
+// everyWeekdayID are the words.* messages of a weekday every week ("Mondays").
+var everyWeekdayID = [7]string{"words.sundays", "words.mondays", "words.tuesdays", "words.wednesdays", "words.thursdays", "words.fridays", "words.saturdays"}
+
+// everyWeekday is wd every week, as "Closed on …" says it: "Mondays".
+func everyWeekday(l *l10n.Lang, wd time.Weekday) string { return l.T(everyWeekdayID[wd]) }
+
+// listOf joins items as the language writes a list: "Mondays, Tuesdays and Wednesdays".
+func listOf(l *l10n.Lang, items []string) string {
+	if len(items) == 0 {
+		return ""
+	}
+	list := items[0]
+	for i := 1; i < len(items); i++ {
+		if i == len(items)-1 {
+			list = l.T("words.list_two", "List", list, "Last", items[i])
+		} else {
+			list = l.T("words.list_more", "List", list, "Next", items[i])
+		}
+	}
+	return list
+}
+
 // closedWeekdays names the weekdays without opening hours: "Closed on Mondays
 // and Tuesdays."; "" when there are none, or no day is open at all.
-func closedWeekdays(week [7][]app.DayRange) string {
+func closedWeekdays(l *l10n.Lang, week [7][]app.DayRange) string {
 	var names []string
 	for i := 1; i <= 7; i++ { // Monday first
 		if wd := time.Weekday(i % 7); len(week[wd]) == 0 {
-			names = append(names, wd.String()+"s")
+			names = append(names, everyWeekday(l, wd))
 		}
 	}
-	switch len(names) {
-	case 0, 7:
+	if len(names) == 0 || len(names) == 7 {
 		return ""
-	case 1:
-		return "Closed on " + names[0] + "."
-	default:
-		return "Closed on " + strings.Join(names[:len(names)-1], ", ") + " and " + names[len(names)-1] + "."
 	}
+	return l.N("day.closed_weekdays", len(names), "Days", listOf(l, names))
+}
+
+// weekdayHead is a column head of the month's calendar: "Mo", its full name
+// for screen readers ("Monday").
+type weekdayHead struct{ Short, Full string }
+
+var weekdayHeadID = [7]string{"day.wd_mon", "day.wd_tue", "day.wd_wed", "day.wd_thu", "day.wd_fri", "day.wd_sat", "day.wd_sun"}
+
+// weekdayHeads are the calendar's column heads, Monday first.
+func weekdayHeads(l *l10n.Lang) []weekdayHead {
+	out := make([]weekdayHead, 7)
+	monday := time.Date(2026, 11, 30, 12, 0, 0, 0, time.UTC)
+	for i := range out {
+		out[i] = weekdayHead{Short: l.T(weekdayHeadID[i]), Full: l.Format(monday.AddDate(0, 0, i), "EEEE")}
+	}
+	return out
 }
 
 // zoneNote names the venue's time zone once, in words: "Times are UK time
@@ -406,16 +446,16 @@ func zoneNote(l *l10n.Lang, zone, abbr string) string {
 	}
 	words := zoneWords(l, zone)
 	switch {
-	case words == "UTC":
-		return "Times are UTC."
+	case words == l.T("zone.utc"):
+		return l.T("day.zone_utc")
 	case words == "" && abbr != "":
-		return fmt.Sprintf("Times are in the venue's time zone, %s (%s).", zone, abbr)
+		return l.T("day.zone_named_abbr", "Zone", zone, "Abbr", abbr)
 	case words == "":
-		return fmt.Sprintf("Times are in the venue's time zone, %s.", zone)
+		return l.T("day.zone_named", "Zone", zone)
 	case abbr != "":
-		return fmt.Sprintf("Times are %s (%s).", words, abbr)
+		return l.T("day.zone_words_abbr", "Words", words, "Abbr", abbr)
 	default:
-		return fmt.Sprintf("Times are %s.", words)
+		return l.T("day.zone_words", "Words", words)
 	}
 }
 
@@ -423,22 +463,15 @@ func zoneNote(l *l10n.Lang, zone, abbr string) string {
 func zoneWords(l *l10n.Lang, zone string) string { return app.ZoneInWords(l, zone) }
 
 // noticeWords writes the minimum notice as people say it: "2 hours", "90 minutes", "2 days".
-func noticeWords(d time.Duration) string {
+func noticeWords(l *l10n.Lang, d time.Duration) string {
 	switch m := int(d / time.Minute); {
 	case m%(24*60) == 0:
-		return plural(m/(24*60), "day")
+		return l.N("words.days", m/(24*60))
 	case m%60 == 0:
-		return plural(m/60, "hour")
+		return l.N("words.hours", m/60)
 	default:
-		return plural(m, "minute")
+		return l.N("words.minutes", m)
 	}
-}
-
-func plural(n int, unit string) string {
-	if n == 1 {
-		return "1 " + unit
-	}
-	return fmt.Sprintf("%d %ss", n, unit)
 }
 
 // telURL is app.TelURL as a URL the templates link to ("+44 (0)20 …"

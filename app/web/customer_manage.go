@@ -2,6 +2,7 @@ package web
 
 import (
 	"errors"
+	"html/template"
 	"net/url"
 	"strconv"
 	"time"
@@ -9,6 +10,7 @@ import (
 	"github.com/gofiber/fiber/v2"
 
 	"venuebook/app"
+	"venuebook/app/l10n"
 )
 
 // manageLinks are the customer's own pages of booking b: its manage page and
@@ -31,13 +33,14 @@ type policy struct {
 	MovesOff               bool // the venue takes no moves online
 }
 
-func (s *Server) policyOf(b app.Booking) policy {
+// policyOf is what the customer may still do with b, its deadlines in l.
+func (s *Server) policyOf(l *l10n.Lang, b app.Booking) policy {
 	canCancel, cancelCloses := s.svc.CustomerCanCancel(b.Booking)
 	canMove, moveCloses := s.svc.CustomerCanMove(b.Booking)
 	p := policy{CanCancel: canCancel, CanMove: canMove, MovesOff: s.svc.Config.Venue.ChangeCutoffHours < 0,
-		CancelUntil: s.svc.FormatDeadline(s.svc.VenueLang(), cancelCloses)}
+		CancelUntil: s.svc.FormatDeadline(l, cancelCloses)}
 	if !p.MovesOff {
-		p.MoveUntil = s.svc.FormatDeadline(s.svc.VenueLang(), moveCloses)
+		p.MoveUntil = s.svc.FormatDeadline(l, moveCloses)
 	}
 	return p
 }
@@ -55,6 +58,14 @@ type cancelPage struct {
 	Message string
 }
 
+// MoveInstead offers the move to a customer about to cancel: "If only the
+// time no longer suits you, change the date or time instead.", the words
+// in the middle a link to the move.
+func (d cancelPage) MoveInstead() template.HTML {
+	link := template.HTML(`<a href="` + template.HTMLEscapeString(d.Links.Move) + `">` + template.HTMLEscapeString(d.Lang.T("cancel.move_link")) + `</a>`)
+	return d.Lang.HTML("cancel.move_instead", "Link", link)
+}
+
 // pageCancelConfirm asks before cancelling (GET /b/{id}/cancel): it shows the
 // booking and the one button that cancels it, and changes nothing.
 func (s *Server) pageCancelConfirm(c *fiber.Ctx) error {
@@ -70,8 +81,9 @@ func (s *Server) renderCancel(c *fiber.Ctx, status int, message string) error {
 	if b.Status != "confirmed" {
 		return c.Redirect(links.Manage, fiber.StatusSeeOther)
 	}
-	data := cancelPage{layoutData: s.layout(c, "Cancel booking "+b.Reference), B: b, When: s.formatWhen(s.lang(c), b),
-		Tier: s.svc.TierName(b.TierID), Package: s.svc.PackageName(b.PackageID), Links: links, Policy: s.policyOf(b),
+	l := s.lang(c)
+	data := cancelPage{layoutData: s.layout(c, l.T("cancel.title", "Reference", b.Reference)), B: b, When: s.formatWhen(l, b),
+		Tier: s.svc.TierName(b.TierID), Package: s.svc.PackageName(b.PackageID), Links: links, Policy: s.policyOf(l, b),
 		CSRF: s.csrfToken(c), Message: message}
 	c.Set("Cache-Control", "no-store")
 	return s.render(c, status, "cancel", data)
@@ -105,7 +117,7 @@ func (s *Server) pageMove(c *fiber.Ctx) error {
 	}
 	start, err := app.ParseInstant(text)
 	if err != nil {
-		return s.renderMovePicker(c, fiber.StatusBadRequest, "", "Choose a time from the list.")
+		return s.renderMovePicker(c, fiber.StatusBadRequest, "", s.lang(c).T("words.choose_from_list"))
 	}
 	return s.renderMoveConfirm(c, fiber.StatusOK, start, "")
 }
@@ -119,10 +131,10 @@ func (s *Server) renderMoveConfirm(c *fiber.Ctx, status int, start time.Time, me
 	moved := b
 	moved.End = start.Add(b.End.Sub(b.Start))
 	moved.Start = start
-	loc := s.svc.Rules.Location
-	data := movePage{layoutData: s.layout(c, "Move booking "+b.Reference), B: b, When: s.formatWhen(s.lang(c), b), NewWhen: s.formatWhen(s.lang(c), moved),
+	loc, l := s.svc.Rules.Location, s.lang(c)
+	data := movePage{layoutData: s.layout(c, l.T("move.title", "Reference", b.Reference)), B: b, When: s.formatWhen(l, b), NewWhen: s.formatWhen(l, moved),
 		NewStart: app.FormatInstant(start, loc), Tier: s.svc.TierName(b.TierID), Package: s.svc.PackageName(b.PackageID),
-		Price: app.FormatMoney(b.PriceCents, b.Currency), Links: links, Policy: s.policyOf(b), CSRF: s.csrfToken(c), Message: message,
+		Price: l.Money(b.PriceCents, b.Currency), Links: links, Policy: s.policyOf(l, b), CSRF: s.csrfToken(c), Message: message,
 		Back: links.Move + "&date=" + app.DateOf(start, loc).String()}
 	c.Set("Cache-Control", "no-store")
 	return s.render(c, status, "move", data)
@@ -130,9 +142,10 @@ func (s *Server) renderMoveConfirm(c *fiber.Ctx, status int, start time.Time, me
 
 // submitMove moves the booking (POST /b/{id}/move, the confirmation's form).
 func (s *Server) submitMove(c *fiber.Ctx) error {
+	l := s.lang(c)
 	start, err := app.ParseInstant(c.FormValue("start"))
 	if err != nil {
-		return s.renderMovePicker(c, fiber.StatusBadRequest, "", "Choose a time from the list.")
+		return s.renderMovePicker(c, fiber.StatusBadRequest, "", l.T("words.choose_from_list"))
 	}
 	req := app.RescheduleRequest{Start: c.FormValue("start")}
 	if text := c.FormValue("expected_price_cents"); text != "" {
@@ -147,15 +160,15 @@ func (s *Server) submitMove(c *fiber.Ctx) error {
 			switch e.Code {
 			case app.CodeSlotUnavailable:
 				return s.renderMovePicker(c, fiber.StatusConflict, app.DateOf(start, s.svc.Rules.Location).String(),
-					"Sorry, that time is no longer free. Please choose another.")
+					l.T("words.no_longer_free"))
 			case app.CodePriceChanged, app.CodeChangeClosed, app.CodeValidationFailed:
-				return s.renderMoveConfirm(c, statusOf(e.Code), start, e.Message)
+				return s.renderMoveConfirm(c, statusOf(e.Code), start, errorText(l, e))
 			}
 		}
 		return err
 	}
 	s.reqLog(c).Info("booking moved from the manage page", "booking_id", b.ID, "reference", b.Reference)
-	return c.Redirect(bookingLinks(b).Manage+"&moved=1", fiber.StatusSeeOther)
+	return c.Redirect(bookingLinks(b).Manage+"&moved=1"+s.langParam(c), fiber.StatusSeeOther)
 }
 
 // submitEmail corrects the booking's email (POST /b/{id}/email).
@@ -164,16 +177,17 @@ func (s *Server) submitEmail(c *fiber.Ctx) error {
 	if err != nil {
 		var e *app.Error
 		if errors.As(err, &e) && (e.Code == app.CodeValidationFailed || e.Code == app.CodeChangeClosed) {
-			msg := e.Message
-			if f := e.Fields["email"]; f != "" {
-				msg = "The email " + f + "."
+			l := s.lang(c)
+			msg := errorText(l, e)
+			if f := fieldProblem(l, e, "email"); f != "" {
+				msg = l.T("manage.email_problem", "Problem", f)
 			}
 			return s.renderBooking(c, statusOf(e.Code), msg)
 		}
 		return err
 	}
 	s.reqLog(c).Info("booking email corrected from the manage page", "booking_id", b.ID, "reference", b.Reference)
-	return c.Redirect(bookingLinks(b).Manage+"&email_corrected=1", fiber.StatusSeeOther)
+	return c.Redirect(bookingLinks(b).Manage+"&email_corrected=1"+s.langParam(c), fiber.StatusSeeOther)
 }
 
 // apiCorrectEmail is POST /api/bookings/{id}/email?t=TOKEN {"email": "…"}.
@@ -212,5 +226,5 @@ func (s *Server) renderMovePicker(c *fiber.Ctx, status int, date, message string
 	}
 	base := links.Move + "&"
 	return s.renderPicker(c, status, b.PackageID, date, c.Query("month"), message, pickFor{DayBase: base, SlotBase: base,
-		Moving: &movingBooking{Reference: b.Reference, When: s.formatWhen(s.lang(c), b), Price: app.FormatMoney(b.PriceCents, b.Currency), Back: links.Manage}})
+		Moving: &movingBooking{Reference: b.Reference, When: s.formatWhen(s.lang(c), b), Price: s.lang(c).Money(b.PriceCents, b.Currency), Back: links.Manage}})
 }

@@ -24,7 +24,7 @@ type permitPage struct {
 }
 
 func (s *Server) permitPageData(c *fiber.Ctx, p app.PermitRequest) permitPage {
-	d := permitPage{layoutData: s.layout(c, "Parking permit request"), Request: p}
+	d := permitPage{layoutData: s.layout(c, s.lang(c).T("permit_page.title")), Request: p}
 	if p.ID != "" {
 		d.When = s.formatWhen(s.lang(c), p.Booking)
 		d.Guest = firstName(p.CustomerName)
@@ -63,10 +63,10 @@ func (s *Server) permitProblem(c *fiber.Ctx, err error) error {
 		return err
 	}
 	d := s.permitPageData(c, app.PermitRequest{})
-	d.Problem, d.Code = e.Message, e.Code
+	d.Problem, d.Code = errorText(d.Lang, e), e.Code
 	d.Replaced = errors.Is(err, app.ErrLinkReplaced)
 	if e.Code == app.CodeValidationFailed {
-		d.Problem = "Choose Approve or Deny, and keep the note under 1000 characters."
+		d.Problem = d.Lang.T("permit_page.invalid")
 	}
 	return s.render(c, statusOf(e.Code), "permit", d)
 }

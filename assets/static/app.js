@@ -30,7 +30,7 @@
 })();
 
 // venuebook: the booking form suggests the likely address for a typo in the
-// email's domain ("Did you mean ada@gmail.com?", from GET
+// email's domain ("Did you mean ada@gmail.com?" in the page's language, from GET
 // /api/email-suggestion) when the customer leaves the field; a button takes
 // it. It only suggests: the form is sent as typed unless the customer takes
 // it, and without this script the booking goes through just the same.
@@ -40,6 +40,10 @@
   var box = document.getElementById("email-suggestion");
   if (!input || !box || !window.fetch) return;
   var asked = null; // the address last asked about
+  // The words, in the page's language, from the field's data-* attributes
+  // ("{email}" marks where the address goes).
+  var didYouMean = input.getAttribute("data-did-you-mean") || "Did you mean {email}?";
+  var useWords = input.getAttribute("data-use") || "Use {email}";
 
   function describedBy(on) {
     var ids = (input.getAttribute("aria-describedby") || "").split(/\s+/).filter(function (id) {
@@ -59,16 +63,19 @@
     use.type = "button";
     use.className = "link";
     use.textContent = address;
-    use.setAttribute("aria-label", "Use " + address);
+    use.setAttribute("aria-label", useWords.split("{email}").join(address));
     use.addEventListener("click", function () {
       input.value = address;
       asked = address;
       clear();
       input.focus();
     });
-    box.appendChild(document.createTextNode("Did you mean "));
+    var at = didYouMean.indexOf("{email}");
+    if (at < 0) at = didYouMean.length;
+    if (at > 0) box.appendChild(document.createTextNode(didYouMean.slice(0, at)));
     box.appendChild(use);
-    box.appendChild(document.createTextNode("?"));
+    var after = didYouMean.slice(at + "{email}".length);
+    if (after) box.appendChild(document.createTextNode(after));
     describedBy(true);
   }
   function check() {
