@@ -90,7 +90,7 @@ func TestEnglishLeftoversAreFound(t *testing.T) {
 	if !reflect.DeepEqual(got, []string{"Booking by venuebook"}) {
 		t.Errorf("leftovers %q, want the powered-by line only (Website is German too)", got)
 	}
-	if got := c.EnglishLeftovers("de", "Mittwoch, 9. Dezember 2026"); got != nil {
+	if got := c.EnglishLeftovers("de", "/tmp/TestBookingByVenuebookLanguage/db: Mittwoch, 9. Dezember 2026"); got != nil {
 		t.Errorf("leftovers in German: %q", got)
 	}
 }

@@ -4,6 +4,8 @@ import (
 	"regexp"
 	"sort"
 	"strings"
+	"unicode"
+	"unicode/utf8"
 )
 
 var placeholder = regexp.MustCompile(`{{[^}]*}}`)
@@ -45,7 +47,7 @@ func (c *Catalogs) EnglishLeftovers(lang, text string) []string {
 				if len(strings.Fields(line)) < 2 && len(line) < 8 || seen[line] || strings.Contains(own, line) {
 					continue
 				}
-				if strings.Contains(text, line) {
+				if containsWords(text, line) {
 					seen[line] = true
 					found = append(found, line)
 				}
@@ -62,4 +64,22 @@ func mapValues(m map[string]string) []string {
 		out = append(out, v)
 	}
 	return out
+}
+
+// containsWords reports whether text holds piece as whole words: not inside
+// a longer word ("Language" is not in "TestEveryPageSpeaksTheVenuesLanguage").
+func containsWords(text, piece string) bool {
+	for from := 0; ; {
+		i := strings.Index(text[from:], piece)
+		if i < 0 {
+			return false
+		}
+		start, end := from+i, from+i+len(piece)
+		before, _ := utf8.DecodeLastRuneInString(text[:start])
+		after, _ := utf8.DecodeRuneInString(text[end:])
+		if !unicode.IsLetter(before) && !unicode.IsLetter(after) {
+			return true
+		}
+		from = start + 1
+	}
 }
