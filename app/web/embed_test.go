@@ -1,0 +1,136 @@
+package web_test
+
+import (
+	"net/http"
+	"strings"
+	"testing"
+)
+
+const embedOrigin = "https://sauna-nord.example"
+
+func embedVenue(t *testing.T) *testVenue {
+	return newVenue(t, venueOptions{ExtraTOML: "[embed]\nallowed_origins = [\"" + embedOrigin + "\", \"http://127.0.0.1:9\"]\n"})
+}
+
+// Customer pages may be framed by the allowed sites (and no X-Frame-Options
+// forbids it); the console, the approver's page, the API and everything else
+// stay unframeable, with or without allowed origins.
+func TestFramingOnlyForCustomerPages(t *testing.T) {
+	v := embedVenue(t)
+	plain := newVenue(t, venueOptions{})
+	b := v.mustBook(t, bookingBody("2026-12-01T09:00:00Z")).Booking
+	manage := b.ManageURL[strings.Index(b.ManageURL, "/b/"):]
+	for _, path := range []string{"/", "/book/classic-60", "/book/classic-60?date=2026-12-01", manage} {
+		r := v.do(t, "GET", path, nil, nil)
+		csp := r.Header.Get("Content-Security-Policy")
+		if !strings.Contains(csp, "frame-ancestors 'self' "+embedOrigin+" http://127.0.0.1:9;") || r.Header.Get("X-Frame-Options") != "" {
+			t.Errorf("%s: %d CSP %q, X-Frame-Options %q: the allowed sites may frame it", path, r.Status, csp, r.Header.Get("X-Frame-Options"))
+		}
+		r = plain.do(t, "GET", path, nil, nil)
+		if !strings.Contains(r.Header.Get("Content-Security-Policy"), "frame-ancestors 'none'") || r.Header.Get("X-Frame-Options") != "DENY" {
+			t.Errorf("%s without allowed origins: CSP %q, X-Frame-Options %q", path, r.Header.Get("Content-Security-Policy"), r.Header.Get("X-Frame-Options"))
+		}
+	}
+	for _, path := range []string{"/admin", "/admin/login", "/admin/setup", "/permits/decide?token=x", "/api/catalog", "/api/availability?package=classic-60&from=2026-12-01&to=2026-12-01",
+		"/healthz", "/static/style.css", "/embed.js", "/calendar/x.ics", "/api/admin/bookings", "/bookings", "/b", "/bx/1"} {
+		r := v.do(t, "GET", path, nil, nil)
+		if !strings.Contains(r.Header.Get("Content-Security-Policy"), "frame-ancestors 'none'") || r.Header.Get("X-Frame-Options") != "DENY" {
+			t.Errorf("%s: %d CSP %q, X-Frame-Options %q: must stay unframeable", path, r.Status, r.Header.Get("Content-Security-Policy"), r.Header.Get("X-Frame-Options"))
+		}
+	}
+}
+
+// CORS: the public reads and the booking POST answer an allowed origin by
+// name, never "*", never with credentials; another origin gets no CORS
+// headers, and the console's API none at all.
+func TestCORSForAllowedOriginsOnly(t *testing.T) {
+	v := embedVenue(t)
+	reads := []string{"/api/catalog", "/api/availability?package=classic-60&from=2026-12-01&to=2026-12-02"}
+	for _, path := range reads {
+		r := v.do(t, "GET", path, nil, map[string]string{"Origin": embedOrigin})
+		if r.Status != 200 || r.Header.Get("Access-Control-Allow-Origin") != embedOrigin || !varyHas(r.Header, "Origin") {
+			t.Errorf("%s from %s: %d ACAO %q Vary %q", path, embedOrigin, r.Status, r.Header.Get("Access-Control-Allow-Origin"), r.Header.Values("Vary"))
+		}
+		if r.Header.Get("Access-Control-Allow-Credentials") != "" {
+			t.Errorf("%s: credentials allowed", path)
+		}
+		for _, other := range []string{"https://evil.example", "https://sauna-nord.example.evil.example", "http://sauna-nord.example", "null", ""} {
+			r := v.do(t, "GET", path, nil, map[string]string{"Origin": other})
+			if r.Status != 200 || r.Header.Get("Access-Control-Allow-Origin") != "" {
+				t.Errorf("%s from %q: %d ACAO %q", path, other, r.Status, r.Header.Get("Access-Control-Allow-Origin"))
+			}
+		}
+	}
+	// The preflight of a booking from the allowed site, and from another.
+	pre := v.do(t, "OPTIONS", "/api/bookings", nil, map[string]string{"Origin": embedOrigin,
+		"Access-Control-Request-Method": "POST", "Access-Control-Request-Headers": "content-type, idempotency-key"})
+	if pre.Status != 204 || pre.Header.Get("Access-Control-Allow-Origin") != embedOrigin ||
+		!strings.Contains(pre.Header.Get("Access-Control-Allow-Methods"), "POST") ||
+		!strings.Contains(strings.ToLower(pre.Header.Get("Access-Control-Allow-Headers")), "idempotency-key") ||
+		pre.Header.Get("Access-Control-Allow-Credentials") != "" {
+		t.Errorf("preflight from %s: %d %v", embedOrigin, pre.Status, pre.Header)
+	}
+	for _, other := range []string{"https://evil.example", "null"} {
+		pre := v.do(t, "OPTIONS", "/api/bookings", nil, map[string]string{"Origin": other, "Access-Control-Request-Method": "POST"})
+		if pre.Status == 204 || pre.Status == 200 || pre.Header.Get("Access-Control-Allow-Origin") != "" || pre.Header.Get("Access-Control-Allow-Methods") != "" {
+			t.Errorf("preflight from %s: %d %v", other, pre.Status, pre.Header)
+		}
+	}
+	// The booking itself, and its error answers, carry the header.
+	r := v.do(t, "POST", "/api/bookings", bookingBody("2026-12-01T09:00:00Z"), map[string]string{"Origin": embedOrigin})
+	if r.Status != http.StatusCreated || r.Header.Get("Access-Control-Allow-Origin") != embedOrigin {
+		t.Errorf("booking from %s: %d ACAO %q", embedOrigin, r.Status, r.Header.Get("Access-Control-Allow-Origin"))
+	}
+	r = v.do(t, "POST", "/api/bookings", bookingBody("2026-12-01T09:00:00Z"), map[string]string{"Origin": embedOrigin})
+	if r.Status != http.StatusConflict || r.Header.Get("Access-Control-Allow-Origin") != embedOrigin {
+		t.Errorf("a taken slot from %s: %d ACAO %q (the page must be able to read the error)", embedOrigin, r.Status, r.Header.Get("Access-Control-Allow-Origin"))
+	}
+	// Never on the console's API, the booking's own API or the pages.
+	for _, path := range []string{"/api/admin/bookings", "/api/admin/login", "/api/admin/session", "/", "/api/email-suggestion?email=a@b.c"} {
+		for _, method := range []string{"GET", "OPTIONS", "POST"} {
+			r := v.do(t, method, path, nil, map[string]string{"Origin": embedOrigin, "Access-Control-Request-Method": "POST"})
+			if r.Header.Get("Access-Control-Allow-Origin") != "" || r.Header.Get("Access-Control-Allow-Credentials") != "" {
+				t.Errorf("%s %s: ACAO %q", method, path, r.Header.Get("Access-Control-Allow-Origin"))
+			}
+		}
+	}
+	// Without allowed origins nobody gets CORS.
+	plain := newVenue(t, venueOptions{})
+	if r := plain.do(t, "GET", "/api/catalog", nil, map[string]string{"Origin": embedOrigin}); r.Header.Get("Access-Control-Allow-Origin") != "" {
+		t.Errorf("no allowed origins, yet ACAO %q", r.Header.Get("Access-Control-Allow-Origin"))
+	}
+}
+
+func varyHas(h http.Header, name string) bool {
+	for _, v := range h.Values("Vary") {
+		for _, part := range strings.Split(v, ",") {
+			if strings.EqualFold(strings.TrimSpace(part), name) {
+				return true
+			}
+		}
+	}
+	return false
+}
+
+// /embed.js is small, has no dependencies, and may be loaded by any site.
+func TestEmbedScript(t *testing.T) {
+	v := embedVenue(t)
+	r := v.do(t, "GET", "/embed.js", nil, nil)
+	if r.Status != 200 || !strings.HasPrefix(r.Header.Get("Content-Type"), "text/javascript") {
+		t.Fatalf("/embed.js: %d %q", r.Status, r.Header.Get("Content-Type"))
+	}
+	if n := len(r.Body); n > 8*1024 {
+		t.Errorf("/embed.js is %d bytes; a few KB is the promise", n)
+	}
+	for _, dep := range []string{"import(", "require(", `createElement("script")`, "fetch(", "XMLHttpRequest", "document.cookie", "localStorage"} {
+		if strings.Contains(string(r.Body), dep) {
+			t.Errorf("/embed.js holds %q: it must load nothing else", dep)
+		}
+	}
+	if cc := r.Header.Get("Cache-Control"); !strings.Contains(cc, "max-age=300") {
+		t.Errorf("Cache-Control %q", cc)
+	}
+	if r2 := v.do(t, "GET", "/embed.js", nil, map[string]string{"If-None-Match": r.Header.Get("ETag")}); r2.Status != 304 {
+		t.Errorf("revalidation: %d", r2.Status)
+	}
+}
