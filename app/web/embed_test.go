@@ -2,8 +2,11 @@ package web_test
 
 import (
 	"net/http"
+	"net/url"
+	"regexp"
 	"strings"
 	"testing"
+	"time"
 )
 
 const embedOrigin = "https://sauna-nord.example"
@@ -132,5 +135,104 @@ func TestEmbedScript(t *testing.T) {
 	}
 	if r2 := v.do(t, "GET", "/embed.js", nil, map[string]string{"If-None-Match": r.Header.Get("ETag")}); r2.Status != 304 {
 		t.Errorf("revalidation: %d", r2.Status)
+	}
+}
+
+// noCookies is a browser that keeps no cookie at all, as a third-party
+// iframe is where cookies are blocked.
+func noCookies() *http.Client {
+	return &http.Client{CheckRedirect: func(*http.Request, []*http.Request) error { return http.ErrUseLastResponse }}
+}
+
+// The customer's whole flow works with no cookie: book, then cancel from
+// the manage page. Its forms are still guarded: a forged or day-old token,
+// or a post from another site's page, is refused and changes nothing.
+func TestCustomerFlowWithoutCookies(t *testing.T) {
+	v := embedVenue(t)
+	c := noCookies()
+	form := detailsForm(t, v, c, "2026-12-01T10:00:00+00:00")
+	form.Set("name", "Ada Lovelace")
+	form.Set("email", "ada@example.com")
+	form.Set("guests", "2")
+
+	post := func(f url.Values, header map[string]string) *http.Response {
+		req, _ := http.NewRequest("POST", v.URL+"/book/classic-60", strings.NewReader(f.Encode()))
+		req.Header.Set("Content-Type", "application/x-www-form-urlencoded")
+		for k, val := range header {
+			req.Header.Set(k, val)
+		}
+		resp, err := c.Do(req)
+		if err != nil {
+			t.Fatal(err)
+		}
+		resp.Body.Close()
+		return resp
+	}
+	forged := url.Values{}
+	for k, vals := range form {
+		forged[k] = vals
+	}
+	for _, tok := range []string{"", "x", strings.Repeat("A", 43), form.Get("csrf")[:len(form.Get("csrf"))-2] + "AA"} {
+		forged.Set("csrf", tok)
+		if resp := post(forged, nil); resp.StatusCode != 403 {
+			t.Errorf("token %q: %d", tok, resp.StatusCode)
+		}
+	}
+	for _, h := range []map[string]string{
+		{"Sec-Fetch-Site": "cross-site", "Origin": "https://evil.example"},
+		{"Sec-Fetch-Site": "same-site", "Origin": "https://shop.sauna-nord.example"},
+		{"Origin": "https://evil.example"}, // a browser that sends no Sec-Fetch-Site
+	} {
+		if resp := post(form, h); resp.StatusCode != 403 {
+			t.Errorf("%v: %d", h, resp.StatusCode)
+		}
+	}
+	if n := v.countRows(t, "SELECT count(*) FROM bookings"); n != 0 {
+		t.Fatalf("refused forms booked %d", n)
+	}
+	// The allowed site's frame posts same-origin; a POST its own page sent
+	// (cross-site, from an allowed origin) is allowed too.
+	resp := post(form, map[string]string{"Sec-Fetch-Site": "same-origin", "Origin": "null"})
+	if resp.StatusCode != 303 {
+		t.Fatalf("a cookieless booking: %d", resp.StatusCode)
+	}
+	if len(resp.Cookies()) != 0 {
+		t.Logf("cookies offered (a comfort only): %v", resp.Cookies())
+	}
+	status, booked := getPage(t, c, v.URL+resp.Header.Get("Location"))
+	if status != 200 || !strings.Contains(booked, "You're booked") {
+		t.Fatalf("booked page without cookies: %d", status)
+	}
+	// Cancel it from its manage page, still without a cookie.
+	m := regexp.MustCompile(`action="(/b/[^"]+/cancel\?t=[^"]+)"`).FindStringSubmatch(booked)
+	link := regexp.MustCompile(`href="(/b/[^"]+/cancel\?t=[^"]+)"`).FindStringSubmatch(booked)
+	if m == nil && link == nil {
+		t.Fatalf("no way to cancel on the booked page")
+	}
+	if m == nil {
+		_, asking := getPage(t, c, v.URL+strings.ReplaceAll(link[1], "&amp;", "&"))
+		m = regexp.MustCompile(`action="(/b/[^"]+/cancel\?t=[^"]+)"`).FindStringSubmatch(asking)
+		booked = asking
+	}
+	tok := hiddenField.FindStringSubmatch(booked)
+	if m == nil || tok == nil {
+		t.Fatalf("the cancel form is missing")
+	}
+	cancelResp, _ := postForm(t, c, v.URL+strings.ReplaceAll(m[1], "&amp;", "&"), url.Values{"csrf": {tok[2]}})
+	if cancelResp.StatusCode != 303 {
+		t.Fatalf("a cookieless cancellation: %d", cancelResp.StatusCode)
+	}
+	if n := v.countRows(t, "SELECT count(*) FROM bookings WHERE status = 'cancelled'"); n != 1 {
+		t.Errorf("%d cancelled bookings, want 1", n)
+	}
+
+	// A form left open for more than a day has expired.
+	later := detailsForm(t, v, c, "2026-12-01T12:00:00+00:00")
+	later.Set("name", "Grace Hopper")
+	later.Set("email", "grace@example.com")
+	later.Set("guests", "1")
+	v.setNow(v.Svc.Now().Add(25 * time.Hour))
+	if resp := post(later, nil); resp.StatusCode != 403 {
+		t.Errorf("a day-old form: %d", resp.StatusCode)
 	}
 }

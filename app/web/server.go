@@ -166,7 +166,8 @@ func hostHeaders(raw []byte) int {
 //     groups; a page without one redirects to the sign-in page).
 //   - CSRF: on the console, the session's token in the X-CSRF-Token header or
 //     the csrf form field (requireOwner, for every method but GET and HEAD);
-//     on the customer's forms, the double-submit cookie (requireFormCSRF).
+//     on the customer's forms, a signed form token and the browser's word on
+//     the request's origin, no cookie (requireFormCSRF, form_guard.go).
 //   - login/IP, bookings/IP, permits/IP: limits.login_per_ip,
 //     booking_per_ip, permit_per_ip.
 //   - login/account: limits.login_failures_per_account and
