@@ -232,3 +232,42 @@ func (b *browser) axeFrame(what string) {
 		b.t.Errorf("axe in the frame on %s: %s", what, v)
 	}
 }
+
+// The "Book now" button: on a phone it opens the booking in a dialog over
+// the site, on a wide screen below the button; Escape closes the dialog and
+// gives the focus back to the button.
+func TestBrowserEmbedButton(t *testing.T) {
+	for _, width := range []int{390, 1280} {
+		t.Run(fmt.Sprint(width), func(t *testing.T) {
+			origin, venueURL := hostSite(t, sauna(`<script src="VENUE/embed.js" async></script><div data-venuebook data-venuebook-button="Book now"></div>`))
+			v := newVenue(t, venueOptions{ExtraTOML: "[embed]\nallowed_origins = [\"" + origin + "\"]\n"})
+			*venueURL = v.URL
+			b := newBrowser(t, v, browserOptions{SameProcessFrames: true, Width: width, Height: 844})
+			ctx, cancel := b.stepCtx()
+			defer cancel()
+			if _, err := chromedp.Run(ctx, chromedp.Navigate(origin+"/")); err != nil {
+				t.Fatal(err)
+			}
+			b.run("open", chromedp.WaitVisible(chromedp.CSS(".venuebook-button")), chromedp.Click(chromedp.CSS(".venuebook-button")))
+			b.waitFrame("the start page", `document.querySelector("a.package") !== null`)
+			inDialog := evalAs[bool](b, `!!document.querySelector("dialog.venuebook-dialog[open] iframe")`)
+			if width < 640 && !inDialog {
+				t.Error("on a phone the booking does not open in a dialog")
+			}
+			if width >= 640 && inDialog {
+				t.Error("on a wide screen the booking opens in a dialog, not below the button")
+			}
+			if got := evalAs[string](b, `document.querySelector(".venuebook-button").getAttribute("aria-expanded")`); got != "true" {
+				t.Errorf("aria-expanded %q after opening", got)
+			}
+			b.shot("open")
+			if inDialog {
+				b.run("escape", chromedp.KeyEvent("\x1b"))
+				b.run("closed", chromedp.WaitNotPresent(chromedp.CSS("dialog[open]")))
+				if f := evalAs[bool](b, `document.activeElement === document.querySelector(".venuebook-button")`); !f {
+					t.Error("closing the dialog does not give the focus back to the button")
+				}
+			}
+		})
+	}
+}
