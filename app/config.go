@@ -39,11 +39,69 @@ type Config struct {
 	Limits   LimitsConfig   `toml:"limits"`
 	Backup   BackupConfig   `toml:"backup"`
 	Log      LogConfig      `toml:"log"`
+	Embed    EmbedConfig    `toml:"embed"`
 
 	// Source names where the configuration came from, for messages.
 	Source string `toml:"-"`
 	// Location is the venue's timezone, loaded by Validate.
 	Location *time.Location `toml:"-"`
+}
+
+// EmbedConfig names the sites that may show the booking pages in an iframe
+// (/embed.js) and call the public API from a browser.
+type EmbedConfig struct {
+	// AllowedOrigins are origins ("https://sauna-nord.example"), as
+	// Validate normalises them: lower case, no trailing slash, no default
+	// port.
+	AllowedOrigins []string `toml:"allowed_origins"`
+}
+
+// AllowsOrigin reports whether origin (an Origin header) is one of
+// embed.allowed_origins.
+func (e EmbedConfig) AllowsOrigin(origin string) bool {
+	for _, o := range e.AllowedOrigins {
+		if o == origin {
+			return true
+		}
+	}
+	return false
+}
+
+// NormalOrigin is origin as browsers send it in an Origin header
+// ("https://sauna-nord.example", "http://127.0.0.1:8081"), or why it is not
+// one a venue's site can have: https (plain http only on this machine, for
+// trying it out), a host, no path, query, fragment or password.
+func NormalOrigin(origin string) (string, error) {
+	u, err := url.Parse(strings.TrimSpace(origin))
+	if err != nil || u.Host == "" || u.Opaque != "" {
+		return "", fmt.Errorf("%q is not an origin such as \"https://sauna-nord.example\"", origin)
+	}
+	if u.User != nil || u.RawQuery != "" || u.Fragment != "" || u.ForceQuery || (u.Path != "" && u.Path != "/") {
+		return "", fmt.Errorf("%q must be only the scheme and host of the site, such as \"https://sauna-nord.example\" (no path, query or password)", origin)
+	}
+	scheme, host := strings.ToLower(u.Scheme), strings.ToLower(u.Hostname())
+	port := u.Port()
+	switch {
+	case scheme == "https":
+		if port == "443" {
+			port = ""
+		}
+	case scheme == "http" && (host == "localhost" || strings.HasPrefix(host, "127.") || host == "::1"):
+		if port == "80" {
+			port = ""
+		}
+	case scheme == "http":
+		return "", fmt.Errorf("%q must be https: browsers share nothing safely with a plain-http site (only localhost and 127.0.0.1 may be http, for trying it out)", origin)
+	default:
+		return "", fmt.Errorf("%q is not an origin such as \"https://sauna-nord.example\"", origin)
+	}
+	if strings.Contains(host, ":") {
+		host = "[" + host + "]"
+	}
+	if port != "" {
+		host += ":" + port
+	}
+	return scheme + "://" + host, nil
 }
 
 type ServerConfig struct {
@@ -241,6 +299,7 @@ func DefaultConfig() Config {
 			TrackedClients: 10000, MinFillSeconds: 3},
 		Backup: BackupConfig{Dir: "data/backups", Schedule: "0 3 * * *", Keep: 14},
 		Log:    LogConfig{Level: "info", Format: "json"},
+		Embed:  EmbedConfig{AllowedOrigins: []string{}},
 	}
 }
 
@@ -660,6 +719,23 @@ func (c *Config) validate() []string {
 		}
 	}
 	intRange("backup.keep", c.Backup.Keep, 1, 1000)
+
+	// [embed]
+	if len(c.Embed.AllowedOrigins) > 50 {
+		add("embed.allowed_origins", "has %d origins; at most 50", len(c.Embed.AllowedOrigins))
+	}
+	for i, o := range c.Embed.AllowedOrigins {
+		if strings.TrimSpace(o) == "*" {
+			add(fmt.Sprintf("embed.allowed_origins[%d]", i), "\"*\" is not allowed: name each site that embeds the booking pages, such as \"https://sauna-nord.example\"")
+			continue
+		}
+		n, err := NormalOrigin(o)
+		if err != nil {
+			add(fmt.Sprintf("embed.allowed_origins[%d]", i), "%v", err)
+			continue
+		}
+		c.Embed.AllowedOrigins[i] = n
+	}
 
 	// [log]
 	switch c.Log.Level {

@@ -97,6 +97,11 @@ name = "Classic"
 		{"unknown currency", "[venue]\ncurrency = \"ABC\"\n" + catalogTOML, `venue.currency: "ABC" is not an ISO 4217 currency code`},
 		{"withdrawn currency", "[venue]\ncurrency = \"DEM\"\n" + catalogTOML, `venue.currency: "DEM" is not an ISO 4217 currency code`},
 		{"not a currency", "[venue]\ncurrency = \"XAU\"\n" + catalogTOML, `venue.currency: "XAU" is not an ISO 4217 currency code`},
+		{"embed origin star", "[embed]\nallowed_origins = [\"*\"]\n" + catalogTOML, `embed.allowed_origins[0]: "*" is not allowed`},
+		{"embed origin with a path", "[embed]\nallowed_origins = [\"https://sauna.example/book\"]\n" + catalogTOML, `embed.allowed_origins[0]: "https://sauna.example/book" must be only the scheme and host`},
+		{"embed origin over http", "[embed]\nallowed_origins = [\"http://sauna.example\"]\n" + catalogTOML, `embed.allowed_origins[0]: "http://sauna.example" must be https`},
+		{"embed origin without scheme", "[embed]\nallowed_origins = [\"https://ok.example\", \"sauna.example\"]\n" + catalogTOML, `embed.allowed_origins[1]: "sauna.example" is not an origin`},
+		{"embed origin with a password", "[embed]\nallowed_origins = [\"https://a:b@sauna.example\"]\n" + catalogTOML, `embed.allowed_origins[0]`},
 		{"withdrawn kuna", "[venue]\ncurrency = \"HRK\"\n" + catalogTOML, `venue.currency: "HRK" is not an ISO 4217 currency code`},
 		{"language not a tag", "[venue]\nlanguage = \"german\"\n" + catalogTOML, `venue.language: "german" is not a language tag`},
 		{"language with an underscore", "[venue]\nlanguage = \"de_DE!\"\n" + catalogTOML, `venue.language: "de_DE!" is not a language tag`},
@@ -585,5 +590,17 @@ func TestHELOName(t *testing.T) {
 				t.Errorf("HELOName = %q, want %q", got, tc.want)
 			}
 		})
+	}
+}
+
+// Allowed origins are kept as browsers send them in an Origin header.
+func TestEmbedOriginsAreNormalised(t *testing.T) {
+	cfg := MustParseConfig(t, "[embed]\nallowed_origins = [\"HTTPS://Sauna-Nord.Example/\", \"https://sauna.example:443\", \"https://sauna.example:8443\", \"http://localhost:8081\", \"http://127.0.0.1\", \"http://[::1]:3000\"]\n"+catalogTOML)
+	want := []string{"https://sauna-nord.example", "https://sauna.example", "https://sauna.example:8443", "http://localhost:8081", "http://127.0.0.1", "http://[::1]:3000"}
+	if strings.Join(cfg.Embed.AllowedOrigins, " ") != strings.Join(want, " ") {
+		t.Errorf("origins %q, want %q", cfg.Embed.AllowedOrigins, want)
+	}
+	if !cfg.Embed.AllowsOrigin("https://sauna-nord.example") || cfg.Embed.AllowsOrigin("https://sauna-nord.example/") || cfg.Embed.AllowsOrigin("") {
+		t.Error("AllowsOrigin matches more or less than the exact origins")
 	}
 }

@@ -68,6 +68,7 @@ type Service struct {
 	manageKey []byte
 	permitKey []byte
 	formKey   []byte
+	csrfKey   []byte
 	mail      *mailTemplates
 	backups   backupState
 }
@@ -114,6 +115,7 @@ func Open(ctx context.Context, cfg *Config, schemaSQL string, assets fs.FS, log 
 	svc.manageKey = DeriveKey(secret, "manage-link")
 	svc.permitKey = DeriveKey(secret, "permit-link")
 	svc.formKey = DeriveKey(secret, "form-time")
+	svc.csrfKey = DeriveKey(secret, "form-csrf")
 	return svc, nil
 }
 

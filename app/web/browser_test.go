@@ -74,6 +74,9 @@ func chromiumPath() string {
 type browserOptions struct {
 	Width, Height int  // the window, default 390×844
 	NoScript      bool // JavaScript off in the page (emulation.SetScriptExecutionDisabled)
+	// SameProcessFrames turns site isolation off, so that a cross-site
+	// iframe shares the tab's process and the tests can reach into it.
+	SameProcessFrames bool
 }
 
 // browser is one headless chromium with one tab, on a test venue.
@@ -104,7 +107,13 @@ func newBrowser(t *testing.T, v *testVenue, o browserOptions) *browser {
 	}
 	ctx, cancel := context.WithTimeout(context.Background(), browserTimeout)
 	t.Cleanup(cancel)
-	actx, acancel := chromedp.NewExecAllocator(ctx,
+	features := "Translate,OptimizationHints,MediaRouter"
+	var extra []chromedp.ExecAllocatorOption
+	if o.SameProcessFrames {
+		features += ",IsolateOrigins,site-per-process"
+		extra = append(extra, chromedp.Flag("disable-site-isolation-trials", true))
+	}
+	actx, acancel := chromedp.NewExecAllocator(ctx, append([]chromedp.ExecAllocatorOption{
 		chromedp.ExecPath(exe),
 		chromedp.Headless,
 		chromedp.NoSandbox, // the tests run as root
@@ -117,10 +126,10 @@ func newBrowser(t *testing.T, v *testVenue, o browserOptions) *browser {
 		chromedp.Flag("disable-sync", true),
 		chromedp.Flag("disable-extensions", true),
 		chromedp.Flag("disable-dev-shm-usage", true),
-		chromedp.Flag("disable-features", "Translate,OptimizationHints,MediaRouter"),
+		chromedp.Flag("disable-features", features),
 		chromedp.UserDataDir(t.TempDir()),
 		chromedp.WindowSize(o.Width, o.Height),
-	)
+	}, extra...)...)
 	t.Cleanup(acancel) // waits for chromium to exit, before its profile dir is removed
 	tctx, tcancel := chromedp.NewContext(actx)
 	t.Cleanup(tcancel)

@@ -2,7 +2,6 @@ package web
 
 import (
 	"crypto/rand"
-	"crypto/subtle"
 	"encoding/base64"
 	"encoding/hex"
 	"encoding/json"
@@ -26,7 +25,6 @@ import (
 // only saves reloads. The pages call the same Service as the JSON API.
 
 const (
-	csrfCookie  = "vb_csrf"
 	draftCookie = "vb_draft"
 )
 
@@ -337,35 +335,17 @@ func (s *Server) submitCancel(c *fiber.Ctx) error {
 	return c.Redirect("/b/"+url.PathEscape(b.ID)+"?t="+url.QueryEscape(b.ManageToken)+"&cancelled=1"+s.langParam(c), fiber.StatusSeeOther)
 }
 
-// csrfToken returns the visitor's CSRF token, setting its cookie on first use.
-// Forms carry it in a hidden field; a POST must send both, equal
-// (double-submit), which a cross-site page cannot.
-func (s *Server) csrfToken(c *fiber.Ctx) string {
-	if v := c.Cookies(csrfCookie); len(v) == 32 {
-		return v
-	}
-	v := randomHex(16)
-	c.Cookie(&fiber.Cookie{Name: csrfCookie, Value: v, Path: "/", HTTPOnly: true, SameSite: "Lax",
-		Secure: strings.HasPrefix(s.svc.Config.Server.BaseURL, "https://")})
-	c.Request().Header.SetCookie(csrfCookie, v) // so a page rendered in this request agrees
-	return v
-}
+// csrfToken is the CSRF token of a customer's form: signed and short-lived,
+// it needs no cookie (form_guard.go).
+func (s *Server) csrfToken(c *fiber.Ctx) string { return s.svc.FormToken() }
 
 // requireFormCSRF is route middleware for the customer's form POSTs: it lets
-// a request through only when checkCSRF passes.
+// a request through only when checkForm passes.
 func (s *Server) requireFormCSRF(c *fiber.Ctx) error {
-	if err := s.checkCSRF(c); err != nil {
+	if err := s.checkForm(c); err != nil {
 		return err
 	}
 	return c.Next()
-}
-
-func (s *Server) checkCSRF(c *fiber.Ctx) error {
-	cookie, field := c.Cookies(csrfCookie), c.FormValue("csrf")
-	if len(cookie) != 32 || subtle.ConstantTimeCompare([]byte(cookie), []byte(field)) != 1 {
-		return app.NewError(app.CodeForbidden, "errors.booking.form_expired")
-	}
-	return nil
 }
 
 func (s *Server) saveDraft(c *fiber.Ctx, d draft) {

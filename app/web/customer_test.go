@@ -93,8 +93,13 @@ func TestBookingPagesWithoutJavaScript(t *testing.T) {
 	if resp, _ := postForm(t, c, v.URL+"/book/classic-60", bad); resp.StatusCode != 403 {
 		t.Errorf("wrong CSRF token: %d", resp.StatusCode)
 	}
-	if resp, _ := postForm(t, formClient(t), v.URL+"/book/classic-60", form); resp.StatusCode != 403 {
-		t.Errorf("no CSRF cookie: %d", resp.StatusCode)
+	// Another site's page posting the form is refused, token or not.
+	crossSite, _ := http.NewRequest("POST", v.URL+"/book/classic-60", strings.NewReader(form.Encode()))
+	crossSite.Header.Set("Content-Type", "application/x-www-form-urlencoded")
+	crossSite.Header.Set("Origin", "https://evil.example")
+	crossSite.Header.Set("Sec-Fetch-Site", "cross-site")
+	if resp, err := formClient(t).Do(crossSite); err != nil || resp.StatusCode != 403 {
+		t.Errorf("a cross-site POST: %v %v", resp, err)
 	}
 
 	// A field error re-renders the form with the message by the field and what was typed.

@@ -178,6 +178,13 @@ type layoutData struct {
 	// offered ones (none when only one is offered).
 	Lang      *l10n.Lang
 	Languages []langChoice
+	// EmbedOrigins (customer pages, when embed.allowed_origins is set) are
+	// the sites the page may talk to from their iframe (frame.js, at
+	// FrameScriptURL); Framed says the browser loads the page in a frame
+	// (Sec-Fetch-Dest: iframe), which leaves out the site's own header.
+	EmbedOrigins   string
+	FrameScriptURL string
+	Framed         bool
 }
 
 func (l layoutData) pageLang() *l10n.Lang { return l.Lang }
@@ -188,6 +195,10 @@ func (s *Server) layout(c *fiber.Ctx, title string) layoutData {
 	l := s.frame(title)
 	l.Lang = s.lang(c)
 	l.Languages = s.languageChoices(c, l.Lang)
+	if origins := s.svc.Config.Embed.AllowedOrigins; len(origins) > 0 {
+		l.EmbedOrigins, l.FrameScriptURL = strings.Join(origins, " "), s.pages.urls["frame.js"]
+		l.Framed = c.Get("Sec-Fetch-Dest") == "iframe"
+	}
 	return l
 }
 

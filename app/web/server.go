@@ -17,6 +17,7 @@ import (
 	"slices"
 	"strconv"
 	"strings"
+	"sync"
 	"time"
 
 	"github.com/gofiber/fiber/v2"
@@ -52,6 +53,9 @@ type Server struct {
 	mailRelays          func() []mail.RelayStatus
 	httpMetrics         *httpMetrics
 	proxies             []netip.Prefix // server.trusted_proxies
+
+	embedOnce sync.Once
+	embedJS   staticFile // /embed.js in the venue's language
 }
 
 // Option configures a Server.
@@ -167,7 +171,8 @@ func hostHeaders(raw []byte) int {
 //     groups; a page without one redirects to the sign-in page).
 //   - CSRF: on the console, the session's token in the X-CSRF-Token header or
 //     the csrf form field (requireOwner, for every method but GET and HEAD);
-//     on the customer's forms, the double-submit cookie (requireFormCSRF).
+//     on the customer's forms, a signed form token and the browser's word on
+//     the request's origin, no cookie (requireFormCSRF, form_guard.go).
 //   - login/IP, bookings/IP, permits/IP: limits.login_per_ip,
 //     booking_per_ip, permit_per_ip.
 //   - login/account: limits.login_failures_per_account and
@@ -186,17 +191,21 @@ func (s *Server) routes() {
 	f.Get("/metrics", s.requireMetricsToken, s.metrics) // guards: bearer server.metrics_token, when set
 
 	// Public reads: what availability needs and nothing more.
-	f.Get("/api/catalog", s.apiCatalog)                  // guards: reads/IP
-	f.Get("/api/availability", s.apiAvailability)        // guards: reads/IP
-	f.Get("/api/email-suggestion", s.apiEmailSuggestion) // guards: reads/IP
+	f.Get("/embed.js", s.embedScript) // guards: reads/IP
+	f.Options("/api/catalog", s.corsFor("GET"))
+	f.Options("/api/availability", s.corsFor("GET"))
+	f.Options("/api/bookings", s.corsFor("POST"))
+	f.Get("/api/catalog", s.corsFor("GET"), s.apiCatalog)           // guards: reads/IP; CORS for embed.allowed_origins
+	f.Get("/api/availability", s.corsFor("GET"), s.apiAvailability) // guards: reads/IP; CORS for embed.allowed_origins
+	f.Get("/api/email-suggestion", s.apiEmailSuggestion)            // guards: reads/IP
 
 	// Customers: create a booking; reach their own through the manage token.
-	f.Post("/api/bookings", s.limitBookingIP, s.apiCreateBooking)  // guards: bookings/IP; in handler: bookings/email, bookings/network
-	f.Get("/api/bookings/:id", s.apiGetBooking)                    // guards: reads/IP, manage token
-	f.Post("/api/bookings/:id/cancel", s.apiCancelBooking)         // guards: manage token
-	f.Post("/api/bookings/:id/reschedule", s.apiRescheduleBooking) // guards: manage token
-	f.Post("/api/bookings/:id/email", s.apiCorrectEmail)           // guards: manage token
-	f.Get("/api/bookings/:id/calendar.ics", s.apiCalendar)         // guards: reads/IP, manage token
+	f.Post("/api/bookings", s.corsFor("POST"), s.limitBookingIP, s.apiCreateBooking) // guards: bookings/IP; in handler: bookings/email, bookings/network; CORS
+	f.Get("/api/bookings/:id", s.apiGetBooking)                                      // guards: reads/IP, manage token
+	f.Post("/api/bookings/:id/cancel", s.apiCancelBooking)                           // guards: manage token
+	f.Post("/api/bookings/:id/reschedule", s.apiRescheduleBooking)                   // guards: manage token
+	f.Post("/api/bookings/:id/email", s.apiCorrectEmail)                             // guards: manage token
+	f.Get("/api/bookings/:id/calendar.ics", s.apiCalendar)                           // guards: reads/IP, manage token
 
 	// Parking permit approvers, holding a signed link.
 	f.Get("/permits/decide", s.pagePermitDecide)                         // guards: reads/IP, signed link
@@ -371,11 +380,14 @@ func refuseEncodedBodies(c *fiber.Ctx) error {
 
 // setSecurityHeaders sets the headers every response carries.
 func (s *Server) setSecurityHeaders(c *fiber.Ctx) {
+	ancestors := s.frameAncestors(c)
 	c.Set("Content-Security-Policy", "default-src 'self'; script-src 'self'; style-src 'self'; img-src 'self' data:; "+
-		"base-uri 'none'; form-action 'self'; frame-ancestors 'none'; object-src 'none'")
+		"base-uri 'none'; form-action 'self'; frame-ancestors "+ancestors+"; object-src 'none'")
 	c.Set("X-Content-Type-Options", "nosniff")
 	c.Set("Referrer-Policy", "no-referrer")
-	c.Set("X-Frame-Options", "DENY")
+	if ancestors == "'none'" {
+		c.Set("X-Frame-Options", "DENY")
+	}
 	if strings.HasPrefix(s.svc.Config.Server.BaseURL, "https://") {
 		c.Set("Strict-Transport-Security", "max-age=63072000; includeSubDomains")
 	}
