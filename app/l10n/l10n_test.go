@@ -3,6 +3,7 @@ package l10n
 import (
 	"strings"
 	"testing"
+	"testing/fstest"
 	"time"
 
 	"golang.org/x/text/language"
@@ -164,4 +165,30 @@ func TestCheckRefusesWhatItCannotSpeak(t *testing.T) {
 		}
 	}
 	_ = language.English
+}
+
+// A contributor's catalog with Polish plurals: three forms for whole
+// numbers, chosen by CLDR's rule (1 gość, 2–4 goście, 5–21 gości, 22
+// goście …), with no Go written for Polish.
+func TestPolishPlurals(t *testing.T) {
+	fsys := fstest.MapFS{
+		"catalog/en.toml": {Data: []byte("[guests]\none = \"{{.Count}} guest\"\nother = \"{{.Count}} guests\"\n")},
+		"catalog/pl.toml": {Data: []byte("[guests]\none = \"{{.Count}} gość\"\nfew = \"{{.Count}} goście\"\nmany = \"{{.Count}} gości\"\nother = \"{{.Count}} gościa\"\n")},
+	}
+	c, err := Load(fsys)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := c.Check("pl"); err != nil {
+		t.Fatalf("Check(pl): %v", err)
+	}
+	pl := c.Parse("pl")
+	for n, want := range map[int]string{1: "1 gość", 2: "2 goście", 4: "4 goście", 5: "5 gości", 12: "12 gości", 21: "21 gości", 22: "22 goście", 25: "25 gości", 102: "102 goście", 112: "112 gości"} {
+		if got := pl.N("guests", n); got != want {
+			t.Errorf("%d: %q, want %q", n, got, want)
+		}
+	}
+	if got := pl.Format(time.Date(2026, 12, 9, 0, 0, 0, 0, time.UTC), "d MMMM y"); got != "9 grudnia 2026" {
+		t.Errorf("Polish date %q (CLDR's genitive month)", got)
+	}
 }
