@@ -11,6 +11,8 @@ import (
 	"os"
 	"path/filepath"
 	"strings"
+	"sync"
+	"sync/atomic"
 	"time"
 
 	"modernc.org/sqlite"
@@ -55,6 +57,19 @@ type Store struct {
 	// pending holds what to do once the current write commits; only the
 	// goroutine holding the single writer connection touches it.
 	pending []func()
+
+	// The group committer (commit.go): its queue, started on the first
+	// write; stopping is closed by Close, committed when the committer has
+	// answered what was queued.
+	commitOnce, stopOnce sync.Once
+	queue                chan *writeReq
+	stopping, committed  chan struct{}
+	// failCommit, set by tests, makes the COMMIT of a batch of n fail when
+	// it returns true.
+	failCommit func(n int) bool
+	// Batches and BatchedWrites count the committed batches and the
+	// requests they held (the mean batch size is their ratio).
+	Batches, BatchedWrites atomic.Int64
 
 	limits    Limits
 	integrity integrityState
@@ -173,7 +188,9 @@ func Open(ctx context.Context, path string, schema Schema, opts ...Option) (*Sto
 	if err := os.MkdirAll(filepath.Dir(path), 0o700); err != nil {
 		return nil, fmt.Errorf("create database directory: %w", err)
 	}
-	writer, err := sql.Open("sqlite", dsn(path, "journal_mode(WAL)")+"&_txlock=immediate")
+	// temp_store in memory: a batch's savepoints keep their statement
+	// journals there, not in temporary files.
+	writer, err := sql.Open("sqlite", dsn(path, "journal_mode(WAL)", "temp_store(MEMORY)")+"&_txlock=immediate")
 	if err != nil {
 		return nil, fmt.Errorf("open database: %w", err)
 	}
@@ -181,7 +198,7 @@ func Open(ctx context.Context, path string, schema Schema, opts ...Option) (*Sto
 	writer.SetMaxIdleConns(1)
 	writer.SetConnMaxLifetime(0)
 	writer.SetConnMaxIdleTime(0)
-	s := &Store{path: path, writer: writer, mailDomain: "venuebook.invalid", limits: DefaultLimits, now: time.Now}
+	s := &Store{path: path, writer: writer, mailDomain: "venuebook.invalid", limits: DefaultLimits, now: time.Now, stopping: make(chan struct{})}
 	for _, o := range opts {
 		o(s)
 	}
@@ -230,6 +247,7 @@ func (s *Store) Path() string { return s.path }
 // Close marks the stop clean (see markCleanStop) and closes both pools; the
 // last close checkpoints the WAL.
 func (s *Store) Close() error {
+	s.stopCommitter()
 	s.stopIntegrityCheck()
 	errs := []error{s.hot.close()}
 	s.markCleanStop()
@@ -314,41 +332,6 @@ func (s *Store) migrate(ctx context.Context, schema Schema) error {
 		_, err := tx.ExecContext(ctx, "DELETE FROM settings WHERE key = ?", catalogFingerprintKey)
 		return err
 	})
-}
-
-// write runs fn in one BEGIN IMMEDIATE transaction on the single writer
-// connection and commits it. Every write of the store goes through here, so
-// that commits can later be grouped without touching callers. The transaction
-// gets its own bounded context: a caller that goes away does not interrupt it.
-func (s *Store) write(ctx context.Context, fn func(tx *sql.Tx) error) error {
-	return s.classify(s.withWriter(ctx, func(conn *sql.Conn) error {
-		txCtx, cancelTx := context.WithTimeout(context.WithoutCancel(ctx), s.limits.WriteTimeout)
-		defer cancelTx()
-		tx, err := conn.BeginTx(txCtx, nil)
-		if err != nil {
-			if isBusy(err) {
-				return fmt.Errorf("%w: %v", ErrBusy, err)
-			}
-			return fmt.Errorf("begin: %w", err)
-		}
-		s.pending = s.pending[:0]
-		if err := fn(tx); err != nil {
-			_ = tx.Rollback()
-			return err
-		}
-		if err := tx.Commit(); err != nil {
-			if isBusy(err) {
-				return fmt.Errorf("%w: %v", ErrBusy, err)
-			}
-			return fmt.Errorf("commit: %w", err)
-		}
-		// Still holding the writer, so mirrors change in commit order.
-		for _, f := range s.pending {
-			f()
-		}
-		s.pending = s.pending[:0]
-		return nil
-	}))
 }
 
 // withWriter runs fn holding the single writer connection, waiting for it at
