@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"sort"
 	"sync"
+	"sync/atomic"
 	"time"
 )
 
@@ -15,10 +16,45 @@ import (
 // database does not hold. It serves reads only: a booking transaction always
 // re-checks the database itself, so a stale mirror could only show a wrong
 // free slot, never double-book. Memory grows by 16 bytes per active booking.
+//
+// Readers take no lock: the mirror is an immutable snapshot behind an atomic
+// pointer, and a change (after a commit, in the committer) builds the next
+// snapshot, copying only the room it changes, and swaps it in. A booking
+// never waits for an availability read, however many there are.
 type occupancy struct {
-	mu        sync.RWMutex
+	mu    sync.Mutex // serialises changes; readers never take it
+	state atomic.Pointer[occState]
+}
+
+// occState is one snapshot of the mirror; nothing changes it once published.
+type occState struct {
 	rooms     map[string][]occupiedSpan // sorted by start
 	blackouts map[int64]Interval
+}
+
+// snapshot is the mirror as it is now.
+func (o *occupancy) snapshot() *occState {
+	if st := o.state.Load(); st != nil {
+		return st
+	}
+	return &occState{}
+}
+
+// change publishes the snapshot that edit makes of a copy of the current
+// one's maps (a room's list must be copied before it is changed).
+func (o *occupancy) change(edit func(next *occState)) {
+	o.mu.Lock()
+	defer o.mu.Unlock()
+	cur := o.snapshot()
+	next := &occState{rooms: make(map[string][]occupiedSpan, len(cur.rooms)+1), blackouts: make(map[int64]Interval, len(cur.blackouts)+1)}
+	for k, v := range cur.rooms {
+		next.rooms[k] = v
+	}
+	for k, v := range cur.blackouts {
+		next.blackouts[k] = v
+	}
+	edit(next)
+	o.state.Store(next)
 }
 
 type occupiedSpan struct{ start, end int64 }
@@ -72,46 +108,42 @@ func (o *occupancy) load(ctx context.Context, s *Store) error {
 		return fmt.Errorf("load occupancy: %w", err)
 	}
 	o.mu.Lock()
-	o.rooms, o.blackouts = rooms, blackouts
+	o.state.Store(&occState{rooms: rooms, blackouts: blackouts})
 	o.mu.Unlock()
 	return nil
 }
 
 func (o *occupancy) addBooking(room string, start, end time.Time) {
-	o.mu.Lock()
-	defer o.mu.Unlock()
-	list := o.rooms[room]
-	sp := occupiedSpan{start.Unix(), end.Unix()}
-	i := sort.Search(len(list), func(k int) bool { return list[k].start >= sp.start })
-	list = append(list, occupiedSpan{})
-	copy(list[i+1:], list[i:])
-	list[i] = sp
-	o.rooms[room] = list
+	o.change(func(next *occState) {
+		old := next.rooms[room]
+		sp := occupiedSpan{start.Unix(), end.Unix()}
+		i := sort.Search(len(old), func(k int) bool { return old[k].start >= sp.start })
+		list := make([]occupiedSpan, 0, len(old)+1)
+		list = append(append(append(list, old[:i]...), sp), old[i:]...)
+		next.rooms[room] = list
+	})
 }
 
 func (o *occupancy) removeBooking(room string, start, end time.Time) {
-	o.mu.Lock()
-	defer o.mu.Unlock()
-	list := o.rooms[room]
-	sp := occupiedSpan{start.Unix(), end.Unix()}
-	for i := sort.Search(len(list), func(k int) bool { return list[k].start >= sp.start }); i < len(list) && list[i].start == sp.start; i++ {
-		if list[i] == sp {
-			o.rooms[room] = append(list[:i], list[i+1:]...)
-			return
+	o.change(func(next *occState) {
+		old := next.rooms[room]
+		sp := occupiedSpan{start.Unix(), end.Unix()}
+		for i := sort.Search(len(old), func(k int) bool { return old[k].start >= sp.start }); i < len(old) && old[i].start == sp.start; i++ {
+			if old[i] == sp {
+				list := make([]occupiedSpan, 0, len(old)-1)
+				next.rooms[room] = append(append(list, old[:i]...), old[i+1:]...)
+				return
+			}
 		}
-	}
+	})
 }
 
 func (o *occupancy) deleteBlackout(id int64) {
-	o.mu.Lock()
-	delete(o.blackouts, id)
-	o.mu.Unlock()
+	o.change(func(next *occState) { delete(next.blackouts, id) })
 }
 
 func (o *occupancy) setBlackout(id int64, iv Interval) {
-	o.mu.Lock()
-	o.blackouts[id] = iv
-	o.mu.Unlock()
+	o.change(func(next *occState) { next.blackouts[id] = iv })
 }
 
 // Occupancy returns the active bookings of rooms that may matter for starts in
@@ -120,9 +152,7 @@ func (o *occupancy) setBlackout(id int64, iv Interval) {
 // blackouts of those rooms or of every room that overlap [from, to).
 func (s *Store) Occupancy(ctx context.Context, rooms []string, from, to time.Time) (bookings, blackouts []Interval, err error) {
 	lo, hi := from.Unix()-2*86400, to.Unix()+2*86400
-	o := &s.occupancy
-	o.mu.RLock()
-	defer o.mu.RUnlock()
+	o := s.occupancy.snapshot()
 	for _, room := range rooms {
 		list := o.rooms[room]
 		for i := sort.Search(len(list), func(k int) bool { return list[k].start >= lo }); i < len(list) && list[i].start < hi; i++ {
@@ -133,8 +163,8 @@ func (s *Store) Occupancy(ctx context.Context, rooms []string, from, to time.Tim
 }
 
 // blackoutsOf returns the blackouts of rooms or of every room that overlap
-// [from, to), sorted by start; the caller holds o.mu.
-func (o *occupancy) blackoutsOf(rooms []string, from, to time.Time) []Interval {
+// [from, to), sorted by start.
+func (o *occState) blackoutsOf(rooms []string, from, to time.Time) []Interval {
 	var blackouts []Interval
 	wanted := make(map[string]bool, len(rooms)+1)
 	wanted[""] = true
@@ -158,9 +188,7 @@ type Span struct{ Start, End int64 }
 // each sorted by start (copies the caller may keep), and the same blackouts.
 func (s *Store) OccupiedSpans(ctx context.Context, rooms []string, from, to time.Time) (bookings [][]Span, blackouts []Interval, err error) {
 	lo, hi := from.Unix()-2*86400, to.Unix()+2*86400
-	o := &s.occupancy
-	o.mu.RLock()
-	defer o.mu.RUnlock()
+	o := s.occupancy.snapshot()
 	bookings = make([][]Span, len(rooms))
 	for r, room := range rooms {
 		list := o.rooms[room]
