@@ -1,0 +1,259 @@
+package web_test
+
+import (
+	"context"
+	"database/sql"
+	"fmt"
+	"math/rand"
+	"net"
+	"net/http"
+	"path/filepath"
+	"strconv"
+	"sync"
+	"sync/atomic"
+	"testing"
+	"time"
+)
+
+// BenchmarkThroughput measures what issue #17 measures, in one run, on this
+// machine's disk: the bare SQLite booking transaction as the ceiling; bookings
+// per second over HTTP at 16 and 64 clients; availability of 50 rooms × 31
+// days with 10,000 bookings at 64 clients against the same answer served from
+// memory; bookings under mixed load; 16 clients racing for each of 200
+// starts; the process's peak RSS. Each part runs a fixed workload once
+// (-benchtime=1x is enough).
+func BenchmarkThroughput(b *testing.B) {
+	const bookings = 2000
+	resetPeakRSS()
+	b.Run("bare/sync=FULL", func(b *testing.B) { bareTransactions(b, bookings, 16, "FULL") })
+	b.Run("bare/sync=NORMAL", func(b *testing.B) { bareTransactions(b, 4*bookings, 16, "NORMAL") })
+	for _, clients := range []int{16, 64} {
+		b.Run(fmt.Sprintf("http/clients=%d", clients), func(b *testing.B) {
+			v := throughputVenue(b, 50, "")
+			elapsed, lat := runClients(b, bookings, clients, func(i int) error { return bookOne(v, i) })
+			b.ReportMetric(float64(bookings)/elapsed.Seconds(), "bookings/s")
+			b.ReportMetric(ms(percentile(lat, 0.99)), "p99-ms")
+			b.ReportMetric(float64(v.Svc.Store.BatchedWrites.Load())/float64(max(1, v.Svc.Store.Batches.Load())), "per-batch")
+		})
+	}
+	b.Run("availability/50rooms", func(b *testing.B) {
+		v := throughputVenue(b, 50, "seed")
+		queries := availabilityQueries(2000)
+		elapsed, lat := runClients(b, len(queries), 64, func(i int) error {
+			r, err := v.try("GET", queries[i], nil, nil)
+			if err == nil && r.Status != 200 {
+				err = fmt.Errorf("%d %s", r.Status, r.Body)
+			}
+			return err
+		})
+		b.ReportMetric(float64(len(queries))/elapsed.Seconds(), "queries/s")
+		b.ReportMetric(ms(percentile(lat, 0.99)), "p99-ms")
+		// The floor: one such answer, served from memory over loopback HTTP.
+		r := v.do(b, "GET", queries[0], nil, nil)
+		floor := memoryServer(b, r.Body)
+		client := &http.Client{Transport: &http.Transport{MaxIdleConnsPerHost: 600, MaxIdleConns: 600}}
+		elapsed, lat = runClients(b, len(queries), 64, func(i int) error {
+			resp, err := client.Get(floor)
+			if err == nil {
+				_, _ = drain(resp)
+			}
+			return err
+		})
+		b.ReportMetric(float64(len(queries))/elapsed.Seconds(), "floor-queries/s")
+		b.ReportMetric(ms(percentile(lat, 0.99)), "floor-p99-ms")
+		b.ReportMetric(float64(len(r.Body))/1024, "answer-KB")
+	})
+	b.Run("mixed", func(b *testing.B) {
+		// 64 clients read availability while 16 book, until the bookings are done.
+		v := throughputVenue(b, 50, "seed")
+		queries := availabilityQueries(100000)
+		var stop atomic.Bool
+		var reads atomic.Int64
+		var wg sync.WaitGroup
+		for w := 0; w < 64; w++ {
+			wg.Add(1)
+			go func() {
+				defer wg.Done()
+				for i := w; !stop.Load(); i += 64 {
+					if r, err := v.try("GET", queries[i%len(queries)], nil, nil); err == nil && r.Status == 200 {
+						reads.Add(1)
+					}
+				}
+			}()
+		}
+		began := time.Now()
+		elapsed, lat := runClients(b, bookings, 16, func(i int) error { return bookOne(v, 20000+i) })
+		stop.Store(true)
+		wg.Wait()
+		b.ReportMetric(float64(bookings)/elapsed.Seconds(), "bookings/s")
+		b.ReportMetric(ms(percentile(lat, 0.99)), "p99-ms")
+		b.ReportMetric(float64(reads.Load())/time.Since(began).Seconds(), "reads/s")
+	})
+	b.Run("contention", func(b *testing.B) {
+		// 16 clients race for each of 200 starts: exactly one winner each.
+		v := throughputVenue(b, 1, "")
+		const starts, racers = 200, 16
+		won := make([]atomic.Int32, starts)
+		elapsed, _ := runClients(b, starts*racers, starts*racers/10, func(i int) error {
+			start := i / racers
+			r, err := v.try("POST", "/api/bookings", throughputBody(start, i), nil)
+			switch {
+			case err != nil:
+				return err
+			case r.Status == 201:
+				won[start].Add(1)
+			case r.Status != 409:
+				return fmt.Errorf("%d %s", r.Status, r.Body)
+			}
+			return nil
+		})
+		for i := range won {
+			if n := won[i].Load(); n != 1 {
+				b.Errorf("start %d: %d winners", i, n)
+			}
+		}
+		b.ReportMetric(float64(starts)/elapsed.Seconds(), "starts/s")
+	})
+	b.ReportMetric(float64(peakRSS())/(1<<20), "peak-RSS-MB")
+}
+
+func ms(d time.Duration) float64 { return float64(d.Microseconds()) / 1000 }
+
+// throughputVenue is a venue of rooms rooms open all day, every hour a
+// start, no notice and no gap; seed "seed" fills it with 10,000 bookings
+// first (over about 31 days from benchStart).
+func throughputVenue(b *testing.B, rooms int, seed string) *testVenue {
+	b.Helper()
+	opts := venueOptions{Rooms: rooms, Gap: -1, Hours: "00:00-24:00", StepMinutes: 60, NoticeMin: -1, AdvanceDays: 3660, NoClosures: true,
+		DatabasePath: filepath.Join(b.TempDir(), "venuebook.db")}
+	if seed != "" {
+		newVenue(b, opts).close(b)
+		seedRooms(b, opts.DatabasePath, rooms, 10000)
+	}
+	return newVenue(b, opts)
+}
+
+// throughputBody books start number n (an hour each, from benchStart) for
+// client i; every client has its own email, as real customers do.
+func throughputBody(n, i int) map[string]any {
+	return bookingBody(benchStart.AddDate(1, 0, 0).Add(time.Duration(n)*time.Hour).Format(time.RFC3339), func(m map[string]any) {
+		m["customer"].(map[string]any)["email"] = "guest" + strconv.Itoa(i) + "@example.com"
+	})
+}
+
+func bookOne(v *testVenue, i int) error {
+	r, err := v.try("POST", "/api/bookings", throughputBody(i, i), nil)
+	if err == nil && r.Status != 201 {
+		err = fmt.Errorf("%d %s", r.Status, r.Body)
+	}
+	return err
+}
+
+// availabilityQueries are n 31-day availability queries from random dates
+// of the seeded month.
+func availabilityQueries(n int) []string {
+	rng := rand.New(rand.NewSource(1))
+	out := make([]string, n)
+	for i := range out {
+		from := benchStart.AddDate(0, 0, rng.Intn(7))
+		out[i] = "/api/availability?package=classic-60&from=" + from.Format("2006-01-02") + "&to=" + from.AddDate(0, 0, 30).Format("2006-01-02")
+	}
+	return out
+}
+
+// seedRooms writes n hour-long bookings over rooms rooms, hour after hour
+// from benchStart, round the rooms (with 50 rooms, 10,000 bookings fill
+// about 8 days densely and leave the rest of the month free).
+func seedRooms(b *testing.B, path string, rooms, n int) {
+	b.Helper()
+	db, err := sql.Open("sqlite", "file:"+path+"?_pragma=busy_timeout(10000)&_pragma=foreign_keys(1)&_txlock=immediate")
+	if err != nil {
+		b.Fatal(err)
+	}
+	defer db.Close()
+	tx, err := db.Begin()
+	if err != nil {
+		b.Fatal(err)
+	}
+	stmt, err := tx.Prepare(`INSERT INTO bookings (id, reference, tier_id, package_id, room_id, start_at, end_at, guests, price_cents,
+		currency, customer_name, customer_email, created_at, updated_at) VALUES (?, ?, 'classic', 'classic-60', ?, ?, ?, 2, 4500, 'GBP', 'Seed', 'seed@example.com', 0, 0)`)
+	if err != nil {
+		b.Fatal(err)
+	}
+	for i := 0; i < n; i++ {
+		// Three of every four hours taken, so every day keeps free times.
+		hour := i / rooms
+		start := benchStart.Add(time.Duration(hour+hour/3) * time.Hour)
+		if _, err := stmt.Exec(fmt.Sprintf("%026d", i), fmt.Sprintf("VB-%06d", i), fmt.Sprintf("room%d", i%rooms+1), start.Unix(), start.Add(time.Hour).Unix()); err != nil {
+			b.Fatalf("seed %d: %v", i, err)
+		}
+	}
+	if err := tx.Commit(); err != nil {
+		b.Fatal(err)
+	}
+}
+
+// bareTransactions is the ceiling: the booking transaction alone on one
+// SQLite connection (BEGIN IMMEDIATE, the overlap check, the insert,
+// COMMIT), WAL, synchronous as given, n bookings from workers goroutines.
+func bareTransactions(b *testing.B, n, workers int, synchronous string) {
+	path := filepath.Join(b.TempDir(), "bare.db")
+	db, err := sql.Open("sqlite", "file:"+path+"?_pragma=journal_mode(WAL)&_pragma=synchronous("+synchronous+")&_pragma=busy_timeout(10000)&_txlock=immediate")
+	if err != nil {
+		b.Fatal(err)
+	}
+	defer db.Close()
+	db.SetMaxOpenConns(1)
+	if _, err := db.Exec(`CREATE TABLE bookings (id INTEGER PRIMARY KEY, room TEXT NOT NULL, start_at INTEGER NOT NULL, end_at INTEGER NOT NULL);
+		CREATE INDEX bookings_room ON bookings (room, start_at)`); err != nil {
+		b.Fatal(err)
+	}
+	elapsed, lat := runClients(b, n, workers, func(i int) error {
+		tx, err := db.BeginTx(context.Background(), nil)
+		if err != nil {
+			return err
+		}
+		defer tx.Rollback()
+		start := int64(i) * 3600
+		var clash int
+		if err := tx.QueryRow("SELECT count(*) FROM bookings WHERE room = 'a' AND start_at < ? AND end_at > ?", start+3600, start).Scan(&clash); err != nil {
+			return err
+		}
+		if clash == 0 {
+			if _, err := tx.Exec("INSERT INTO bookings (room, start_at, end_at) VALUES ('a', ?, ?)", start, start+3600); err != nil {
+				return err
+			}
+		}
+		return tx.Commit()
+	})
+	b.ReportMetric(float64(n)/elapsed.Seconds(), "bookings/s")
+	b.ReportMetric(ms(percentile(lat, 0.99)), "p99-ms")
+}
+
+// memoryServer serves body from memory on loopback and returns its URL.
+func memoryServer(b *testing.B, body []byte) string {
+	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		b.Fatal(err)
+	}
+	srv := &http.Server{Handler: http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		w.Header().Set("Content-Type", "application/json")
+		_, _ = w.Write(body)
+	})}
+	go func() { _ = srv.Serve(ln) }()
+	b.Cleanup(func() { srv.Close() })
+	return "http://" + ln.Addr().String() + "/"
+}
+
+func drain(resp *http.Response) (int64, error) {
+	defer resp.Body.Close()
+	var n int64
+	buf := make([]byte, 32<<10)
+	for {
+		k, err := resp.Body.Read(buf)
+		n += int64(k)
+		if err != nil {
+			return n, nil
+		}
+	}
+}
