@@ -70,6 +70,7 @@ type Service struct {
 	formKey   []byte
 	csrfKey   []byte
 	mail      *mailTemplates
+	avail     availCache
 	backups   backupState
 }
 
@@ -215,6 +216,23 @@ func (s *Service) Availability(ctx context.Context, pkgID string, from, to Date)
 	if from.DaysUntil(to) >= MaxAvailabilityDays {
 		return nil, NewError(CodeInvalidRequest, "errors.availability.too_many_days", "Count", MaxAvailabilityDays)
 	}
+	// The mirror's version before its snapshot: a day is never kept under
+	// a newer version than the one it was computed from.
+	now := s.Now()
+	stamp := s.Rules.availStamp(s.Store.MirrorVersion(), now)
+	if days, ok := s.avail.get(pkgID, from, to, stamp); ok {
+		return days, nil
+	}
+	days, err := s.availabilityUncached(ctx, tier, pkg, from, to, now)
+	if err != nil {
+		return nil, err
+	}
+	s.avail.put(pkgID, days, stamp)
+	return days, nil
+}
+
+// availabilityUncached is Availability computed from the mirror.
+func (s *Service) availabilityUncached(ctx context.Context, tier *Tier, pkg *Package, from, to Date, now time.Time) ([]DaySlots, error) {
 	rooms := s.Config.TierRooms(tier)
 	windowStart := from.At(0, s.Rules.Location)
 	windowEnd := to.AddDays(1).At(0, s.Rules.Location)
@@ -224,7 +242,7 @@ func (s *Service) Availability(ctx context.Context, pkgID string, from, to Date)
 	}
 	dur := time.Duration(pkg.DurationMinutes) * time.Minute
 	scan := newSpanScan(dur, rooms, bookings, toIntervals(blackouts), s.Rules.Gap)
-	return s.Rules.availability(from, to, dur, scan, s.Now()), nil
+	return s.Rules.availability(from, to, dur, scan, now), nil
 }
 
 // NextAvailable returns the first free start of each of the first n local

@@ -30,6 +30,8 @@ type occupancy struct {
 type occState struct {
 	rooms     map[string][]occupiedSpan // sorted by start
 	blackouts map[int64]Interval
+	// version counts the snapshots: every change makes a higher one.
+	version uint64
 }
 
 // snapshot is the mirror as it is now.
@@ -54,6 +56,7 @@ func (o *occupancy) change(edit func(next *occState)) {
 		next.blackouts[k] = v
 	}
 	edit(next)
+	next.version = cur.version + 1
 	o.state.Store(next)
 }
 
@@ -108,7 +111,7 @@ func (o *occupancy) load(ctx context.Context, s *Store) error {
 		return fmt.Errorf("load occupancy: %w", err)
 	}
 	o.mu.Lock()
-	o.state.Store(&occState{rooms: rooms, blackouts: blackouts})
+	o.state.Store(&occState{rooms: rooms, blackouts: blackouts, version: o.snapshot().version + 1})
 	o.mu.Unlock()
 	return nil
 }
@@ -179,6 +182,11 @@ func (o *occState) blackoutsOf(rooms []string, from, to time.Time) []Interval {
 	sort.Slice(blackouts, func(i, j int) bool { return blackouts[i].Start.Before(blackouts[j].Start) })
 	return blackouts
 }
+
+// MirrorVersion is the occupancy mirror's version: it grows with every
+// change (a booking, a cancellation, a move, a blackout), so an answer
+// computed from the mirror at one version holds until it changes.
+func (s *Store) MirrorVersion() uint64 { return s.occupancy.snapshot().version }
 
 // Span is a booking's [Start, End) in Unix seconds.
 type Span struct{ Start, End int64 }
