@@ -233,7 +233,7 @@ func (s *Server) apiCreateBooking(c *fiber.Ctx) error {
 		return err
 	}
 	if created {
-		s.reqLog(c).Info("booking created", "booking_id", b.ID, "reference", b.Reference, "start", b.Start, "room", b.RoomID)
+		logWith(c, "event", "booking created", "booking_id", b.ID, "reference", b.Reference, "start", b.Start, "room", b.RoomID)
 	} else {
 		c.Set("Idempotent-Replayed", "true")
 	}

@@ -187,7 +187,7 @@ func (s *Server) submitBooking(c *fiber.Ctx) error {
 		giveBack()
 	}
 	if err == nil {
-		s.reqLog(c).Info("booking created from the pages", "booking_id", b.ID, "reference", b.Reference)
+		logWith(c, "event", "booking created from the pages", "booking_id", b.ID, "reference", b.Reference)
 		c.ClearCookie(draftCookie)
 		return c.Redirect("/b/"+url.PathEscape(b.ID)+"?t="+url.QueryEscape(b.ManageToken)+"&new=1"+s.langParam(c), fiber.StatusSeeOther)
 	}

@@ -344,9 +344,12 @@ func (s *Server) accessLog(c *fiber.Ctx) error {
 	if !c.Response().IsBodyStream() {
 		bytes = len(c.Response().Body())
 	}
-	s.reqLog(c).Info("request",
-		"method", c.Method(), "path", loggedPath(c), "status", c.Response().StatusCode(),
-		"duration_ms", float64(elapsed.Microseconds())/1000, "ip", s.clientAddr(c).String(), "bytes", bytes)
+	attrs := []any{"method", c.Method(), "path", loggedPath(c), "status", c.Response().StatusCode(),
+		"duration_ms", float64(elapsed.Microseconds())/1000, "ip", s.clientAddr(c).String(), "bytes", bytes}
+	if more, ok := c.Locals(logMore).([]any); ok {
+		attrs = append(attrs, more...)
+	}
+	s.reqLog(c).Info("request", attrs...)
 	return nil
 }
 
@@ -579,4 +582,14 @@ func (s *Server) healthz(c *fiber.Ctx) error {
 // invalid is invalid_request with the catalog message id and its fields.
 func invalid(id string, pairs ...any) error {
 	return app.NewError(app.CodeInvalidRequest, id, pairs...)
+}
+
+// logMore holds what a handler adds to its request's one log line.
+const logMore = "vb.log"
+
+// logWith adds attributes to the request's access log line: one line per
+// request, the booking's id and reference on it.
+func logWith(c *fiber.Ctx, attrs ...any) {
+	more, _ := c.Locals(logMore).([]any)
+	c.Locals(logMore, append(more, attrs...))
 }
