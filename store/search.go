@@ -41,14 +41,17 @@ func SearchText(reference, name, email, phone, registration string) string {
 }
 
 // searchTerms is what a query looks for in the search text: the query
-// case-folded, that without spaces and dashes, and, when it has three digits or more, its digits without a
-// leading trunk zero (so that "020 7946" finds "+44 20 7946 0958"); "" for none.
+// case-folded, that without spaces and dashes, and, when it is written like
+// a phone number (digits, spaces, "+", "-", ".", "/" and brackets only) with
+// three digits or more, its digits without a leading trunk zero (so that
+// "020 7946" finds "+44 20 7946 0958", while a reference such as
+// "VB-V7GN94" is not taken for the digits 794); "" for none.
 func searchTerms(query string) (text, bare, phone string) {
 	query = strings.TrimSpace(query)
 	if query == "" {
 		return "", "", ""
 	}
-	if d := strings.TrimLeft(digits(query), "0"); len(d) >= 3 {
+	if d := strings.TrimLeft(digits(query), "0"); len(d) >= 3 && phoneLike(query) {
 		phone = d
 	}
 	text = foldText(query)
@@ -57,4 +60,14 @@ func searchTerms(query string) (text, bare, phone string) {
 		bare = b
 	}
 	return text, bare, phone
+}
+
+// phoneLike reports whether a query is written like a phone number.
+func phoneLike(query string) bool {
+	for _, r := range query {
+		if !(r >= '0' && r <= '9' || strings.ContainsRune(" +-./()", r)) {
+			return false
+		}
+	}
+	return true
 }
