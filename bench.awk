@@ -7,6 +7,10 @@
 /^BenchmarkAvailability31Days/ {
 	for (i = 3; i < NF; i++) { if ($(i+1) == "p50-ms") ap50 = $i; if ($(i+1) == "p99-ms") ap99 = $i; if ($(i+1) == "queries/s") aqps = $i }
 }
+/^BenchmarkThroughput\// {
+	split($1, parts, "/"); part = parts[2] "/" parts[3]; sub(/-[0-9]+$/, "", part)
+	for (i = 3; i < NF; i++) tp[part, $(i+1)] = $i
+}
 /^BenchmarkYearsOfData/ {
 	for (i = 3; i < NF; i++) { m = $(i+1); years[m] = $i }
 }
@@ -21,6 +25,18 @@ END {
 	}
 	print ""
 	printf "Availability, 31 days, 64 clients, 10,000 bookings: p50 %.2f ms, p99 %.2f ms, %.0f queries/s\n", ap50, ap99, aqps
+	if (("bare/sync=FULL", "bookings/s") in tp) {
+		full = tp["bare/sync=FULL", "bookings/s"]
+		print ""
+		print "Throughput (issue 17's workloads: BenchmarkThroughput)"
+		printf "  bare SQLite booking transaction, 16 workers, one connection: %.0f/s at synchronous=FULL (p99 %.1f ms), %.0f/s at NORMAL\n", full, tp["bare/sync=FULL", "p99-ms"], tp["bare/sync=NORMAL", "bookings/s"]
+		printf "  HTTP bookings, 16 clients: %.0f/s, p99 %.1f ms, %.1f per batch: %.2fx the bare transaction (target 1.0)\n", tp["http/clients=16", "bookings/s"], tp["http/clients=16", "p99-ms"], tp["http/clients=16", "per-batch"], tp["http/clients=16", "bookings/s"] / full
+		printf "  HTTP bookings, 64 clients: %.0f/s, p99 %.1f ms, %.1f per batch: %.2fx the bare transaction (target 1.5)\n", tp["http/clients=64", "bookings/s"], tp["http/clients=64", "p99-ms"], tp["http/clients=64", "per-batch"], tp["http/clients=64", "bookings/s"] / full
+		printf "  availability, 50 rooms x 31 days, 10,000 bookings, 64 clients: %.0f/s, p99 %.1f ms (target 25); from memory: %.0f/s, p99 %.1f ms (%.0f KB answers)\n", tp["availability/50rooms", "queries/s"], tp["availability/50rooms", "p99-ms"], tp["availability/50rooms", "floor-queries/s"], tp["availability/50rooms", "floor-p99-ms"], tp["availability/50rooms", "answer-KB"]
+		printf "  mixed (64 reading availability, 16 booking): bookings %.0f/s, p99 %.1f ms, %.2fx unmixed (target 0.5); reads %.0f/s\n", tp["mixed/", "bookings/s"], tp["mixed/", "p99-ms"], tp["mixed/", "bookings/s"] / tp["http/clients=16", "bookings/s"], tp["mixed/", "reads/s"]
+		printf "  contention, 16 clients racing for each of 200 starts: %.0f starts/s, one winner each (target 500)\n", tp["contention/", "starts/s"]
+		printf "  peak RSS of the benchmark process: %.0f MB (target 128)\n", tp["rss/", "peak-RSS-MB"]
+	}
 	if ("startup-ms" in years) {
 		print ""
 		print "Years of data: 1,000,000 bookings (20 rooms, a decade), each with a sent confirmation"
