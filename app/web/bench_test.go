@@ -141,6 +141,16 @@ func BenchmarkAvailability31Days(b *testing.B) {
 // each of the 4 rooms gets 60-minute bookings every 90 minutes from 09:00 to
 // 19:30 (eight a day, gap respected) from benchStart on, so about 32 a day.
 func seedBookings(b *testing.B, path string, n int) {
+	seedWith(b, path, n, func(i int) (string, time.Time) {
+		day, rest := i/32, i%32
+		room, slot := rest/8, rest%8
+		return fmt.Sprintf("room%d", room+1), benchStart.AddDate(0, 0, day).Add(9*time.Hour + time.Duration(slot)*90*time.Minute)
+	})
+}
+
+// seedWith writes n hour-long bookings straight into the file in one
+// transaction, booking i in the room and at the start place gives it.
+func seedWith(b *testing.B, path string, n int, place func(i int) (room string, start time.Time)) {
 	b.Helper()
 	db, err := sql.Open("sqlite", "file:"+path+"?_pragma=busy_timeout(10000)&_pragma=foreign_keys(1)&_txlock=immediate")
 	if err != nil {
@@ -157,11 +167,8 @@ func seedBookings(b *testing.B, path string, n int) {
 		b.Fatal(err)
 	}
 	for i := 0; i < n; i++ {
-		day, rest := i/32, i%32
-		room, slot := rest/8, rest%8
-		start := benchStart.AddDate(0, 0, day).Add(9*time.Hour + time.Duration(slot)*90*time.Minute)
-		_, err := stmt.Exec(fmt.Sprintf("%026d", i), fmt.Sprintf("VB-%06d", i), fmt.Sprintf("room%d", room+1), start.Unix(), start.Add(time.Hour).Unix())
-		if err != nil {
+		room, start := place(i)
+		if _, err := stmt.Exec(fmt.Sprintf("%026d", i), fmt.Sprintf("VB-%06d", i), room, start.Unix(), start.Add(time.Hour).Unix()); err != nil {
 			b.Fatalf("seed %d: %v", i, err)
 		}
 	}

@@ -162,35 +162,13 @@ func availabilityQueries(n int) []string {
 }
 
 // seedRooms writes n hour-long bookings over rooms rooms, hour after hour
-// from benchStart, round the rooms (with 50 rooms, 10,000 bookings fill
-// about 8 days densely and leave the rest of the month free).
+// from benchStart, round the rooms, three of every four hours taken so that
+// every day keeps free times.
 func seedRooms(b *testing.B, path string, rooms, n int) {
-	b.Helper()
-	db, err := sql.Open("sqlite", "file:"+path+"?_pragma=busy_timeout(10000)&_pragma=foreign_keys(1)&_txlock=immediate")
-	if err != nil {
-		b.Fatal(err)
-	}
-	defer db.Close()
-	tx, err := db.Begin()
-	if err != nil {
-		b.Fatal(err)
-	}
-	stmt, err := tx.Prepare(`INSERT INTO bookings (id, reference, tier_id, package_id, room_id, start_at, end_at, guests, price_cents,
-		currency, customer_name, customer_email, created_at, updated_at) VALUES (?, ?, 'classic', 'classic-60', ?, ?, ?, 2, 4500, 'GBP', 'Seed', 'seed@example.com', 0, 0)`)
-	if err != nil {
-		b.Fatal(err)
-	}
-	for i := 0; i < n; i++ {
-		// Three of every four hours taken, so every day keeps free times.
+	seedWith(b, path, n, func(i int) (string, time.Time) {
 		hour := i / rooms
-		start := benchStart.Add(time.Duration(hour+hour/3) * time.Hour)
-		if _, err := stmt.Exec(fmt.Sprintf("%026d", i), fmt.Sprintf("VB-%06d", i), fmt.Sprintf("room%d", i%rooms+1), start.Unix(), start.Add(time.Hour).Unix()); err != nil {
-			b.Fatalf("seed %d: %v", i, err)
-		}
-	}
-	if err := tx.Commit(); err != nil {
-		b.Fatal(err)
-	}
+		return fmt.Sprintf("room%d", i%rooms+1), benchStart.Add(time.Duration(hour+hour/3) * time.Hour)
+	})
 }
 
 // bareTransactions is the ceiling: the booking transaction alone on one

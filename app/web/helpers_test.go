@@ -38,6 +38,7 @@ type venueOptions struct {
 	VenueName    string // default "Test Venue"
 	Address      string // venue.address, default "1 Test Street"; "-" for none
 	Timezone     string // default Europe/London
+	Currency     string // venue.currency, default GBP
 	PackageMins  int    // classic-60's duration, default 60
 	StepMinutes  int    // default 30
 	DatabasePath string
@@ -92,6 +93,9 @@ func configTOML(o venueOptions, dbPath string) string {
 	if o.Hours == "" {
 		o.Hours = "09:00-21:00"
 	}
+	if o.Currency == "" {
+		o.Currency = "GBP"
+	}
 	if o.Timezone == "" {
 		o.Timezone = "Europe/London"
 	}
@@ -118,7 +122,7 @@ path = %q
 [venue]
 name = %[9]q
 timezone = %[2]q
-currency = "GBP"
+currency = "CURRENCY"
 address = %[10]q
 slot_step_minutes = %[3]d
 cleaning_gap_minutes = %d
@@ -181,7 +185,7 @@ level = "error"
 		b.WriteString("[limits]\nbooking_per_ip = \"\"\nbooking_per_email = \"\"\nbooking_per_network = \"\"\nread_per_ip = \"\"\npermit_per_ip = \"\"\nmin_fill_seconds = 0\n")
 	}
 	b.WriteString(o.ExtraTOML + "\n")
-	return b.String()
+	return strings.Replace(b.String(), `currency = "CURRENCY"`, fmt.Sprintf("currency = %q", o.Currency), 1)
 }
 
 func newVenue(t testing.TB, o venueOptions) *testVenue {

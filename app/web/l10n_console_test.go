@@ -2,15 +2,12 @@ package web_test
 
 import (
 	"context"
-	"database/sql"
 	"fmt"
 	"html"
 	"io"
-	"log/slog"
 	"net/http"
 	"net/url"
 	"os"
-	"path/filepath"
 	"regexp"
 	"slices"
 	"strings"
@@ -19,10 +16,8 @@ import (
 
 	"github.com/chromedp/chromedp"
 
-	"venuebook/app"
 	"venuebook/app/l10n"
 	"venuebook/app/mail/smtptest"
-	"venuebook/app/serve"
 )
 
 // The owner's console in the venue's language (venue.language): every page,
@@ -59,43 +54,8 @@ func newLangVenue(t *testing.T, lang string, o venueOptions) *testVenue {
 	if o.Timezone == "" {
 		o.Timezone = "Europe/Berlin"
 	}
-	return newVenueWith(t, o, func(toml string) string { return strings.Replace(toml, `currency = "GBP"`, `currency = "EUR"`, 1) })
-}
-
-// newVenueWith is newVenue with its config text edited first (a key the
-// options do not reach, such as venue.currency).
-func newVenueWith(t *testing.T, o venueOptions, edit func(string) string) *testVenue {
-	t.Helper()
-	dir := t.TempDir()
-	dbPath := filepath.Join(dir, "venuebook.db")
-	cfg, err := app.ParseConfig([]byte(edit(configTOML(o, dbPath))), "test config", dir, nil)
-	if err != nil {
-		t.Fatalf("config: %v", err)
-	}
-	cfg.Server.Listen = "127.0.0.1:0"
-	schema, err := os.ReadFile("../../schema.sql")
-	if err != nil {
-		t.Fatal(err)
-	}
-	v := &testVenue{t: t, DBPath: dbPath}
-	v.now.Store(testNow.UnixNano())
-	log := slog.New(slog.NewTextHandler(io.Discard, nil))
-	if os.Getenv("VENUEBOOK_TEST_LOG") != "" {
-		log = slog.New(slog.NewTextHandler(os.Stderr, nil))
-	}
-	v.main = &serve.Main{Config: cfg, Schema: string(schema), Assets: os.DirFS("../../assets"), Log: log,
-		Now:         func() time.Time { return time.Unix(0, v.now.Load()).UTC() },
-		StoreLimits: patientStore, ManualJobs: true, ManualMail: true}
-	if err := v.main.Run(context.Background()); err != nil {
-		t.Fatalf("run: %v", err)
-	}
-	v.Svc, v.URL = v.main.Service, v.main.URL()
-	v.Client = &http.Client{Timeout: 10 * time.Minute}
-	if v.db, err = sql.Open("sqlite", "file:"+dbPath+"?_pragma=busy_timeout(60000)&mode=ro"); err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { v.close(t) })
-	return v
+	o.Currency = "EUR"
+	return newVenue(t, o)
 }
 
 var (

@@ -2,10 +2,8 @@ package web_test
 
 import (
 	"context"
-	"database/sql"
 	"html"
 	"io"
-	"log/slog"
 	"net/http"
 	"net/url"
 	"os"
@@ -19,9 +17,7 @@ import (
 	"github.com/chromedp/chromedp"
 	"github.com/chromedp/chromedp/kb"
 
-	"venuebook/app"
 	"venuebook/app/l10n"
-	"venuebook/app/serve"
 )
 
 // The customer's pages and the approver's in German, French and Spanish:
@@ -29,47 +25,13 @@ import (
 // no template or catalog id showing, and money and dates as each language
 // writes them.
 
-// newEuroVenue is newVenue with the venue's prices in euros (the test
-// config's currency is GBP).
+// newEuroVenue is newVenue with the venue's prices in euros.
 func newEuroVenue(t testing.TB, o venueOptions) *testVenue {
 	t.Helper()
-	dir := t.TempDir()
-	dbPath := filepath.Join(dir, "venuebook.db")
-	text := strings.Replace(configTOML(o, dbPath), `currency = "GBP"`, `currency = "EUR"`, 1)
-	cfg, err := app.ParseConfig([]byte(text), "test config", dir, nil)
-	if err != nil {
-		t.Fatalf("config: %v", err)
-	}
-	cfg.Server.Listen = "127.0.0.1:0"
-	schema, err := os.ReadFile("../../schema.sql")
-	if err != nil {
-		t.Fatal(err)
-	}
-	v := &testVenue{DBPath: dbPath}
-	if tt, ok := t.(*testing.T); ok {
-		v.t = tt
-	}
-	v.now.Store(testNow.UnixNano())
-	v.main = &serve.Main{Config: cfg, Schema: string(schema), Assets: os.DirFS("../../assets"), Log: slog.New(slog.NewTextHandler(io.Discard, nil)),
-		Now:         func() time.Time { return time.Unix(0, v.now.Load()).UTC() },
-		StoreLimits: patientStore, ManualJobs: true, ManualMail: true}
-	if err := v.main.Run(context.Background()); err != nil {
-		t.Fatalf("run: %v", err)
-	}
-	v.Svc = v.main.Service
-	v.URL = v.main.URL()
-	v.Client = &http.Client{Timeout: 10 * time.Minute}
-	if v.db, err = sql.Open("sqlite", "file:"+dbPath+"?_pragma=busy_timeout(60000)&mode=ro"); err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { v.close(t) })
-	return v
+	o.Currency = "EUR"
+	return newVenue(t, o)
 }
 
-// speakingVenue is a venue whose language is lang, offering English too,
-// with prices in euros, parking permits, Mondays closed and Tuesdays
-// open 09:00–10:00 only (one time of the 60-minute package, none of the
-// two-hour one).
 func speakingVenue(t testing.TB, lang string) *testVenue {
 	t.Helper()
 	return newEuroVenue(t, venueOptions{Parking: true, Week: map[string]string{"mon": "", "tue": "09:00-10:00"},
