@@ -345,7 +345,7 @@ func (s *Server) accessLog(c *fiber.Ctx) error {
 		bytes = len(c.Response().Body())
 	}
 	attrs := []any{"method", c.Method(), "path", loggedPath(c), "status", c.Response().StatusCode(),
-		"duration_ms", float64(elapsed.Microseconds())/1000, "ip", s.clientAddr(c).String(), "bytes", bytes}
+		"duration_ms", float64(elapsed.Microseconds()) / 1000, "ip", s.clientAddr(c).String(), "bytes", bytes}
 	if more, ok := c.Locals(logMore).([]any); ok {
 		attrs = append(attrs, more...)
 	}
