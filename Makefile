@@ -56,7 +56,7 @@ bench:
 	@mkdir -p .cache
 	$(GO) test -run='^$$' -bench=. -benchtime=3s -count=1 -timeout 30m ./app/web | tee .cache/bench.txt
 	@awk -f bench.awk .cache/bench.txt
-	@echo; echo "Crash safety: SIGKILL at random moments while 6 clients book, 20 rounds"
+	@echo; echo "Crash safety: SIGKILL at random moments while 16 clients book, 20 rounds"
 	@VENUEBOOK_CRASH_ROUNDS=20 $(GO) test -run '^TestCrashSafety$$' -count=1 -v . | grep -E 'rounds|ok|FAIL'
 	@if command -v systemd-analyze >/dev/null 2>&1; then systemd-analyze verify deploy/venuebook.service || true; fi
 

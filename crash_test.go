@@ -103,7 +103,7 @@ level = "warn"
 		stop := make(chan struct{})
 		acked := make(chan struct{}) // closed at the round's first 201
 		var ackOnce sync.Once
-		for c := 0; c < 6; c++ {
+		for c := 0; c < 16; c++ { // enough at once that the kills land in batches of several
 			wg.Add(1)
 			go func() {
 				defer wg.Done()

@@ -52,6 +52,10 @@ func (s *Server) corsFor(methods string) fiber.Handler {
 		}
 		// The preflight: what the real request may be.
 		c.Set(fiber.HeaderCacheControl, "no-store")
+		c.Set(fiber.HeaderAllow, methods+", OPTIONS")
+		if origin == "" {
+			return c.SendStatus(fiber.StatusNoContent) // not a browser's preflight: only what the route allows
+		}
 		if !allowed {
 			return c.SendStatus(fiber.StatusForbidden)
 		}
