@@ -60,6 +60,11 @@ func (s *Store) write(ctx context.Context, fn func(tx *sql.Tx) error) error {
 	s.commitOnce.Do(s.startCommitter)
 	r := &writeReq{fn: fn, done: make(chan struct{})}
 	select {
+	case <-s.stopping:
+		return errClosed
+	default:
+	}
+	select {
 	case s.queue <- r:
 	case <-s.stopping:
 		return errClosed
@@ -68,6 +73,13 @@ func (s *Store) write(ctx context.Context, fn func(tx *sql.Tx) error) error {
 	}
 	select {
 	case <-r.done:
+	case <-s.committed:
+		// The committer has stopped (Close): a request it never took is
+		// answered here.
+		if r.state.CompareAndSwap(reqQueued, reqAbandoned) {
+			return errClosed
+		}
+		<-r.done
 	case <-waitCtx.Done():
 		if r.state.CompareAndSwap(reqQueued, reqAbandoned) {
 			return fmt.Errorf("%w: waiting for the writer: %v", ErrBusy, waitCtx.Err())
