@@ -82,7 +82,7 @@ name = "Classic"
 	var booked []string
 	var blackouts []int64
 	packages := []string{"classic-60", "classic-150"}
-	hits := 0
+	hits, answerHits := 0, 0
 	for step := 0; step < 600; step++ {
 		today := DateOf(now(), s.Rules.Location)
 		switch op := rng.IntN(10); {
@@ -122,26 +122,37 @@ name = "Classic"
 			to := from.AddDays(rng.IntN(10))
 			tier, pkg, _ := s.Config.FindPackage(pkgID)
 			for range 2 {
-				stamp := s.Rules.availStamp(s.Store.MirrorVersion(), now())
-				if _, ok := s.avail.get(pkgID, from, to, stamp); ok {
+				if _, ok := s.avail.get(&s.Rules, s.Store.Mirror(), pkgID, from, to, now()); ok {
 					hits++
+				}
+				if _, ok := s.avail.answer(&s.Rules, s.Store.Mirror(), pkgID, from, to, now()); ok {
+					answerHits++
 				}
 				got, err := s.Availability(ctx, pkgID, from, to)
 				if err != nil {
 					t.Fatal(err)
 				}
-				want, err := s.availabilityUncached(ctx, tier, pkg, from, to, now())
+				answer, err := s.AvailabilityAnswer(ctx, pkgID, from, to)
 				if err != nil {
 					t.Fatal(err)
 				}
+				m := s.Store.Mirror()
+				want := s.availabilityUncached(m, tier, pkg, from, to, now())
 				if !reflect.DeepEqual(got, want) {
 					t.Fatalf("step %d, %s %s..%s at %v: the cache says\n%+v\nthe rules\n%+v", step, pkgID, from, to, now(), got, want)
+				}
+				if !reflect.DeepEqual(answer.Days, want) {
+					t.Fatalf("step %d, %s %s..%s at %v: the cached answer says\n%+v\nthe rules\n%+v", step, pkgID, from, to, now(), answer.Days, want)
+				}
+				next, _ := s.nextAvailableFrom(m, tier, pkg, to.AddDays(1), 1, now())
+				if len(next) == 0 && answer.Next != nil || len(next) > 0 && (answer.Next == nil || *answer.Next != next[0]) {
+					t.Fatalf("step %d, %s %s..%s at %v: the cached answer's next start is %+v, the rules' %+v", step, pkgID, from, to, now(), answer.Next, next)
 				}
 			}
 		}
 	}
-	if hits == 0 {
-		t.Fatal("the cache never answered: the test compares nothing")
+	if hits == 0 || answerHits == 0 {
+		t.Fatalf("the cache answered %d times, the answer cache %d: the test compares nothing", hits, answerHits)
 	}
-	t.Logf("%d answers from the cache", hits)
+	t.Logf("%d days and %d answers from the cache", hits, answerHits)
 }

@@ -9,7 +9,6 @@ import (
 	"encoding/hex"
 	"encoding/json"
 	"errors"
-	"fmt"
 	"io/fs"
 	"log/slog"
 	"net/url"
@@ -206,43 +205,79 @@ type Booking struct {
 // from..to inclusive, and each date's state (why it has no times). It returns
 // invalid_request for an unknown package or a bad range.
 func (s *Service) Availability(ctx context.Context, pkgID string, from, to Date) ([]DaySlots, error) {
-	tier, pkg, ok := s.Config.FindPackage(pkgID)
-	if !ok {
-		return nil, NewError(CodeInvalidRequest, "errors.availability.unknown_package", "Package", strconv.Quote(pkgID))
-	}
-	if to.Before(from) {
-		return nil, NewError(CodeInvalidRequest, "errors.range.reversed", "To", dateValue(to), "From", dateValue(from))
-	}
-	if from.DaysUntil(to) >= MaxAvailabilityDays {
-		return nil, NewError(CodeInvalidRequest, "errors.availability.too_many_days", "Count", MaxAvailabilityDays)
-	}
-	// The mirror's version before its snapshot: a day is never kept under
-	// a newer version than the one it was computed from.
-	now := s.Now()
-	stamp := s.Rules.availStamp(s.Store.MirrorVersion(), now)
-	if days, ok := s.avail.get(pkgID, from, to, stamp); ok {
-		return days, nil
-	}
-	days, err := s.availabilityUncached(ctx, tier, pkg, from, to, now)
+	tier, pkg, err := s.availabilityQuery(pkgID, from, to)
 	if err != nil {
 		return nil, err
 	}
-	s.avail.put(pkgID, days, stamp)
-	return days, nil
+	return s.availabilityFrom(s.Store.Mirror(), tier, pkg, from, to, s.Now()), nil
 }
 
-// availabilityUncached is Availability computed from the mirror.
-func (s *Service) availabilityUncached(ctx context.Context, tier *Tier, pkg *Package, from, to Date, now time.Time) ([]DaySlots, error) {
-	rooms := s.Config.TierRooms(tier)
-	windowStart := from.At(0, s.Rules.Location)
-	windowEnd := to.AddDays(1).At(0, s.Rules.Location)
-	bookings, blackouts, err := s.Store.OccupiedSpans(ctx, rooms, windowStart, windowEnd)
-	if err != nil {
-		return nil, fmt.Errorf("availability: %w", err)
+// availabilityQuery finds the package of an availability query and checks its range.
+func (s *Service) availabilityQuery(pkgID string, from, to Date) (*Tier, *Package, error) {
+	tier, pkg, ok := s.Config.FindPackage(pkgID)
+	if !ok {
+		return nil, nil, NewError(CodeInvalidRequest, "errors.availability.unknown_package", "Package", strconv.Quote(pkgID))
 	}
+	if to.Before(from) {
+		return nil, nil, NewError(CodeInvalidRequest, "errors.range.reversed", "To", dateValue(to), "From", dateValue(from))
+	}
+	if from.DaysUntil(to) >= MaxAvailabilityDays {
+		return nil, nil, NewError(CodeInvalidRequest, "errors.availability.too_many_days", "Count", MaxAvailabilityDays)
+	}
+	return tier, pkg, nil
+}
+
+// availabilityFrom is Availability read from the snapshot m, through the cache.
+func (s *Service) availabilityFrom(m store.Mirror, tier *Tier, pkg *Package, from, to Date, now time.Time) []DaySlots {
+	if days, ok := s.avail.get(&s.Rules, m, pkg.ID, from, to, now); ok {
+		return days
+	}
+	days := s.availabilityUncached(m, tier, pkg, from, to, now)
+	s.avail.put(&s.Rules, m, pkg.ID, days, now)
+	return days
+}
+
+// availabilityUncached is Availability computed from the snapshot m.
+func (s *Service) availabilityUncached(m store.Mirror, tier *Tier, pkg *Package, from, to Date, now time.Time) []DaySlots {
+	rooms := s.Config.TierRooms(tier)
+	bookings, blackouts := m.Spans(rooms, from.At(0, s.Rules.Location), to.AddDays(1).At(0, s.Rules.Location))
 	dur := time.Duration(pkg.DurationMinutes) * time.Minute
 	scan := newSpanScan(dur, rooms, bookings, toIntervals(blackouts), s.Rules.Gap)
-	return s.Rules.availability(from, to, dur, scan, now), nil
+	return s.Rules.availability(from, to, dur, scan, now)
+}
+
+// AvailabilityAnswer is what GET /api/availability answers: the days of
+// the range, and the first start after it that can be booked now (nil when
+// the booking window holds none). The same answer, unchanged, is returned
+// while it holds: callers must not change it.
+type AvailabilityAnswer struct {
+	Days []DaySlots
+	Next *Slot
+}
+
+// Availability answers Availability and NextAvailable(to+1, 1) together,
+// from one snapshot of the mirror, and keeps the answer while the mirror
+// does not change on the dates it read and the clock does not move the
+// booking window: a calendar refreshed by many people is computed once.
+func (s *Service) AvailabilityAnswer(ctx context.Context, pkgID string, from, to Date) (*AvailabilityAnswer, error) {
+	tier, pkg, err := s.availabilityQuery(pkgID, from, to)
+	if err != nil {
+		return nil, err
+	}
+	now, m := s.Now(), s.Store.Mirror()
+	if a, ok := s.avail.answer(&s.Rules, m, pkgID, from, to, now); ok {
+		return a, nil
+	}
+	a := &AvailabilityAnswer{Days: s.availabilityFrom(m, tier, pkg, from, to, now)}
+	next, readTo := s.nextAvailableFrom(m, tier, pkg, to.AddDays(1), 1, now)
+	if len(next) > 0 {
+		a.Next = &next[0]
+	}
+	if readTo.Before(to) {
+		readTo = to
+	}
+	s.avail.putAnswer(&s.Rules, m, pkgID, from, to, readTo, now, a)
+	return a, nil
 }
 
 // NextAvailable returns the first free start of each of the first n local
@@ -256,7 +291,13 @@ func (s *Service) NextAvailable(ctx context.Context, pkgID string, from Date, n 
 	if !ok {
 		return nil, NewError(CodeInvalidRequest, "errors.availability.unknown_package", "Package", strconv.Quote(pkgID))
 	}
-	now := s.Now()
+	found, _ := s.nextAvailableFrom(s.Store.Mirror(), tier, pkg, from, n, s.Now())
+	return found, nil
+}
+
+// nextAvailableFrom is NextAvailable read from the snapshot m; it also
+// returns the last date it read.
+func (s *Service) nextAvailableFrom(m store.Mirror, tier *Tier, pkg *Package, from Date, n int, now time.Time) (found []Slot, readTo Date) {
 	loc := s.Rules.Location
 	today := DateOf(now, loc)
 	last := today.AddDays(s.Rules.MaxAdvance)
@@ -265,21 +306,18 @@ func (s *Service) NextAvailable(ctx context.Context, pkgID string, from Date, n 
 	}
 	rooms := s.Config.TierRooms(tier)
 	dur := time.Duration(pkg.DurationMinutes) * time.Minute
-	var found []Slot
+	readTo = from
 	for chunk := 7; !last.Before(from) && len(found) < n; chunk *= 2 {
 		to := from.AddDays(chunk - 1)
 		if last.Before(to) {
 			to = last
 		}
-		bookings, blackouts, err := s.Store.OccupiedSpans(ctx, rooms, from.At(0, loc), to.AddDays(1).At(0, loc))
-		if err != nil {
-			return nil, fmt.Errorf("next available: %w", err)
-		}
+		bookings, blackouts := m.Spans(rooms, from.At(0, loc), to.AddDays(1).At(0, loc))
 		scan := newSpanScan(dur, rooms, bookings, toIntervals(blackouts), s.Rules.Gap)
 		found = append(found, s.Rules.nextFree(from, to, n-len(found), dur, scan, now)...)
-		from = to.AddDays(1)
+		readTo, from = to, to.AddDays(1)
 	}
-	return found, nil
+	return found, readTo
 }
 
 func toIntervals(in []store.Interval) []Interval {
@@ -374,6 +412,26 @@ func (s *Service) book(ctx context.Context, v ValidBooking, nb store.NewBooking,
 		request, err := s.permitRequestEmails(b, permitToken, now)
 		return append(msgs, request...), err
 	}
+	// A start the mirror shows taken in every room is refused without a
+	// write: when many race for one start, all but the winner are answered
+	// from memory. The mirror shows only committed bookings, so it never
+	// refuses a start the database would give; a retry of a booking already
+	// made is still answered with that booking.
+	if s.takenInMirror(nb.Rooms, v.Start, v.End) {
+		if nb.IdempotencyKey != "" {
+			sb, err := s.Store.FindIdempotentBooking(ctx, nb.IdempotencyKey, nb.Fingerprint, now, nb.IdempotencyTTL)
+			switch {
+			case err == nil:
+				return sb, true, nil
+			case errors.Is(err, store.ErrIdempotencyConflict):
+				return store.Booking{}, false, NewError(CodeIdempotencyConflict, "errors.booking.idempotency_conflict")
+			case !errors.Is(err, store.ErrNotFound):
+				return store.Booking{}, false, err
+			}
+		}
+		s.Counters.BookingConflicts.Add(1)
+		return store.Booking{}, false, s.slotError(v.Start, taken)
+	}
 	nb.TierID, nb.PackageID, nb.Start, nb.End, nb.Guests = v.Tier.ID, v.Package.ID, v.Start, v.End, v.Guests
 	nb.PriceCents, nb.Currency = v.PriceCents, s.Config.Venue.Currency
 	nb.CustomerName, nb.CustomerEmail, nb.CustomerPhone, nb.Notes = v.Name, v.Email, v.Phone, v.Notes
@@ -387,6 +445,14 @@ func (s *Service) book(ctx context.Context, v ValidBooking, nb store.NewBooking,
 		return store.Booking{}, false, NewError(CodeIdempotencyConflict, "errors.booking.idempotency_conflict")
 	}
 	return sb, replayed, err
+}
+
+// takenInMirror reports whether the occupancy mirror shows every one of rooms
+// taken for [start, end): a booking within the cleaning gap or a blackout.
+func (s *Service) takenInMirror(rooms []string, start, end time.Time) bool {
+	bookings, blackouts := s.Store.Mirror().Spans(rooms, start, end)
+	scan := newSpanScan(end.Sub(start), rooms, bookings, toIntervals(blackouts), s.Rules.Gap)
+	return scan.free(start.Unix()) == 0
 }
 
 // slotError is slot_unavailable for start: the message id says why, its

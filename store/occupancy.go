@@ -32,6 +32,44 @@ type occState struct {
 	blackouts map[int64]Interval
 	// version counts the snapshots: every change makes a higher one.
 	version uint64
+	// days holds, for each UTC day (Unix seconds / 86400) in chunks of 64,
+	// the version of the last change to a booking on it; blackoutVersion is
+	// the last change to a blackout, and loaded the version the mirror was
+	// (re)loaded at. Together they say which answers a change can alter
+	// (Mirror.Stamp). A chunk is copied before it is changed.
+	days            map[int64]*dayChunk
+	blackoutVersion uint64
+	loaded          uint64
+}
+
+type dayChunk [64]uint64
+
+const daySeconds = 86400
+
+// touch records that the change making next changed bookings on the days
+// [start, end) overlaps (Unix seconds). copied holds the chunks this change
+// has already copied.
+func (next *occState) touch(start, end int64, copied map[int64]bool) {
+	for day := floorDiv(start, daySeconds); day <= floorDiv(max(start, end-1), daySeconds); day++ {
+		k := floorDiv(day, 64)
+		chunk := next.days[k]
+		if !copied[k] {
+			fresh := new(dayChunk)
+			if chunk != nil {
+				*fresh = *chunk
+			}
+			chunk, next.days[k], copied[k] = fresh, fresh, true
+		}
+		chunk[day-64*k] = next.version
+	}
+}
+
+func floorDiv(a, b int64) int64 {
+	q := a / b
+	if a%b != 0 && (a < 0) != (b < 0) {
+		q--
+	}
+	return q
 }
 
 // snapshot is the mirror as it is now.
@@ -48,15 +86,18 @@ func (o *occupancy) change(edit func(next *occState)) {
 	o.mu.Lock()
 	defer o.mu.Unlock()
 	cur := o.snapshot()
-	next := &occState{rooms: make(map[string][]occupiedSpan, len(cur.rooms)+1), blackouts: make(map[int64]Interval, len(cur.blackouts)+1)}
+	next := &occState{rooms: make(map[string][]occupiedSpan, len(cur.rooms)+1), blackouts: make(map[int64]Interval, len(cur.blackouts)+1),
+		days: make(map[int64]*dayChunk, len(cur.days)+1), version: cur.version + 1, blackoutVersion: cur.blackoutVersion, loaded: cur.loaded}
 	for k, v := range cur.rooms {
 		next.rooms[k] = v
 	}
 	for k, v := range cur.blackouts {
 		next.blackouts[k] = v
 	}
+	for k, v := range cur.days {
+		next.days[k] = v
+	}
 	edit(next)
-	next.version = cur.version + 1
 	o.state.Store(next)
 }
 
@@ -111,7 +152,8 @@ func (o *occupancy) load(ctx context.Context, s *Store) error {
 		return fmt.Errorf("load occupancy: %w", err)
 	}
 	o.mu.Lock()
-	o.state.Store(&occState{rooms: rooms, blackouts: blackouts, version: o.snapshot().version + 1})
+	version := o.snapshot().version + 1
+	o.state.Store(&occState{rooms: rooms, blackouts: blackouts, days: map[int64]*dayChunk{}, version: version, loaded: version})
 	o.mu.Unlock()
 	return nil
 }
@@ -124,6 +166,7 @@ func (o *occupancy) addBooking(room string, start, end time.Time) {
 		list := make([]occupiedSpan, 0, len(old)+1)
 		list = append(append(append(list, old[:i]...), sp), old[i:]...)
 		next.rooms[room] = list
+		next.touch(sp.start, sp.end, map[int64]bool{})
 	})
 }
 
@@ -135,6 +178,7 @@ func (o *occupancy) removeBooking(room string, start, end time.Time) {
 			if old[i] == sp {
 				list := make([]occupiedSpan, 0, len(old)-1)
 				next.rooms[room] = append(append(list, old[:i]...), old[i+1:]...)
+				next.touch(sp.start, sp.end, map[int64]bool{})
 				return
 			}
 		}
@@ -142,11 +186,11 @@ func (o *occupancy) removeBooking(room string, start, end time.Time) {
 }
 
 func (o *occupancy) deleteBlackout(id int64) {
-	o.change(func(next *occState) { delete(next.blackouts, id) })
+	o.change(func(next *occState) { delete(next.blackouts, id); next.blackoutVersion = next.version })
 }
 
 func (o *occupancy) setBlackout(id int64, iv Interval) {
-	o.change(func(next *occState) { next.blackouts[id] = iv })
+	o.change(func(next *occState) { next.blackouts[id] = iv; next.blackoutVersion = next.version })
 }
 
 // Occupancy returns the active bookings of rooms that may matter for starts in
@@ -195,11 +239,23 @@ type Span struct{ Start, End int64 }
 // the same bookings as Unix seconds, one slice per room in the order of rooms,
 // each sorted by start (copies the caller may keep), and the same blackouts.
 func (s *Store) OccupiedSpans(ctx context.Context, rooms []string, from, to time.Time) (bookings [][]Span, blackouts []Interval, err error) {
-	lo, hi := from.Unix()-2*86400, to.Unix()+2*86400
-	o := s.occupancy.snapshot()
+	bookings, blackouts = s.Mirror().Spans(rooms, from, to)
+	return bookings, blackouts, nil
+}
+
+// Mirror is one snapshot of the occupancy mirror: an answer computed from it
+// and the Stamp it gives stay consistent whatever commits meanwhile.
+type Mirror struct{ st *occState }
+
+// Mirror is the occupancy mirror as it is now.
+func (s *Store) Mirror() Mirror { return Mirror{s.occupancy.snapshot()} }
+
+// Spans is OccupiedSpans read from this snapshot.
+func (m Mirror) Spans(rooms []string, from, to time.Time) (bookings [][]Span, blackouts []Interval) {
+	lo, hi := from.Unix()-2*daySeconds, to.Unix()+2*daySeconds
 	bookings = make([][]Span, len(rooms))
 	for r, room := range rooms {
-		list := o.rooms[room]
+		list := m.st.rooms[room]
 		i := sort.Search(len(list), func(k int) bool { return list[k].start >= lo })
 		j := sort.Search(len(list), func(k int) bool { return list[k].start >= hi })
 		spans := make([]Span, j-i)
@@ -208,5 +264,28 @@ func (s *Store) OccupiedSpans(ctx context.Context, rooms []string, from, to time
 		}
 		bookings[r] = spans
 	}
-	return bookings, o.blackoutsOf(rooms, from, to), nil
+	return bookings, m.st.blackoutsOf(rooms, from, to)
+}
+
+// Stamp is the version of the last change that can alter what Spans(…,
+// from, to) returns, for any rooms: a booking starting or ending within two
+// days of [from, to), any blackout, or a reload. Two snapshots with the same
+// Stamp for a window give the same Spans for it, so an answer computed from
+// those stays good while the Stamp holds — a booking next month leaves this
+// week's answers standing.
+func (m Mirror) Stamp(from, to time.Time) uint64 {
+	stamp := max(m.st.loaded, m.st.blackoutVersion)
+	last := floorDiv(to.Unix()+2*daySeconds, daySeconds)
+	for day := floorDiv(from.Unix()-2*daySeconds, daySeconds); day <= last; {
+		k := floorDiv(day, 64)
+		chunk := m.st.days[k]
+		end := min(last, 64*k+63)
+		if chunk != nil {
+			for d := day; d <= end; d++ {
+				stamp = max(stamp, chunk[d-64*k])
+			}
+		}
+		day = end + 1
+	}
+	return stamp
 }

@@ -1,8 +1,10 @@
 package web
 
 import (
+	"encoding/json"
 	"fmt"
 	"strings"
+	"sync"
 
 	"github.com/gofiber/fiber/v2"
 
@@ -105,28 +107,72 @@ func (s *Server) apiAvailability(c *fiber.Ctx) error {
 	if err != nil {
 		return err
 	}
-	days, err := s.svc.Availability(c.UserContext(), pkg, from, to)
+	answer, err := s.svc.AvailabilityAnswer(c.UserContext(), pkg, from, to)
 	if err != nil {
 		return err
 	}
+	query := pkg + "\x00" + from.String() + "\x00" + to.String()
+	body := s.availBodies.get(query, answer)
+	if body == nil {
+		if body, err = json.Marshal(s.availabilityJSON(pkg, answer)); err != nil {
+			return err
+		}
+		s.availBodies.put(query, answer, body)
+	}
+	c.Set(fiber.HeaderContentType, fiber.MIMEApplicationJSON)
+	return c.Send(body)
+}
+
+func (s *Server) availabilityJSON(pkg string, answer *app.AvailabilityAnswer) availabilityJSON {
 	loc := s.svc.Rules.Location
-	out := availabilityJSON{Timezone: s.svc.Config.Venue.Timezone, Package: pkg, Days: make([]dayJSON, 0, len(days))}
-	for _, d := range days {
+	out := availabilityJSON{Timezone: s.svc.Config.Venue.Timezone, Package: pkg, Days: make([]dayJSON, 0, len(answer.Days))}
+	for _, d := range answer.Days {
 		dj := dayJSON{Date: d.Date.String(), Slots: make([]slotJSON, 0, len(d.Slots)), State: string(d.State), Reason: d.Reason}
 		for _, sl := range d.Slots {
 			dj.Slots = append(dj.Slots, slotJSON{Start: app.FormatInstant(sl.Start, loc), End: app.FormatInstant(sl.End, loc), RoomsFree: sl.RoomsFree})
 		}
 		out.Days = append(out.Days, dj)
 	}
-	next, err := s.svc.NextAvailable(c.UserContext(), pkg, to.AddDays(1), 1)
-	if err != nil {
-		return err
-	}
-	if len(next) > 0 {
-		start := app.FormatInstant(next[0].Start, loc)
+	if answer.Next != nil {
+		start := app.FormatInstant(answer.Next.Start, loc)
 		out.NextAvailable = &start
 	}
-	return c.JSON(out)
+	return out
+}
+
+// answerBodies keeps the JSON of the latest availability answer of each
+// query: while the service hands out the same answer (it has not changed),
+// its bytes are sent as they are. At most answerBodiesMax bytes are kept.
+type answerBodies struct {
+	mu     sync.Mutex
+	bodies map[string]answerBody
+	size   int
+}
+
+type answerBody struct {
+	answer *app.AvailabilityAnswer
+	body   []byte
+}
+
+const answerBodiesMax = 8 << 20
+
+func (ab *answerBodies) get(query string, a *app.AvailabilityAnswer) []byte {
+	ab.mu.Lock()
+	defer ab.mu.Unlock()
+	if e := ab.bodies[query]; e.answer == a {
+		return e.body
+	}
+	return nil
+}
+
+func (ab *answerBodies) put(query string, a *app.AvailabilityAnswer, body []byte) {
+	ab.mu.Lock()
+	defer ab.mu.Unlock()
+	if ab.bodies == nil || ab.size+len(body) > answerBodiesMax {
+		ab.bodies, ab.size = map[string]answerBody{}, 0
+	}
+	ab.size += len(body) - len(ab.bodies[query].body)
+	ab.bodies[query] = answerBody{a, body}
 }
 
 // parseDateRange parses the from and to query parameters (to defaults to from).

@@ -184,3 +184,39 @@ func TestConcurrentIdempotentRetries(t *testing.T) {
 		t.Fatalf("ids %v, bookings %d", seen, v.countRows(t, "SELECT count(*) FROM bookings"))
 	}
 }
+
+// Once a start is taken, the customers still racing for it are refused from
+// the occupancy mirror, without a write; a retry with the winner's
+// Idempotency-Key still gets the winner's booking, and a cancellation frees
+// the start for the next one at once.
+func TestRacersForATakenStartAreRefusedWithoutAWrite(t *testing.T) {
+	v := newVenue(t, venueOptions{Rooms: 1, StoreLimits: patientStore})
+	body := bookingBody("2026-12-01T09:00:00Z")
+	first := v.do(t, "POST", "/api/bookings", body, map[string]string{"Idempotency-Key": "winner-1"})
+	if first.Status != 201 {
+		t.Fatalf("first booking: %d %s", first.Status, first.Body)
+	}
+	writes := v.Svc.Store.BatchedWrites.Load()
+	answers := raceForSlot(t, v, 200)
+	if answers["409 slot_unavailable"] != 200 {
+		t.Fatalf("answers = %v", answers)
+	}
+	if n := v.Svc.Store.BatchedWrites.Load() - writes; n != 0 {
+		t.Fatalf("%d writes for 200 refusals of a taken start", n)
+	}
+	var won bookingResponse
+	first.json(t, &won)
+	retry := v.do(t, "POST", "/api/bookings", body, map[string]string{"Idempotency-Key": "winner-1"})
+	var again bookingResponse
+	retry.json(t, &again)
+	if retry.Status != 201 || retry.Header.Get("Idempotent-Replayed") != "true" || again.Booking.ID != won.Booking.ID {
+		t.Fatalf("the winner's retry: %d %s", retry.Status, retry.Body)
+	}
+	id, token := managePath(t, won.Booking.ManageURL)
+	if r := v.do(t, "POST", "/api/bookings/"+id+"/cancel?t="+token, nil, nil); r.Status != 200 {
+		t.Fatalf("cancel: %d %s", r.Status, r.Body)
+	}
+	if r := v.do(t, "POST", "/api/bookings", bookingBody("2026-12-01T09:00:00Z"), nil); r.Status != 201 {
+		t.Fatalf("after the cancellation: %d %s", r.Status, r.Body)
+	}
+}

@@ -56,6 +56,8 @@ type Server struct {
 
 	embedOnce sync.Once
 	embedJS   staticFile // /embed.js in the venue's language
+
+	availBodies answerBodies // GET /api/availability answers, encoded
 }
 
 // Option configures a Server.
