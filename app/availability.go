@@ -246,29 +246,53 @@ func newSpanScan(dur time.Duration, rooms []string, byRoom [][]store.Span, black
 // free returns how many rooms are free for a booking starting at start (Unix
 // seconds): RoomFree for each room.
 func (sc *roomScan) free(start int64) int {
-	if start < sc.last { // never expected; keeps the cursors right if it happens
-		clear(sc.cursor)
-	}
-	sc.last = start
-	end := start + sc.length
+	sc.advance(start)
 	free := 0
-	for i, room := range sc.rooms {
-		list := sc.byRoom[i]
-		for sc.cursor[i] < len(list) && list[sc.cursor[i]].Start <= start-sc.horizon {
-			sc.cursor[i]++
-		}
-		ok := true
-		for k := sc.cursor[i]; k < len(list) && list[k].Start < end+sc.gap; k++ {
-			if conflicts(start, end, list[k].Start, list[k].End, sc.gap) {
-				ok = false
-				break
-			}
-		}
-		if ok && !blackedOut(room, start, end, sc.blackouts) {
+	for i := range sc.rooms {
+		if sc.roomFree(i, start) {
 			free++
 		}
 	}
 	return free
+}
+
+// firstFree returns the index in rooms of the first room free for a booking
+// starting at start, or -1 when none is.
+func (sc *roomScan) firstFree(start int64) int {
+	sc.advance(start)
+	for i := range sc.rooms {
+		if sc.roomFree(i, start) {
+			return i
+		}
+	}
+	return -1
+}
+
+// advance moves each room's cursor past the bookings that cannot clash with
+// a booking starting at start.
+func (sc *roomScan) advance(start int64) {
+	if start < sc.last { // never expected; keeps the cursors right if it happens
+		clear(sc.cursor)
+	}
+	sc.last = start
+	for i, list := range sc.byRoom {
+		for sc.cursor[i] < len(list) && list[sc.cursor[i]].Start <= start-sc.horizon {
+			sc.cursor[i]++
+		}
+	}
+}
+
+// roomFree is RoomFree for room i and a booking starting at start, once the
+// cursors are advanced to it.
+func (sc *roomScan) roomFree(i int, start int64) bool {
+	end := start + sc.length
+	list := sc.byRoom[i]
+	for k := sc.cursor[i]; k < len(list) && list[k].Start < end+sc.gap; k++ {
+		if conflicts(start, end, list[k].Start, list[k].End, sc.gap) {
+			return false
+		}
+	}
+	return !blackedOut(sc.rooms[i], start, end, sc.blackouts)
 }
 
 // Availability lists, for each local date from..to inclusive, the starts at

@@ -412,12 +412,20 @@ func (s *Service) book(ctx context.Context, v ValidBooking, nb store.NewBooking,
 		request, err := s.permitRequestEmails(b, permitToken, now)
 		return append(msgs, request...), err
 	}
-	// A start the mirror shows taken in every room is refused without a
-	// write: when many race for one start, all but the winner are answered
-	// from memory. The mirror shows only committed bookings, so it never
-	// refuses a start the database would give; a retry of a booking already
-	// made is still answered with that booking.
-	if s.takenInMirror(nb.Rooms, v.Start, v.End) {
+	nb.TierID, nb.PackageID, nb.Start, nb.End, nb.Guests = v.Tier.ID, v.Package.ID, v.Start, v.End, v.Guests
+	nb.PriceCents, nb.Currency = v.PriceCents, s.Config.Venue.Currency
+	nb.CustomerName, nb.CustomerEmail, nb.CustomerPhone, nb.Notes = v.Name, v.Email, v.Phone, v.Notes
+	nb.VehicleRegistration, nb.PermitApprover, nb.Now = v.VehicleRegistration, s.Config.Parking.ApproverEmail, now
+	// The room the writer will take is, almost always, the first the
+	// mirror shows free: the emails are rendered here for it, in this
+	// request's goroutine, and the writer only queues them (it renders them
+	// itself if it takes another room). A start the mirror shows taken in
+	// every room is refused without a write: when many race for one start,
+	// all but the winner are answered from memory. The mirror shows only
+	// committed bookings, so it never refuses a start the database would
+	// give; a retry of a booking already made still gets that booking.
+	room := s.firstFreeInMirror(nb.Rooms, v.Start, v.End)
+	if room == "" {
 		if nb.IdempotencyKey != "" {
 			sb, err := s.Store.FindIdempotentBooking(ctx, nb.IdempotencyKey, nb.Fingerprint, now, nb.IdempotencyTTL)
 			switch {
@@ -432,10 +440,13 @@ func (s *Service) book(ctx context.Context, v ValidBooking, nb store.NewBooking,
 		s.Counters.BookingConflicts.Add(1)
 		return store.Booking{}, false, s.slotError(v.Start, taken)
 	}
-	nb.TierID, nb.PackageID, nb.Start, nb.End, nb.Guests = v.Tier.ID, v.Package.ID, v.Start, v.End, v.Guests
-	nb.PriceCents, nb.Currency = v.PriceCents, s.Config.Venue.Currency
-	nb.CustomerName, nb.CustomerEmail, nb.CustomerPhone, nb.Notes = v.Name, v.Email, v.Phone, v.Notes
-	nb.VehicleRegistration, nb.PermitApprover, nb.Now = v.VehicleRegistration, s.Config.Parking.ApproverEmail, now
+	nb.ID, nb.Reference = store.NewID(), store.NewReference()
+	expected := nb.Expected(room)
+	msgs, err := nb.Compose(expected)
+	if err != nil {
+		return store.Booking{}, false, err
+	}
+	nb.Prepared = &store.Prepared{Booking: expected, Messages: msgs}
 	sb, replayed, err := s.Store.CreateBooking(ctx, nb)
 	switch {
 	case errors.Is(err, store.ErrSlotTaken):
@@ -447,12 +458,16 @@ func (s *Service) book(ctx context.Context, v ValidBooking, nb store.NewBooking,
 	return sb, replayed, err
 }
 
-// takenInMirror reports whether the occupancy mirror shows every one of rooms
-// taken for [start, end): a booking within the cleaning gap or a blackout.
-func (s *Service) takenInMirror(rooms []string, start, end time.Time) bool {
+// firstFreeInMirror returns the first of rooms that the occupancy mirror
+// shows free for [start, end) (no booking within the cleaning gap, no
+// blackout), or "" when it shows every one taken.
+func (s *Service) firstFreeInMirror(rooms []string, start, end time.Time) string {
 	bookings, blackouts := s.Store.Mirror().Spans(rooms, start, end)
 	scan := newSpanScan(end.Sub(start), rooms, bookings, toIntervals(blackouts), s.Rules.Gap)
-	return scan.free(start.Unix()) == 0
+	if i := scan.firstFree(start.Unix()); i >= 0 {
+		return rooms[i]
+	}
+	return ""
 }
 
 // slotError is slot_unavailable for start: the message id says why, its

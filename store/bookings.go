@@ -96,6 +96,22 @@ type NewBooking struct {
 	// same transaction. Nil queues none.
 	Compose Composer
 	Now     time.Time
+	// ID and Reference, when set, are the booking's (Expected); a reference
+	// taken meanwhile is replaced.
+	ID, Reference string
+	// Prepared, when set, holds the emails Compose rendered before the
+	// transaction for the booking expected: they are queued as they are
+	// when the transaction writes that booking (same id, reference and
+	// room), so the writer does not render them; otherwise Compose renders
+	// them there.
+	Prepared *Prepared
+}
+
+// Prepared is what a caller rendered before the transaction: the emails
+// of Booking, the booking it expects written (NewBooking.Expected).
+type Prepared struct {
+	Booking  Booking
+	Messages []Message
 }
 
 // CreateBooking re-checks the slot and inserts the booking (and its permit
@@ -128,7 +144,12 @@ func (s *Store) CreateBooking(ctx context.Context, nb NewBooking) (Booking, bool
 		if err != nil {
 			return err
 		}
-		if err := s.queueComposed(ctx, tx, nb.Compose, b, nb.Now); err != nil {
+		if p := nb.Prepared; p != nil && p.Booking.ID == b.ID && p.Booking.Reference == b.Reference && p.Booking.RoomID == b.RoomID {
+			err = s.queueMessages(ctx, tx, p.Messages, nb.Now)
+		} else {
+			err = s.queueComposed(ctx, tx, nb.Compose, b, nb.Now)
+		}
+		if err != nil {
 			return err
 		}
 		if nb.Actor != "" {
@@ -169,54 +190,71 @@ func (s *Store) freeRoom(ctx context.Context, tx *sql.Tx, rooms []string, start,
 	return "", ErrSlotTaken
 }
 
-func (s *Store) insertBooking(ctx context.Context, tx *sql.Tx, nb NewBooking, room string) (Booking, error) {
-	now := nb.Now.Unix()
-	id := newID()
-	var reference string
-	for attempt := 0; ; attempt++ {
-		reference = newReference()
-		var taken int
-		if err := tx.StmtContext(ctx, s.hot.referenceTaken).QueryRowContext(ctx, reference).Scan(&taken); err != nil {
-			return Booking{}, fmt.Errorf("check reference: %w", err)
-		}
-		if taken == 0 {
-			break
-		}
-		if attempt > 20 {
-			return Booking{}, errors.New("no free booking reference after 20 attempts")
-		}
-	}
-	source := nb.Source
-	if source == "" {
-		source = SourceOnline
-	}
-	_, err := tx.StmtContext(ctx, s.hot.insertBooking).ExecContext(ctx,
-		id, reference, nb.TierID, nb.PackageID, room, nb.Start.Unix(), nb.End.Unix(), nb.Guests,
-		nb.PriceCents, nb.Currency, nb.CustomerName, nb.CustomerEmail, nb.CustomerPhone, nb.Notes, now, now,
-		source, nb.Language, SearchText(reference, nb.CustomerName, nb.CustomerEmail, nb.CustomerPhone, nb.VehicleRegistration))
-	if err != nil {
-		if isConstraint(err) && strings.Contains(err.Error(), "overlaps") {
-			return Booking{}, ErrSlotTaken
-		}
-		return Booking{}, fmt.Errorf("insert booking: %w", err)
+// Expected is the booking the transaction writes for nb in room, built from
+// nb alone: what a read of it back would give (TestExpectedIsWhatIsWritten).
+// nb's ID, Reference and, with a vehicle, PermitID must be set.
+func (nb NewBooking) Expected(room string) Booking {
+	now := time.Unix(nb.Now.Unix(), 0).UTC()
+	b := Booking{ID: nb.ID, Reference: nb.Reference, TierID: nb.TierID, PackageID: nb.PackageID, RoomID: room,
+		Start: time.Unix(nb.Start.Unix(), 0).UTC(), End: time.Unix(nb.End.Unix(), 0).UTC(), Guests: nb.Guests,
+		PriceCents: nb.PriceCents, Currency: nb.Currency, CustomerName: nb.CustomerName, CustomerEmail: nb.CustomerEmail,
+		CustomerPhone: nb.CustomerPhone, Notes: nb.Notes, Status: StatusConfirmed, Source: nb.Source, Language: nb.Language,
+		CreatedAt: now, UpdatedAt: now}
+	if b.Source == "" {
+		b.Source = SourceOnline
 	}
 	if nb.VehicleRegistration != "" {
-		permitID := nb.PermitID
-		if permitID == "" {
-			permitID = newID()
+		b.Permit = &Permit{ID: nb.PermitID, VehicleRegistration: nb.VehicleRegistration, Status: PermitRequested, ApproverEmail: nb.PermitApprover}
+	}
+	return b
+}
+
+// insertBooking writes nb in room and returns it as written (Expected):
+// nothing is read back. The id, reference and permit id are nb's when it
+// has them; a reference another booking holds (the unique index says so)
+// is replaced by a fresh one.
+func (s *Store) insertBooking(ctx context.Context, tx *sql.Tx, nb NewBooking, room string) (Booking, error) {
+	if nb.ID == "" {
+		nb.ID = newID()
+	}
+	if nb.Reference == "" {
+		nb.Reference = newReference()
+	}
+	if nb.VehicleRegistration != "" && nb.PermitID == "" {
+		nb.PermitID = newID()
+	}
+	b := nb.Expected(room)
+	now := b.CreatedAt.Unix()
+	for attempt := 0; ; attempt++ {
+		_, err := tx.StmtContext(ctx, s.hot.insertBooking).ExecContext(ctx,
+			b.ID, b.Reference, b.TierID, b.PackageID, room, b.Start.Unix(), b.End.Unix(), b.Guests,
+			b.PriceCents, b.Currency, b.CustomerName, b.CustomerEmail, b.CustomerPhone, b.Notes, now, now,
+			b.Source, b.Language, SearchText(b.Reference, b.CustomerName, b.CustomerEmail, b.CustomerPhone, nb.VehicleRegistration))
+		switch {
+		case err == nil:
+		case isConstraint(err) && strings.Contains(err.Error(), "overlaps"):
+			return Booking{}, ErrSlotTaken
+		case isConstraint(err) && strings.Contains(err.Error(), "bookings.reference") && attempt < 20:
+			b.Reference = newReference()
+			continue
+		default:
+			return Booking{}, fmt.Errorf("insert booking: %w", err)
 		}
+		break
+	}
+	if b.Permit != nil {
 		_, err := tx.ExecContext(ctx, `INSERT INTO parking_permits (id, booking_id, vehicle_registration, status, approver_email, created_at, updated_at)
-			VALUES (?, ?, ?, 'requested', ?, ?, ?)`, permitID, id, nb.VehicleRegistration, nb.PermitApprover, now, now)
+			VALUES (?, ?, ?, 'requested', ?, ?, ?)`, b.Permit.ID, b.ID, nb.VehicleRegistration, nb.PermitApprover, now, now)
 		if err != nil {
 			return Booking{}, fmt.Errorf("insert parking permit: %w", err)
 		}
 		if nb.PermitLink.JTI != "" {
-			if err := insertPermitToken(ctx, tx, permitID, nb.PermitLink, nb.Now); err != nil {
+			if err := insertPermitToken(ctx, tx, b.Permit.ID, nb.PermitLink, nb.Now); err != nil {
 				return Booking{}, err
 			}
 		}
 	}
-	return findBooking(ctx, tx, "b.id = ?", id)
+	return b, nil
 }
 
 const bookingColumns = `b.id, b.reference, b.tier_id, b.package_id, b.room_id, b.start_at, b.end_at, b.guests, b.price_cents,

@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"reflect"
 	"regexp"
 	"strings"
 	"testing"
@@ -435,4 +436,88 @@ func sameBooking(a, b Booking) bool {
 	}
 	a.Permit, b.Permit = nil, nil
 	return a == b
+}
+
+// The booking CreateBooking returns is built from its inputs, not read
+// back: it is exactly what a read of it gives, with a permit or without,
+// online or at the desk, with a reference chosen beforehand or not — and a
+// chosen reference another booking holds is replaced, not refused.
+func TestExpectedIsWhatIsWritten(t *testing.T) {
+	s := openTestStore(t, nil)
+	ctx := context.Background()
+	taken := newBooking(at(8, 0), "a")
+	taken.Reference = "VB-AAAAAA"
+	if _, _, err := s.CreateBooking(ctx, taken); err != nil {
+		t.Fatal(err)
+	}
+	for name, edit := range map[string]func(nb *NewBooking){
+		"plain":           func(nb *NewBooking) {},
+		"chosen":          func(nb *NewBooking) { nb.ID, nb.Reference = NewID(), NewReference() },
+		"reference taken": func(nb *NewBooking) { nb.Reference = "VB-AAAAAA" },
+		"permit": func(nb *NewBooking) {
+			nb.VehicleRegistration, nb.PermitApprover = "AB12CDE", "approver@venue.test"
+		},
+		"desk": func(nb *NewBooking) {
+			nb.Source, nb.Language, nb.CustomerEmail, nb.CustomerPhone, nb.Notes = SourceOwner, "de", "", "+44 20 7946 0000", "Geburtstag"
+		},
+	} {
+		t.Run(name, func(t *testing.T) {
+			nb := newBooking(at(10, 0).Add(time.Duration(len(name))*2*time.Hour), "a", "b")
+			nb.Now = time.Date(2026, 11, 30, 12, 0, 0, 123456789, time.UTC)
+			edit(&nb)
+			got, _, err := s.CreateBooking(ctx, nb)
+			if err != nil {
+				t.Fatal(err)
+			}
+			read, err := s.FindBookingByID(ctx, got.ID)
+			if err != nil {
+				t.Fatal(err)
+			}
+			if !reflect.DeepEqual(got, read) {
+				t.Fatalf("returned\n%+v\nread back\n%+v", got, read)
+			}
+			if nb.Reference != "" && nb.Reference != "VB-AAAAAA" && got.Reference != nb.Reference {
+				t.Errorf("reference %s, chosen %s", got.Reference, nb.Reference)
+			}
+			if name == "reference taken" && got.Reference == "VB-AAAAAA" {
+				t.Error("two bookings hold VB-AAAAAA")
+			}
+		})
+	}
+}
+
+// Emails rendered before the transaction are queued as they are when it
+// writes the booking they were rendered for; when it takes another room
+// (the expected one was taken meanwhile) it renders them itself.
+func TestPreparedEmailsAreQueuedOnlyForTheirBooking(t *testing.T) {
+	s := openTestStore(t, nil)
+	ctx := context.Background()
+	db := openRaw(t, s)
+	composed := 0
+	book := func(start time.Time, expectRoom string) string {
+		nb := newBooking(start, "a", "b")
+		nb.ID, nb.Reference = NewID(), NewReference()
+		nb.Compose = func(b Booking) ([]Message, error) {
+			composed++
+			return []Message{{Kind: "confirmation", BookingID: b.ID, Recipient: b.CustomerEmail, Subject: "in the writer, room " + b.RoomID, Text: "t"}}, nil
+		}
+		expected := nb.Expected(expectRoom)
+		nb.Prepared = &Prepared{Booking: expected, Messages: []Message{{Kind: "confirmation", BookingID: expected.ID,
+			Recipient: expected.CustomerEmail, Subject: "beforehand, room " + expectRoom, Text: "t"}}}
+		b, _, err := s.CreateBooking(ctx, nb)
+		if err != nil {
+			t.Fatal(err)
+		}
+		var subject string
+		if err := db.QueryRow("SELECT subject FROM outbox WHERE booking_id = ?", b.ID).Scan(&subject); err != nil {
+			t.Fatal(err)
+		}
+		return subject
+	}
+	if got := book(at(10, 0), "a"); got != "beforehand, room a" || composed != 0 {
+		t.Errorf("expected room a and got it: %q, rendered in the writer %d times", got, composed)
+	}
+	if got := book(at(14, 0), "b"); got != "in the writer, room a" || composed != 1 {
+		t.Errorf("expected room b, got room a: %q, rendered in the writer %d times", got, composed)
+	}
 }

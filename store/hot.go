@@ -11,10 +11,9 @@ import (
 // writer connection: preparing them anew each time was a quarter of a
 // booking's cost. A transaction uses them through tx.StmtContext.
 type hotStatements struct {
-	freeRoom       *sql.Stmt
-	referenceTaken *sql.Stmt
-	insertBooking  *sql.Stmt
-	insertOutbox   *sql.Stmt
+	freeRoom      *sql.Stmt
+	insertBooking *sql.Stmt
+	insertOutbox  *sql.Stmt
 }
 
 // freeRoomSQL tells whether a room is taken during [?2, ?3) by an active
@@ -30,8 +29,6 @@ const freeRoomSQL = `SELECT EXISTS (
 			OR EXISTS (
 				SELECT 1 FROM blackouts WHERE (room_id = ?1 OR room_id IS NULL) AND start_at < ?3 AND end_at > ?2)`
 
-const referenceTakenSQL = "SELECT count(*) FROM bookings WHERE reference = ?"
-
 const insertBookingSQL = `INSERT INTO bookings (id, reference, tier_id, package_id, room_id, start_at, end_at, guests,
 			price_cents, currency, customer_name, customer_email, customer_phone, notes, status, sequence, created_at, updated_at,
 			source, language, search_text)
@@ -45,7 +42,7 @@ func (h *hotStatements) prepare(ctx context.Context, db *sql.DB) error {
 	for _, p := range []struct {
 		dst   **sql.Stmt
 		query string
-	}{{&h.freeRoom, freeRoomSQL}, {&h.referenceTaken, referenceTakenSQL}, {&h.insertBooking, insertBookingSQL}, {&h.insertOutbox, insertOutboxSQL}} {
+	}{{&h.freeRoom, freeRoomSQL}, {&h.insertBooking, insertBookingSQL}, {&h.insertOutbox, insertOutboxSQL}} {
 		stmt, err := db.PrepareContext(ctx, p.query)
 		if err != nil {
 			return fmt.Errorf("prepare %.40q: %w", p.query, err)
@@ -57,7 +54,7 @@ func (h *hotStatements) prepare(ctx context.Context, db *sql.DB) error {
 
 func (h *hotStatements) close() error {
 	var errs []error
-	for _, st := range []*sql.Stmt{h.freeRoom, h.referenceTaken, h.insertBooking, h.insertOutbox} {
+	for _, st := range []*sql.Stmt{h.freeRoom, h.insertBooking, h.insertOutbox} {
 		if st != nil {
 			errs = append(errs, st.Close())
 		}

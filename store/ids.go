@@ -6,6 +6,10 @@ import "crypto/rand"
 // characters, the form of every id the store keeps.
 func NewID() string { return newID() }
 
+// NewReference returns a random booking reference ("VB-7KQ2MX"); the unique
+// index decides whether it is free.
+func NewReference() string { return newReference() }
+
 // newID returns a random 128-bit identifier as 26 lower-case base32 characters.
 func newID() string {
 	var b [16]byte

@@ -170,6 +170,9 @@ type Lang struct {
 	money    *currency.Formatter
 	names    locales.Translator
 	patterns map[string]string
+	// plain keeps the messages asked for without values or count, as the
+	// catalog (which never changes) gives them: most of a page's words.
+	plain sync.Map // id → string
 }
 
 // For returns tag's language (cached). A tag no catalog speaks gets the
@@ -235,6 +238,18 @@ func (l *Lang) N(id string, count int, pairs ...any) string {
 }
 
 func (l *Lang) localize(id string, count any, pairs []any) string {
+	if count == nil && len(pairs) == 0 {
+		if s, ok := l.plain.Load(id); ok {
+			return s.(string)
+		}
+		s := l.localizeData(id, nil, nil)
+		l.plain.Store(id, s)
+		return s
+	}
+	return l.localizeData(id, count, pairs)
+}
+
+func (l *Lang) localizeData(id string, count any, pairs []any) string {
 	data := map[string]any{}
 	for i := 0; i+1 < len(pairs); i += 2 {
 		k, _ := pairs[i].(string)

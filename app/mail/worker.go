@@ -286,6 +286,25 @@ type pass struct {
 	// perRecipient counts the messages of the pass to each address (by
 	// store.AddressKey) for limits.email_per_recipient.
 	perRecipient map[string]int
+	// sent are the messages delivered and not yet marked sent.
+	sent []store.SentMessage
+}
+
+// markBatch is how many delivered messages a pass marks sent in one write.
+const markBatch = 32
+
+// flushSent marks the messages delivered since the last flush sent, in one
+// write: when markBatch are waiting, when the pass has nothing left to hand
+// a relay, at its tick, and at its end, so a mark lags its relay's 250 by
+// at most a second while messages flow. While the write commits the relays
+// carry the next messages. A crash before the flush sends those again
+// (never loses them), as a crash between a 250 and its mark always could.
+func (p *pass) flushSent() {
+	if len(p.sent) == 0 {
+		return
+	}
+	p.record(p.w.store.MarkMessagesSent(context.Background(), p.sent))
+	p.sent = p.sent[:0]
 }
 
 func (p *pass) run(ctx context.Context) (int, error) {
@@ -315,6 +334,7 @@ func (p *pass) run(ctx context.Context) (int, error) {
 			close(in)
 		}
 		wg.Wait()
+		p.flushSent()
 	}()
 	drained := false
 	tick := time.NewTicker(StallAfter / 5)
@@ -330,12 +350,19 @@ func (p *pass) run(ctx context.Context) (int, error) {
 		}
 		if len(p.pending) == 0 {
 			if p.inflight == 0 {
+				p.flushSent()
 				if p.err == nil && ctx.Err() != nil {
 					p.err = ctx.Err()
 				}
 				return p.attempted, p.err
 			}
-			p.settle(<-p.results, stopping)
+			select {
+			case r := <-p.results:
+				p.settle(r, stopping)
+			default:
+				p.flushSent()
+				p.settle(<-p.results, stopping)
+			}
 			continue
 		}
 		j := p.pending[0]
@@ -349,13 +376,30 @@ func (p *pass) run(ctx context.Context) (int, error) {
 		case ins[li] <- j:
 			p.pending = p.pending[1:]
 			p.inflight++
+			continue
+		case r := <-p.results:
+			p.settle(r, stopping)
+			continue
+		default:
+		}
+		if len(p.sent) >= markBatch {
+			p.flushSent()
+		}
+		select {
+		case ins[li] <- j:
+			p.pending = p.pending[1:]
+			p.inflight++
 		case r := <-p.results:
 			p.settle(r, stopping)
 		case <-tick.C: // a relay may have stalled meanwhile: route again
+			p.flushSent()
 		case <-ctx.Done():
 		}
 	}
 }
+
+// claimBatch is how many due messages one claim takes.
+const claimBatch = 50
 
 // claim takes the next batch of due messages, when a relay may be used now;
 // it reports whether there is nothing more to do.
@@ -375,7 +419,7 @@ func (p *pass) claim(ctx context.Context) bool {
 		}
 		return true
 	}
-	batch, err := w.store.ClaimDueMessages(ctx, now, 10, StuckAfter)
+	batch, err := w.store.ClaimDueMessages(ctx, now, claimBatch, StuckAfter)
 	if err != nil {
 		p.err = err
 		return true
@@ -482,7 +526,8 @@ func (p *pass) settle(r result, stopping bool) {
 			w.log.Info("the relay took the message (its final 250); the error after it does not make it unsent", "outbox_id", j.m.ID, "relay", name, "err", r.err)
 		}
 		w.log.Info("email sent", "outbox_id", j.m.ID, "kind", j.m.Kind, "relay", name, "attempt", j.m.Attempts, "message_id", j.m.MessageID)
-		p.record(w.store.MarkMessageSent(context.Background(), j.m.ID, name, now))
+		// Marked with the others sent meanwhile (flushSent), in one write.
+		p.sent = append(p.sent, store.SentMessage{ID: j.m.ID, Relay: name, At: now})
 		p.attempted++
 		return
 	case refusedForGood:

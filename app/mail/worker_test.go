@@ -1333,3 +1333,36 @@ func TestConfirmationSentFlag(t *testing.T) {
 		t.Errorf("confirmation_sent_at moved to %v by the cancellation", got)
 	}
 }
+
+// A pass marks what it sent in batches, not one write per message: 60
+// messages (30 bookings' confirmations and owner's copies) take far fewer
+// than 60 writes, and every one is marked sent, its booking's confirmation
+// too.
+func TestSentMessagesAreMarkedInBatches(t *testing.T) {
+	t.Parallel()
+	srv := smtptest.New(t)
+	v := newVenue(t, venueOptions{Primary: srv.Port})
+	var booked []app.Booking
+	for i := range 30 {
+		booked = append(booked, v.book(berlin(t, 30, 11, 0).Add(time.Duration(i%2)*3*time.Hour).AddDate(0, 0, i/2), func(r *app.BookingRequest) {
+			r.Customer.Email = fmt.Sprintf("guest%d@example.com", i)
+		}))
+	}
+	writes := v.Svc.Store.BatchedWrites.Load()
+	if n := v.deliver(); n != 60 {
+		t.Fatalf("the pass dealt with %d messages, want 60", n)
+	}
+	if w := v.Svc.Store.BatchedWrites.Load() - writes; w > 30 {
+		t.Errorf("%d writes to claim and mark 60 messages", w)
+	}
+	for _, m := range v.outbox() {
+		if m.Status != store.MailSent {
+			t.Errorf("message %d (%s) is %s", m.ID, m.Kind, m.Status)
+		}
+	}
+	for _, b := range booked {
+		if v.booking(b.ID).ConfirmationSentAt.IsZero() {
+			t.Errorf("confirmation_sent_at of %s not set", b.Reference)
+		}
+	}
+}

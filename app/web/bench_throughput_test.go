@@ -14,6 +14,8 @@ import (
 	"sync/atomic"
 	"testing"
 	"time"
+
+	"venuebook/app/mail/smtptest"
 )
 
 // BenchmarkThroughput measures what issue #17 measures, in one run, on this
@@ -93,6 +95,25 @@ func BenchmarkThroughput(b *testing.B) {
 			b.ReportMetric(float64(reads.Load())/time.Since(began).Seconds(), "reads/s")
 		})
 	}
+	b.Run("mail", func(b *testing.B) {
+		// 16 clients book while the mail worker sends every confirmation
+		// and owner's copy to a real SMTP server on loopback: bookings/s
+		// with mail, how many messages wait when the bookings are done,
+		// and messages/s from the first booking to the last message.
+		srv := smtptest.New(b)
+		v := throughputVenue(b, 50, "", func(o *venueOptions) { o.SMTPPort = srv.Port })
+		began := time.Now()
+		elapsed, lat := runClients(b, bookings, 16, func(i int) error { return bookOne(v, 40000+i) })
+		waiting := v.countRows(b, "SELECT count(*) FROM outbox WHERE status <> 'sent'")
+		total := v.countRows(b, "SELECT count(*) FROM outbox")
+		booked := time.Now()
+		srv.WaitMessages(total, 10*time.Minute)
+		b.ReportMetric(float64(bookings)/elapsed.Seconds(), "bookings/s")
+		b.ReportMetric(ms(percentile(lat, 0.99)), "p99-ms")
+		b.ReportMetric(float64(waiting), "waiting-at-end")
+		b.ReportMetric(float64(total)/time.Since(began).Seconds(), "mails/s")
+		b.ReportMetric(float64(waiting)/time.Since(booked).Seconds(), "drain-mails/s")
+	})
 	b.Run("contention", func(b *testing.B) {
 		// 16 clients race for each of 200 starts: exactly one winner each.
 		v := throughputVenue(b, 1, "")
@@ -126,10 +147,13 @@ func ms(d time.Duration) float64 { return float64(d.Microseconds()) / 1000 }
 // throughputVenue is a venue of rooms rooms open all day, every hour a
 // start, no notice and no gap; seed "seed" fills it with 10,000 bookings
 // first (over about 31 days from benchStart).
-func throughputVenue(b *testing.B, rooms int, seed string) *testVenue {
+func throughputVenue(b *testing.B, rooms int, seed string, edits ...func(*venueOptions)) *testVenue {
 	b.Helper()
 	opts := venueOptions{Rooms: rooms, Gap: -1, Hours: "00:00-24:00", StepMinutes: 60, NoticeMin: -1, AdvanceDays: 3660, NoClosures: true,
 		DatabasePath: filepath.Join(b.TempDir(), "venuebook.db")}
+	for _, edit := range edits {
+		edit(&opts)
+	}
 	if seed != "" {
 		newVenue(b, opts).close(b)
 		seedRooms(b, opts.DatabasePath, rooms, 10000)
