@@ -120,7 +120,9 @@ func (s *Server) apiAvailability(c *fiber.Ctx) error {
 		s.availBodies.put(query, answer, body)
 	}
 	c.Set(fiber.HeaderContentType, fiber.MIMEApplicationJSON)
-	return c.Send(body)
+	// The kept bytes are sent as they are, never copied: nothing changes them.
+	c.Response().SetBodyRaw(body)
+	return nil
 }
 
 func (s *Server) availabilityJSON(pkg string, answer *app.AvailabilityAnswer) availabilityJSON {

@@ -579,3 +579,45 @@ func TestRoomPreferenceKeepsRestrictedRoomsFree(t *testing.T) {
 		m["tier"], m["package"], m["expected_price_cents"] = "private", "private-120", 12000
 	}))
 }
+
+// A cached availability answer is the rules' answer, to the byte: a
+// booking, a cancellation or the clock changes it at once, and a booking on
+// other dates leaves it as it was (blackouts: the app's
+// TestAvailabilityCacheIsTheRules). Here the range's next free start is its
+// own next day, so only bookings near the range matter.
+func TestAvailabilityAnswerFollowsEveryChange(t *testing.T) {
+	v := newVenue(t, venueOptions{Rooms: 1})
+	const query = "/api/availability?package=classic-60&from=2026-12-01&to=2026-12-02"
+	get := func() string {
+		r := v.do(t, "GET", query, nil, nil)
+		if r.Status != 200 {
+			t.Fatalf("%d %s", r.Status, r.Body)
+		}
+		return string(r.Body)
+	}
+	before := get()
+	if again := get(); again != before {
+		t.Fatalf("the same query twice:\n%s\n%s", before, again)
+	}
+	v.mustBook(t, bookingBody("2026-12-20T09:00:00Z"))
+	if got := get(); got != before {
+		t.Errorf("a booking on the 20th changed the answer for the 1st and 2nd:\n%s\n%s", before, got)
+	}
+	booked := v.mustBook(t, bookingBody("2026-12-01T09:00:00Z"))
+	during := get()
+	if during == before || strings.Contains(during, `"start":"2026-12-01T09:00:00+00:00"`) {
+		t.Fatalf("a booking at 09:00 on the 1st still shows it free:\n%s", during)
+	}
+	id, token := managePath(t, booked.Booking.ManageURL)
+	if r := v.do(t, "POST", "/api/bookings/"+id+"/cancel?t="+token, nil, nil); r.Status != 200 {
+		t.Fatalf("cancel: %d %s", r.Status, r.Body)
+	}
+	if got := get(); got != before {
+		t.Errorf("after the cancellation the answer is not what it was:\n%s\n%s", before, got)
+	}
+	// The clock passing 09:00 on the 1st (with two hours' notice) takes its first starts away.
+	v.setNow(time.Date(2026, 12, 1, 8, 0, 0, 0, time.UTC))
+	if got := get(); got == before || strings.Contains(got, `"start":"2026-12-01T09:00:00+00:00"`) {
+		t.Errorf("with the clock at 08:00 the 09:00 start is still offered:\n%s", got)
+	}
+}

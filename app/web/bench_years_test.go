@@ -223,24 +223,8 @@ type realBinary struct {
 // process's peak RSS (VmHWM from /proc), and the stop after SIGTERM.
 func binaryFigures(b *testing.B, opts venueOptions, dbPath string) realBinary {
 	b.Helper()
-	dir := b.TempDir()
-	bin := filepath.Join(dir, "venuebook")
-	if out, err := exec.Command("go", "build", "-o", bin, "../..").CombinedOutput(); err != nil {
-		b.Fatalf("build: %v\n%s", err, out)
-	}
-	ln, err := net.Listen("tcp", "127.0.0.1:0")
-	if err != nil {
-		b.Fatal(err)
-	}
-	addr := ln.Addr().String()
-	ln.Close()
-	opts.ServerTOML += fmt.Sprintf("listen = %q\n", addr)
-	cfg := filepath.Join(dir, "config.toml")
-	// The binary logs at info: what it does while writes wait is reported.
-	text := strings.Replace(configTOML(opts, dbPath), `level = "error"`, `level = "info"`, 1)
-	if err := os.WriteFile(cfg, []byte(text), 0o600); err != nil {
-		b.Fatal(err)
-	}
+	bin := buildVenuebook(b)
+	cfg, base := binaryConfig(b, opts, dbPath)
 	var got realBinary
 	// As after a crash: no clean-stop mark (the in-process server left one).
 	raw, err := sql.Open("sqlite", "file:"+dbPath)
@@ -251,10 +235,10 @@ func binaryFigures(b *testing.B, opts venueOptions, dbPath string) realBinary {
 		b.Fatal(err)
 	}
 	raw.Close()
-	first := serveBinary(b, bin, cfg, "http://"+addr)
+	first := serveBinary(b, bin, cfg, base)
 	got.afterCrash = first.writable
 	first.stop()
-	second := serveBinary(b, bin, cfg, "http://"+addr)
+	second := serveBinary(b, bin, cfg, base)
 	got.startup, got.writable = second.startup, second.writable
 	t0 := time.Now()
 	resp, err := second.c.Get(second.base + "/api/admin/export.csv?from=2025-01-01&to=2025-12-31")
@@ -264,18 +248,54 @@ func binaryFigures(b *testing.B, opts venueOptions, dbPath string) realBinary {
 	_, _ = io.Copy(io.Discard, resp.Body)
 	resp.Body.Close()
 	got.export = time.Since(t0)
-	status, err := os.ReadFile(fmt.Sprintf("/proc/%d/status", second.cmd.Process.Pid))
+	got.peakRSS = second.peakRSS()
+	got.stop = second.stop()
+	return got
+}
+
+// buildVenuebook builds the venuebook binary into a temporary directory.
+func buildVenuebook(b *testing.B) string {
+	b.Helper()
+	bin := filepath.Join(b.TempDir(), "venuebook")
+	if out, err := exec.Command("go", "build", "-o", bin, "../..").CombinedOutput(); err != nil {
+		b.Fatalf("build: %v\n%s", err, out)
+	}
+	return bin
+}
+
+// binaryConfig writes the config of opts for the binary serving dbPath on
+// a free loopback port, logging at info (what it does while writes wait is
+// reported); it returns the file and the base URL.
+func binaryConfig(b *testing.B, opts venueOptions, dbPath string) (cfg, base string) {
+	b.Helper()
+	ln, err := net.Listen("tcp", "127.0.0.1:0")
 	if err != nil {
 		b.Fatal(err)
+	}
+	addr := ln.Addr().String()
+	ln.Close()
+	opts.ServerTOML += fmt.Sprintf("listen = %q\n", addr)
+	cfg = filepath.Join(b.TempDir(), "config.toml")
+	text := strings.Replace(configTOML(opts, dbPath), `level = "error"`, `level = "info"`, 1)
+	if err := os.WriteFile(cfg, []byte(text), 0o600); err != nil {
+		b.Fatal(err)
+	}
+	return cfg, "http://" + addr
+}
+
+// peakRSS is the running binary's peak resident set (VmHWM), in bytes.
+func (sb *servedBinary) peakRSS() int64 {
+	status, err := os.ReadFile(fmt.Sprintf("/proc/%d/status", sb.cmd.Process.Pid))
+	if err != nil {
+		sb.b.Fatal(err)
 	}
 	for _, line := range strings.Split(string(status), "\n") {
 		if kb, ok := strings.CutPrefix(line, "VmHWM:"); ok {
 			n, _ := strconv.ParseInt(strings.TrimSpace(strings.TrimSuffix(strings.TrimSpace(kb), "kB")), 10, 64)
-			got.peakRSS = n << 10
+			return n << 10
 		}
 	}
-	got.stop = second.stop()
-	return got
+	return 0
 }
 
 // servedBinary is a running venuebook with a signed-in owner.
