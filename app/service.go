@@ -70,6 +70,7 @@ type Service struct {
 	csrfKey   []byte
 	mail      *mailTemplates
 	avail     availCache
+	claims    slotClaims
 	backups   backupState
 }
 
@@ -417,15 +418,19 @@ func (s *Service) book(ctx context.Context, v ValidBooking, nb store.NewBooking,
 	nb.CustomerName, nb.CustomerEmail, nb.CustomerPhone, nb.Notes = v.Name, v.Email, v.Phone, v.Notes
 	nb.VehicleRegistration, nb.PermitApprover, nb.Now = v.VehicleRegistration, s.Config.Parking.ApproverEmail, now
 	// The room the writer will take is, almost always, the first the
-	// mirror shows free: the emails are rendered here for it, in this
-	// request's goroutine, and the writer only queues them (it renders them
-	// itself if it takes another room). A start the mirror shows taken in
-	// every room is refused without a write: when many race for one start,
-	// all but the winner are answered from memory. The mirror shows only
-	// committed bookings, so it never refuses a start the database would
-	// give; a retry of a booking already made still gets that booking.
-	room := s.firstFreeInMirror(nb.Rooms, v.Start, v.End)
-	if room == "" {
+	// mirror shows free that no other request is booking (claimRoom): the
+	// emails are rendered here for it, in this request's goroutine, and the
+	// writer only queues them (it renders them itself if it takes another
+	// room). A start the mirror shows taken in every room is refused
+	// without a write: when many race for one start, all but the winner
+	// are answered from memory. The mirror shows only committed bookings,
+	// so it never refuses a start the database would give; a retry of a
+	// booking already made still gets that booking.
+	claim, err := s.claimRoom(ctx, nb.Rooms, v.Start, v.End)
+	if err != nil {
+		return store.Booking{}, false, err
+	}
+	if claim == nil {
 		if nb.IdempotencyKey != "" {
 			sb, err := s.Store.FindIdempotentBooking(ctx, nb.IdempotencyKey, nb.Fingerprint, now, nb.IdempotencyTTL)
 			switch {
@@ -440,6 +445,8 @@ func (s *Service) book(ctx context.Context, v ValidBooking, nb store.NewBooking,
 		s.Counters.BookingConflicts.Add(1)
 		return store.Booking{}, false, s.slotError(v.Start, taken)
 	}
+	defer s.release(claim)
+	room := claim.room
 	nb.ID, nb.Reference = store.NewID(), store.NewReference()
 	expected := nb.Expected(room)
 	msgs, err := nb.Compose(expected)
@@ -456,18 +463,6 @@ func (s *Service) book(ctx context.Context, v ValidBooking, nb store.NewBooking,
 		return store.Booking{}, false, NewError(CodeIdempotencyConflict, "errors.booking.idempotency_conflict")
 	}
 	return sb, replayed, err
-}
-
-// firstFreeInMirror returns the first of rooms that the occupancy mirror
-// shows free for [start, end) (no booking within the cleaning gap, no
-// blackout), or "" when it shows every one taken.
-func (s *Service) firstFreeInMirror(rooms []string, start, end time.Time) string {
-	bookings, blackouts := s.Store.Mirror().Spans(rooms, start, end)
-	scan := newSpanScan(end.Sub(start), rooms, bookings, toIntervals(blackouts), s.Rules.Gap)
-	if i := scan.firstFree(start.Unix()); i >= 0 {
-		return rooms[i]
-	}
-	return ""
 }
 
 // slotError is slot_unavailable for start: the message id says why, its

@@ -298,6 +298,16 @@ func (sb *servedBinary) peakRSS() int64 {
 	return 0
 }
 
+// stopQuietly is stop without the binary's log, unless it fails.
+func (sb *servedBinary) stopQuietly() time.Duration {
+	t0 := time.Now()
+	_ = sb.cmd.Process.Signal(syscall.SIGTERM)
+	if err := sb.cmd.Wait(); err != nil {
+		sb.b.Fatalf("the binary did not stop cleanly: %v\n%s", err, sb.logs.String())
+	}
+	return time.Since(t0)
+}
+
 // servedBinary is a running venuebook with a signed-in owner.
 type servedBinary struct {
 	b                 *testing.B
@@ -357,12 +367,7 @@ func serveBinary(b *testing.B, bin, cfg, base string) *servedBinary {
 // stop sends SIGTERM, waits for the exit, logs what the binary logged at
 // info and above (requests aside) and returns how long the stop took.
 func (sb *servedBinary) stop() time.Duration {
-	t0 := time.Now()
-	_ = sb.cmd.Process.Signal(syscall.SIGTERM)
-	if err := sb.cmd.Wait(); err != nil {
-		sb.b.Fatalf("the binary did not stop cleanly: %v\n%s", err, sb.logs.String())
-	}
-	took := time.Since(t0)
+	took := sb.stopQuietly()
 	for _, line := range strings.Split(sb.logs.String(), "\n") {
 		if strings.Contains(line, `"level":"INFO"`) && !strings.Contains(line, `"msg":"request"`) || strings.Contains(line, `"level":"WARN"`) || strings.Contains(line, `"level":"ERROR"`) {
 			sb.b.Logf("binary: %.300s", line)
