@@ -1,7 +1,7 @@
 # bench.awk turns `go test -bench` output of app/web into the booking engine's
 # figures table (see README "Performance").
 /^BenchmarkThroughput\// {
-	split($1, parts, "/"); part = parts[2] "/" parts[3]; sub(/-[0-9]+$/, "", part)
+	name = $1; sub(/-[0-9]+$/, "", name); split(name, parts, "/"); part = parts[2] "/" parts[3]
 	for (i = 3; i < NF; i++) tp[part, $(i+1)] = $i
 }
 /^BenchmarkYearsOfData/ {

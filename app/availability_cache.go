@@ -22,6 +22,10 @@ type availCache struct {
 	mu      sync.Mutex
 	days    map[availKey]availEntry
 	answers map[answerKey]answerEntry
+	// computing holds, per answer, a channel closed when the one request
+	// computing it has kept it: the others asking meanwhile wait for it and
+	// look again, rather than all computing the same answer at once.
+	computing map[answerKey]chan struct{}
 }
 
 type availKey struct {
@@ -119,4 +123,27 @@ func (c *availCache) putAnswer(r *Rules, m store.Mirror, pkg string, from, to, r
 		c.answers = make(map[answerKey]answerEntry)
 	}
 	c.answers[answerKey{pkg, from, to}] = e
+}
+
+// compute reports whether the caller is to compute the answer for pkg over
+// from..to, and if so the function to call once it is kept; otherwise it
+// returns the channel to wait on before looking in the cache again.
+func (c *availCache) compute(pkg string, from, to Date) (done func(), wait <-chan struct{}) {
+	k := answerKey{pkg, from, to}
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	if ch, ok := c.computing[k]; ok {
+		return nil, ch
+	}
+	if c.computing == nil {
+		c.computing = map[answerKey]chan struct{}{}
+	}
+	ch := make(chan struct{})
+	c.computing[k] = ch
+	return func() {
+		c.mu.Lock()
+		defer c.mu.Unlock()
+		delete(c.computing, k)
+		close(ch)
+	}, nil
 }

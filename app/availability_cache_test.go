@@ -8,6 +8,7 @@ import (
 	"os"
 	"path/filepath"
 	"reflect"
+	"sync"
 	"sync/atomic"
 	"testing"
 	"time"
@@ -149,6 +150,28 @@ name = "Classic"
 					t.Fatalf("step %d, %s %s..%s at %v: the cached answer's next start is %+v, the rules' %+v", step, pkgID, from, to, now(), answer.Next, next)
 				}
 			}
+		}
+	}
+	// Fifty asking at once for an answer no one has computed get the one
+	// answer, computed once, not fifty computations of it.
+	from := DateOf(now(), s.Rules.Location).AddDays(3)
+	answers := make([]*AvailabilityAnswer, 50)
+	var wg sync.WaitGroup
+	for i := range answers {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			a, err := s.AvailabilityAnswer(ctx, "classic-60", from, from.AddDays(6))
+			if err != nil {
+				t.Error(err)
+			}
+			answers[i] = a
+		}()
+	}
+	wg.Wait()
+	for i, a := range answers {
+		if a != answers[0] {
+			t.Fatalf("asker %d got an answer computed apart from the first's", i)
 		}
 	}
 	if hits == 0 || answerHits == 0 {

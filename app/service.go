@@ -265,10 +265,33 @@ func (s *Service) AvailabilityAnswer(ctx context.Context, pkgID string, from, to
 	if err != nil {
 		return nil, err
 	}
-	now, m := s.Now(), s.Store.Mirror()
-	if a, ok := s.avail.answer(&s.Rules, m, pkgID, from, to, now); ok {
-		return a, nil
+	for {
+		now, m := s.Now(), s.Store.Mirror()
+		if a, ok := s.avail.answer(&s.Rules, m, pkgID, from, to, now); ok {
+			return a, nil
+		}
+		done, wait := s.avail.compute(pkgID, from, to)
+		if done == nil {
+			select {
+			case <-wait:
+				continue
+			case <-ctx.Done():
+				return nil, ctx.Err()
+			}
+		}
+		defer done() // even if computing panics, the others stop waiting
+		// One who computed it may have finished between the look above
+		// and this request's turn.
+		if a, ok := s.avail.answer(&s.Rules, m, pkgID, from, to, now); ok {
+			return a, nil
+		}
+		return s.computeAnswer(m, tier, pkg, from, to, now), nil
 	}
+}
+
+// computeAnswer computes the answer of AvailabilityAnswer from m at now and keeps it.
+func (s *Service) computeAnswer(m store.Mirror, tier *Tier, pkg *Package, from, to Date, now time.Time) *AvailabilityAnswer {
+	pkgID := pkg.ID
 	a := &AvailabilityAnswer{Days: s.availabilityFrom(m, tier, pkg, from, to, now)}
 	next, readTo := s.nextAvailableFrom(m, tier, pkg, to.AddDays(1), 1, now)
 	if len(next) > 0 {
@@ -278,7 +301,7 @@ func (s *Service) AvailabilityAnswer(ctx context.Context, pkgID string, from, to
 		readTo = to
 	}
 	s.avail.putAnswer(&s.Rules, m, pkgID, from, to, readTo, now, a)
-	return a, nil
+	return a
 }
 
 // NextAvailable returns the first free start of each of the first n local
