@@ -246,6 +246,10 @@ func newVenue(t testing.TB, o venueOptions) *testVenue {
 func (v *testVenue) close(t testing.TB) {
 	v.closeOnce.Do(func() {
 		v.Client.CloseIdleConnections()
+		// The console's and the pages' clients use the default transport:
+		// a connection it dialled for a burst of requests and never used
+		// holds the server's shutdown until its read timeout.
+		http.DefaultTransport.(*http.Transport).CloseIdleConnections()
 		if err := v.main.Close(); err != nil {
 			t.Errorf("close: %v", err)
 		}
