@@ -183,7 +183,11 @@ func (s *Store) ReleaseSending(ctx context.Context, now time.Time) (int64, error
 // MarkMessageSent records that message id went out through relay; a
 // confirmation also marks its booking's confirmation as sent.
 func (s *Store) MarkMessageSent(ctx context.Context, id int64, relay string, now time.Time) error {
-	return s.MarkMessagesSent(ctx, []SentMessage{{ID: id, Relay: relay, At: now}})
+	n, err := s.markSent(ctx, []SentMessage{{ID: id, Relay: relay, At: now}})
+	if err == nil && n == 0 {
+		return ErrNotFound
+	}
+	return err
 }
 
 // SentMessage is a message that went out: its outbox id, the relay that
@@ -196,22 +200,31 @@ type SentMessage struct {
 
 // MarkMessagesSent is MarkMessageSent for each of sent, in one write, so
 // that a mail worker sending hundreds a second commits its marks together.
-// A message no longer in the outbox is ErrNotFound, and nothing is marked.
+// A message no longer in the outbox is passed over; the others are marked.
 func (s *Store) MarkMessagesSent(ctx context.Context, sent []SentMessage) error {
 	if len(sent) == 0 {
 		return nil
 	}
-	return s.write(ctx, func(tx *sql.Tx) error {
+	_, err := s.markSent(ctx, sent)
+	return err
+}
+
+// markSent marks sent and returns how many of them were in the outbox.
+func (s *Store) markSent(ctx context.Context, sent []SentMessage) (int, error) {
+	var marked int
+	err := s.write(ctx, func(tx *sql.Tx) error {
+		marked = 0
 		for _, m := range sent {
 			var kind, bookingID string
 			err := tx.QueryRowContext(ctx, `UPDATE outbox SET status = 'sent', relay = ?1, sent_at = ?2, updated_at = ?2, last_error = ''
 				WHERE id = ?3 RETURNING kind, coalesce(booking_id, '')`, m.Relay, m.At.Unix(), m.ID).Scan(&kind, &bookingID)
 			if errors.Is(err, sql.ErrNoRows) {
-				return fmt.Errorf("mark message %d sent: %w", m.ID, ErrNotFound)
+				continue
 			}
 			if err != nil {
 				return fmt.Errorf("mark message sent: %w", err)
 			}
+			marked++
 			if kind == "confirmation" && bookingID != "" {
 				if _, err := tx.ExecContext(ctx, "UPDATE bookings SET confirmation_sent_at = ? WHERE id = ? AND confirmation_sent_at IS NULL", m.At.Unix(), bookingID); err != nil {
 					return fmt.Errorf("mark confirmation sent: %w", err)
@@ -220,6 +233,7 @@ func (s *Store) MarkMessagesSent(ctx context.Context, sent []SentMessage) error 
 		}
 		return nil
 	})
+	return marked, err
 }
 
 // MarkMessageFailed records a failed attempt: the message is retried at next,

@@ -303,7 +303,13 @@ func (p *pass) flushSent() {
 	if len(p.sent) == 0 {
 		return
 	}
-	p.record(p.w.store.MarkMessagesSent(context.Background(), p.sent))
+	if err := p.w.store.MarkMessagesSent(context.Background(), p.sent); err != nil {
+		// Kept for the next flush (the pass ends on an error, and its end
+		// flushes again); not marked at all, they stay "sending" and go
+		// out again after a restart, never lost.
+		p.record(err)
+		return
+	}
 	p.sent = p.sent[:0]
 }
 
@@ -342,6 +348,7 @@ func (p *pass) run(ctx context.Context) (int, error) {
 	for {
 		stopping := ctx.Err() != nil || p.err != nil
 		if !stopping && !drained && len(p.pending) == 0 {
+			p.flushSent() // what went out is marked before anything is claimed
 			drained = p.claim(ctx)
 		}
 		if stopping && len(p.pending) > 0 {
@@ -398,8 +405,10 @@ func (p *pass) run(ctx context.Context) (int, error) {
 	}
 }
 
-// claimBatch is how many due messages one claim takes.
-const claimBatch = 50
+// claimBatch is how many due messages one claim takes. A claimed message
+// another pass may take back after StuckAfter, so a batch must be sent
+// well within it even at SendTimeout a message: 16 × 30 s is 8 minutes.
+const claimBatch = 16
 
 // claim takes the next batch of due messages, when a relay may be used now;
 // it reports whether there is nothing more to do.
