@@ -288,6 +288,8 @@ type pass struct {
 	perRecipient map[string]int
 	// sent are the messages delivered and not yet marked sent.
 	sent []store.SentMessage
+	// claimed are the ids of the messages this pass has claimed.
+	claimed map[int64]bool
 }
 
 // markBatch is how many delivered messages a pass marks sent in one write.
@@ -348,7 +350,6 @@ func (p *pass) run(ctx context.Context) (int, error) {
 	for {
 		stopping := ctx.Err() != nil || p.err != nil
 		if !stopping && !drained && len(p.pending) == 0 {
-			p.flushSent() // what went out is marked before anything is claimed
 			drained = p.claim(ctx)
 		}
 		if stopping && len(p.pending) > 0 {
@@ -434,6 +435,17 @@ func (p *pass) claim(ctx context.Context) bool {
 		return true
 	}
 	for _, m := range batch {
+		// A message this pass already holds (at a relay, or sent and not
+		// yet marked) may be claimed again when it looks stuck — a pass
+		// longer than StuckAfter, or a clock that jumped: its first job
+		// records its outcome, and it is not sent twice.
+		if p.claimed[m.ID] {
+			continue
+		}
+		if p.claimed == nil {
+			p.claimed = map[int64]bool{}
+		}
+		p.claimed[m.ID] = true
 		if j, ok := p.prepare(ctx, m); ok {
 			p.pending = append(p.pending, j)
 		}
