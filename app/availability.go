@@ -235,7 +235,7 @@ func newRoomScan(dur time.Duration, rooms []string, bookings, blackouts []Interv
 }
 
 // newSpanScan scans byRoom: for each of rooms, its bookings sorted by start,
-// as the occupancy mirror gives them (store.OccupiedSpans).
+// as the occupancy mirror gives them (store.Mirror.Spans).
 func newSpanScan(dur time.Duration, rooms []string, byRoom [][]store.Span, blackouts []Interval, gap time.Duration) *roomScan {
 	sc := &roomScan{rooms: rooms, byRoom: byRoom, cursor: make([]int, len(rooms)), blackouts: blackouts,
 		gap: int64(gap / time.Second), length: int64(dur / time.Second), last: math.MinInt64}
@@ -254,18 +254,6 @@ func (sc *roomScan) free(start int64) int {
 		}
 	}
 	return free
-}
-
-// firstFree returns the index in rooms of the first room free for a booking
-// starting at start, or -1 when none is.
-func (sc *roomScan) firstFree(start int64) int {
-	sc.advance(start)
-	for i := range sc.rooms {
-		if sc.roomFree(i, start) {
-			return i
-		}
-	}
-	return -1
 }
 
 // advance moves each room's cursor past the bookings that cannot clash with

@@ -33,9 +33,8 @@ type slotClaim struct {
 // such room is claimed; "" when the mirror shows every room taken. The
 // caller must call release with the claim when its write is answered.
 func (s *Service) claimRoom(ctx context.Context, rooms []string, start, end time.Time) (*slotClaim, error) {
-	a, b, gap := start.Unix(), end.Unix(), int64(s.Rules.Gap/time.Second)
 	for {
-		wait, c := s.tryClaim(rooms, start, end, a, b, gap)
+		wait, c := s.tryClaim(rooms, start, end)
 		if wait == nil {
 			return c, nil
 		}
@@ -49,7 +48,8 @@ func (s *Service) claimRoom(ctx context.Context, rooms []string, start, end time
 
 // tryClaim is one look of claimRoom: the claim (nil when no room is free),
 // or a claim's done channel to wait on.
-func (s *Service) tryClaim(rooms []string, start, end time.Time, a, b, gap int64) (<-chan struct{}, *slotClaim) {
+func (s *Service) tryClaim(rooms []string, start, end time.Time) (<-chan struct{}, *slotClaim) {
+	a, b, gap := start.Unix(), end.Unix(), int64(s.Rules.Gap/time.Second)
 	c := &s.claims
 	c.mu.Lock()
 	defer c.mu.Unlock()

@@ -368,14 +368,8 @@ func (s *Service) CreateBooking(ctx context.Context, req BookingRequest, idempot
 		fingerprint = hex.EncodeToString(sum[:])
 		// A retry gets the first answer even if the rules would now refuse
 		// the request (the slot too soon, the price changed).
-		sb, err := s.Store.FindIdempotentBooking(ctx, idempotencyKey, fingerprint, now, IdempotencyTTL)
-		switch {
-		case err == nil:
-			return s.withLinks(sb), false, nil
-		case errors.Is(err, store.ErrIdempotencyConflict):
-			return Booking{}, false, NewError(CodeIdempotencyConflict, "errors.booking.idempotency_conflict")
-		case !errors.Is(err, store.ErrNotFound):
-			return Booking{}, false, err
+		if sb, found, err := s.findReplay(ctx, idempotencyKey, fingerprint, now, IdempotencyTTL); err != nil || found {
+			return s.withLinks(sb), false, err
 		}
 	}
 	v, err := ValidateBooking(s.Config, req)
@@ -453,31 +447,26 @@ func (s *Service) book(ctx context.Context, v ValidBooking, nb store.NewBooking,
 	if err != nil {
 		return store.Booking{}, false, err
 	}
+	var sb store.Booking
+	replayed := false
 	if claim == nil {
 		if nb.IdempotencyKey != "" {
-			sb, err := s.Store.FindIdempotentBooking(ctx, nb.IdempotencyKey, nb.Fingerprint, now, nb.IdempotencyTTL)
-			switch {
-			case err == nil:
-				return sb, true, nil
-			case errors.Is(err, store.ErrIdempotencyConflict):
-				return store.Booking{}, false, NewError(CodeIdempotencyConflict, "errors.booking.idempotency_conflict")
-			case !errors.Is(err, store.ErrNotFound):
-				return store.Booking{}, false, err
+			if sb, found, err := s.findReplay(ctx, nb.IdempotencyKey, nb.Fingerprint, now, nb.IdempotencyTTL); err != nil || found {
+				return sb, found, err
 			}
 		}
-		s.Counters.BookingConflicts.Add(1)
-		return store.Booking{}, false, s.slotError(v.Start, taken)
+		err = store.ErrSlotTaken
+	} else {
+		defer s.release(claim)
+		nb.ID, nb.Reference = store.NewID(), store.NewReference()
+		expected := nb.Expected(claim.room)
+		var msgs []store.Message
+		if msgs, err = nb.Compose(expected); err != nil {
+			return store.Booking{}, false, err
+		}
+		nb.Prepared = &store.Prepared{Booking: expected, Messages: msgs}
+		sb, replayed, err = s.Store.CreateBooking(ctx, nb)
 	}
-	defer s.release(claim)
-	room := claim.room
-	nb.ID, nb.Reference = store.NewID(), store.NewReference()
-	expected := nb.Expected(room)
-	msgs, err := nb.Compose(expected)
-	if err != nil {
-		return store.Booking{}, false, err
-	}
-	nb.Prepared = &store.Prepared{Booking: expected, Messages: msgs}
-	sb, replayed, err := s.Store.CreateBooking(ctx, nb)
 	switch {
 	case errors.Is(err, store.ErrSlotTaken):
 		s.Counters.BookingConflicts.Add(1)
@@ -486,6 +475,23 @@ func (s *Service) book(ctx context.Context, v ValidBooking, nb store.NewBooking,
 		return store.Booking{}, false, NewError(CodeIdempotencyConflict, "errors.booking.idempotency_conflict")
 	}
 	return sb, replayed, err
+}
+
+// findReplay looks up the booking an idempotency key made: found with the
+// booking, not found (nil error), or idempotency_conflict when the key came
+// with another request.
+func (s *Service) findReplay(ctx context.Context, key, fingerprint string, now time.Time, ttl time.Duration) (store.Booking, bool, error) {
+	sb, err := s.Store.FindIdempotentBooking(ctx, key, fingerprint, now, ttl)
+	switch {
+	case err == nil:
+		return sb, true, nil
+	case errors.Is(err, store.ErrIdempotencyConflict):
+		return store.Booking{}, false, NewError(CodeIdempotencyConflict, "errors.booking.idempotency_conflict")
+	case errors.Is(err, store.ErrNotFound):
+		return store.Booking{}, false, nil
+	default:
+		return store.Booking{}, false, err
+	}
 }
 
 // slotError is slot_unavailable for start: the message id says why, its

@@ -227,21 +227,8 @@ func (o *occState) blackoutsOf(rooms []string, from, to time.Time) []Interval {
 	return blackouts
 }
 
-// MirrorVersion is the occupancy mirror's version: it grows with every
-// change (a booking, a cancellation, a move, a blackout), so an answer
-// computed from the mirror at one version holds until it changes.
-func (s *Store) MirrorVersion() uint64 { return s.occupancy.snapshot().version }
-
 // Span is a booking's [Start, End) in Unix seconds.
 type Span struct{ Start, End int64 }
-
-// OccupiedSpans is Occupancy in the form the availability scans read fastest:
-// the same bookings as Unix seconds, one slice per room in the order of rooms,
-// each sorted by start (copies the caller may keep), and the same blackouts.
-func (s *Store) OccupiedSpans(ctx context.Context, rooms []string, from, to time.Time) (bookings [][]Span, blackouts []Interval, err error) {
-	bookings, blackouts = s.Mirror().Spans(rooms, from, to)
-	return bookings, blackouts, nil
-}
 
 // Mirror is one snapshot of the occupancy mirror: an answer computed from it
 // and the Stamp it gives stay consistent whatever commits meanwhile.
@@ -250,7 +237,10 @@ type Mirror struct{ st *occState }
 // Mirror is the occupancy mirror as it is now.
 func (s *Store) Mirror() Mirror { return Mirror{s.occupancy.snapshot()} }
 
-// Spans is OccupiedSpans read from this snapshot.
+// Spans is Occupancy in the form the availability scans read fastest,
+// from this snapshot: the same bookings as Unix seconds, one slice per room
+// in the order of rooms, each sorted by start (copies the caller may keep),
+// and the same blackouts.
 func (m Mirror) Spans(rooms []string, from, to time.Time) (bookings [][]Span, blackouts []Interval) {
 	lo, hi := from.Unix()-2*daySeconds, to.Unix()+2*daySeconds
 	bookings = make([][]Span, len(rooms))
